@@ -1,0 +1,34 @@
+import { hostname } from "node:os";
+import { ServiceBroker } from "moleculer";
+import { brokerOptions } from "../moleculer.config";
+import { replCommands } from "../services/repl-commands";
+import { ConfigError, loadConfig } from "../src/config";
+
+/**
+ * `npm run repl`: attaches a Moleculer REPL to a running pipeline, over NATS
+ * (--transporter / TRANSPORTER) or to the embedded pipeline's control port.
+ */
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, process.argv.slice(2), ["pipeline-node"]);
+  const flags = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
+  const pipelineNode = flags.get("--pipeline-node") ?? process.env.PIPELINE_NODE_ID ?? `${hostname()}-all`;
+  const broker = new ServiceBroker(
+    brokerOptions(
+      {
+        ...config,
+        nodeId: `${hostname()}-repl-${process.pid}`,
+        logLevel: "warn",
+        controlPort: 0,
+        controlPeers: config.transporter ? [] : [`127.0.0.1:${config.controlPort}/${pipelineNode}`],
+      },
+      { replOptions: { customCommands: replCommands, delimiter: "tm $" } },
+    ),
+  );
+  await broker.start();
+  broker.repl();
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? `configuration error: ${err.message}` : `repl failed: ${(err as Error).message}`);
+  process.exit(2);
+});

@@ -1,0 +1,7 @@
+import { ChunkRecordEntity } from "./chunk-record.entity";
+import { Initial1763900000000 } from "./migrations/1763900000000-initial";
+import { PartitionRecordEntity } from "./partition-record.entity";
+import { PatternDetectionEntity } from "./pattern-detection.entity";
+
+export const ENTITIES = [PatternDetectionEntity, ChunkRecordEntity, PartitionRecordEntity];
+export const MIGRATIONS = [Initial1763900000000];

@@ -1,0 +1,20 @@
+import { EntitySchema } from "typeorm";
+
+/** Which chunk a partition has applied last; the fence every commit checks. */
+export interface PartitionRecord {
+  partition: number;
+  appliedSeq: number;
+  owner: string | null;
+  updatedAt: Date;
+}
+
+export const PartitionRecordEntity = new EntitySchema<PartitionRecord>({
+  name: "PartitionRecord",
+  tableName: "partition_state",
+  columns: {
+    partition: { type: "integer", primary: true },
+    appliedSeq: { type: "bigint", name: "applied_seq" },
+    owner: { type: "text", nullable: true },
+    updatedAt: { type: "timestamptz", name: "updated_at" },
+  },
+});

@@ -1,0 +1,20 @@
+import type { ServiceSchema } from "moleculer";
+import type { Runtime } from "../src/app/runtime";
+import type { ServiceName } from "../src/config";
+import { apiService } from "./api.service";
+import { chunkerService } from "./chunker.service";
+import { dbSinkService } from "./db-sink.service";
+import { detectorService } from "./detector.service";
+import { ingestService } from "./ingest.service";
+import { merchantStateService } from "./merchant-state.service";
+import { s3SinkService } from "./s3-sink.service";
+
+export const SERVICE_FACTORIES: Record<ServiceName, (rt: Runtime) => ServiceSchema> = {
+  chunker: chunkerService,
+  ingest: ingestService,
+  "merchant-state": merchantStateService,
+  detector: detectorService,
+  "db-sink": dbSinkService,
+  "s3-sink": s3SinkService,
+  api: apiService as (rt: Runtime) => ServiceSchema,
+};

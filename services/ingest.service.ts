@@ -1,0 +1,64 @@
+import type { ServiceSchema } from "moleculer";
+import { WorkLoop } from "../src/app/loop";
+import type { Runtime } from "../src/app/runtime";
+import { ensureImportance } from "../src/ingest/importance-loader";
+import { Ingest } from "../src/ingest/ingest";
+import { ChunkLedger } from "../src/storage/chunk-ledger";
+import { INGEST_LEADER_LOCK, LeaderLock } from "../src/storage/leader-lock";
+import { weightsVersion } from "../src/storage/weights-store";
+import { dispatchChunk } from "./partition-router";
+
+/** Mechanism Y: one active copy (advisory lock) applies every chunk to every partition, in order. */
+export function ingestService(rt: Runtime): ServiceSchema {
+  let loop: WorkLoop | undefined;
+  let leader: LeaderLock | undefined;
+  let ledger: ChunkLedger | undefined;
+  let running = false;
+
+  return {
+    name: "ingest",
+    dependencies: ["merchant-state"],
+    actions: {
+      status: {
+        async handler() {
+          return { leader: (await leader?.hold()) ?? false, ...(await ledger!.summary()) };
+        },
+      },
+    },
+    async started() {
+      const ds = await rt.db();
+      const { partitions, pollIntervalMs, importance } = rt.config;
+      const log = this.logger;
+      ledger = new ChunkLedger(ds);
+      leader = new LeaderLock(ds, INGEST_LEADER_LOCK);
+      running = true;
+      const ingest = new Ingest(ledger, rt.store, partitions, (req) => dispatchChunk(this.broker, req, partitions, log, () => running), () => weightsVersion(ds), log);
+      let importanceReady = importance === undefined;
+      if (!importanceReady) log.info("importance source", { importance });
+      else log.warn("no --importance given: no customer has a weight, so UPGRADE cannot fire");
+      let lastDiscovery = 0;
+      loop = new WorkLoop("ingest", async () => {
+        if (!(await leader!.hold())) return 2000;
+        if (!importanceReady) {
+          await ensureImportance(ds, rt.store, importance!, partitions, log);
+          importanceReady = true;
+        }
+        if (Date.now() - lastDiscovery >= pollIntervalMs) {
+          lastDiscovery = Date.now();
+          await ingest.discover();
+        }
+        const outcome = await ingest.processNext();
+        if (!outcome) return pollIntervalMs;
+        this.broker.emit("chunk.processed", outcome);
+        if (outcome.status === "failed") log.warn("chunk marked failed", { seq: outcome.seq, key: outcome.key, error: outcome.error });
+        return 0;
+      }, log);
+      loop.start();
+    },
+    async stopped() {
+      running = false;
+      await loop?.stop();
+      await leader?.release();
+    },
+  };
+}

@@ -1,0 +1,53 @@
+import type { ServiceBroker } from "moleculer";
+import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
+import type { Log } from "../src/log";
+import { assignPartitions } from "../src/partitioning";
+import { describeError, sleep } from "../src/retry";
+import { nodesRunning } from "./cluster";
+
+/**
+ * Sends a chunk to the merchant-state nodes: one call per node with all the
+ * partitions it owns, and again for whatever a failed call left, after
+ * recomputing ownership, until every partition has acknowledged. Fencing
+ * makes a resend to a different node safe.
+ */
+export async function dispatchChunk(
+  broker: ServiceBroker,
+  request: ApplyRequest,
+  partitions: number,
+  log: Log,
+  isRunning: () => boolean,
+): Promise<{ detections: number }> {
+  const pending = new Map(request.partitions.map((p) => [p.partition, p]));
+  let detections = 0;
+  for (let attempt = 1; pending.size > 0; attempt++) {
+    if (!isRunning()) throw new Error(`stopped while applying chunk ${request.seq}`);
+    const nodes = nodesRunning(broker, "merchant-state");
+    if (nodes.length === 0) {
+      if (attempt === 1 || attempt % 20 === 0) log.warn("no merchant-state node available; waiting", { seq: request.seq });
+      await sleep(500);
+      continue;
+    }
+    const owners = assignPartitions(partitions, nodes);
+    const byNode = new Map<string, ApplyRequest["partitions"][number][]>();
+    for (const [p, part] of pending) {
+      const node = owners.get(p)!;
+      let list = byNode.get(node);
+      if (!list) byNode.set(node, (list = []));
+      list.push(part);
+    }
+    const calls = [...byNode].map(async ([nodeID, parts]) => {
+      const result: ApplyResult = await broker.call("merchant-state.apply", { ...request, partitions: parts }, { nodeID, retries: 0 });
+      for (const p of [...result.applied, ...result.skipped]) pending.delete(p);
+      detections += result.detections;
+    });
+    const failures = (await Promise.allSettled(calls)).filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failures.length > 0) {
+      log.warn("applying a chunk failed on some nodes; retrying", {
+        seq: request.seq, partitionsLeft: pending.size, error: describeError(failures[0].reason),
+      });
+      await sleep(Math.min(100 * 2 ** attempt, 3000));
+    }
+  }
+  return { detections };
+}

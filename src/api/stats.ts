@@ -1,0 +1,26 @@
+import type { DataSource } from "typeorm";
+import { ChunkLedger, type LedgerSummary } from "../storage/chunk-ledger";
+import { countDetections } from "../storage/detection-query";
+import { outboxCounts, S3BatchStore, type OutboxCounts } from "../storage/outbox";
+import { DETECTION_PREFIX } from "../storage/object-store";
+
+export interface PipelineStats {
+  readonly chunks: LedgerSummary;
+  readonly chunksWritten: number;
+  readonly sourceFinished: boolean;
+  readonly detections: OutboxCounts;
+  readonly inDatabase: Record<string, number>;
+  readonly s3Files: number;
+}
+
+/** Progress of the whole pipeline, from the durable state (so it is the same whichever node answers). */
+export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
+  const [chunks, detections, inDatabase, s3Files, progress] = await Promise.all([
+    new ChunkLedger(ds).summary(),
+    outboxCounts(ds),
+    countDetections(ds),
+    new S3BatchStore(ds, DETECTION_PREFIX).writtenCount(),
+    ds.query(`SELECT coalesce(sum(chunks_written), 0)::int AS written, coalesce(bool_and(finished), false) AS finished FROM chunker_progress`),
+  ]);
+  return { chunks, chunksWritten: progress[0].written, sourceFinished: progress[0].finished, detections, inDatabase, s3Files };
+}

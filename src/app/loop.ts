@@ -1,0 +1,65 @@
+import type { Log } from "../log";
+import { describeError } from "../retry";
+
+/**
+ * Runs `step` over and over until stopped. A step returns how long to wait
+ * before the next one (0: at once); wake() cuts a wait short. A failing step
+ * is retried with backoff, its error logged once per streak.
+ */
+export class WorkLoop {
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly step: () => Promise<number>,
+    private readonly log: Log,
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.done = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.done;
+  }
+
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  private async run(): Promise<void> {
+    let failures = 0;
+    while (this.running) {
+      let delay = 0;
+      try {
+        delay = await this.step();
+        if (failures > 0) this.log.info(`${this.name} recovered`, { after: failures });
+        failures = 0;
+      } catch (err) {
+        failures++;
+        delay = Math.min(250 * 2 ** Math.min(failures, 5), 8000);
+        if (failures === 1 || failures % 10 === 0) {
+          this.log.warn(`${this.name} failed; retrying`, { error: describeError(err), attempt: failures, retryInMs: delay });
+        }
+      }
+      if (delay > 0 && this.running) await this.pause(delay);
+    }
+  }
+
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = finish;
+    });
+  }
+}

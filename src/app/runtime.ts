@@ -1,0 +1,43 @@
+import type { DataSource } from "typeorm";
+import type { Config, S3Settings } from "../config";
+import type { Log } from "../log";
+import { ensurePartitions, openDatabase } from "../storage/database";
+import { createS3Client, ObjectStore } from "../storage/object-store";
+
+/** Configuration once the embedded defaults (if any) are running: every address is known. */
+export interface ResolvedConfig extends Config {
+  readonly databaseUrl: string;
+  readonly s3: S3Settings & { readonly endpoint: string };
+  /** Local path or s3:// URL of the transactions source (chunker). */
+  readonly source: string | undefined;
+  readonly importance: string | undefined;
+}
+
+/** What the services of one process share: configuration, one database pool, one S3 client. */
+export class Runtime {
+  readonly store: ObjectStore;
+  private database: Promise<DataSource> | undefined;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    private readonly log: Log,
+  ) {
+    this.store = new ObjectStore(createS3Client(config.s3), config.s3.bucket);
+  }
+
+  db(): Promise<DataSource> {
+    this.database ??= openDatabase({ url: this.config.databaseUrl, applicationName: this.config.nodeId, log: this.log }).then(
+      async (ds) => {
+        await ensurePartitions(ds, this.config.partitions);
+        return ds;
+      },
+    );
+    return this.database;
+  }
+
+  async close(): Promise<void> {
+    const ds = await this.database?.catch(() => undefined);
+    if (ds?.isInitialized) await ds.destroy();
+    this.store.client.destroy();
+  }
+}

@@ -1,0 +1,199 @@
+import { hostname } from "node:os";
+import path from "node:path";
+import { moneyToCents } from "./money";
+import type { PatternThresholds } from "./patterns";
+import { parseProbability } from "./quantile";
+
+/** A setting that cannot work; reported as one line, and the process exits non-zero. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export const ALL_SERVICES = ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "api"] as const;
+export type ServiceName = (typeof ALL_SERVICES)[number];
+
+export interface S3Settings {
+  /** Undefined: start the embedded S3-compatible server. */
+  readonly endpoint: string | undefined;
+  readonly bucket: string;
+  readonly region: string;
+  readonly accessKeyId: string | undefined;
+  readonly secretAccessKey: string | undefined;
+}
+
+export interface Config {
+  readonly nodeId: string;
+  readonly services: readonly ServiceName[];
+  /** Undefined: no transporter, everything in this process. */
+  readonly transporter: string | undefined;
+  /** Undefined: start the embedded PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  readonly s3: S3Settings;
+  readonly dataDir: string;
+  /** Undefined: generate (on first run) and use the demo data. */
+  readonly source: string | undefined;
+  readonly importance: string | undefined;
+  readonly chunkRows: number;
+  readonly chunkIntervalMs: number;
+  readonly pollIntervalMs: number;
+  readonly partitions: number;
+  readonly thresholds: PatternThresholds;
+  readonly s3FlushIdleMs: number;
+  readonly apiPort: number;
+  /** Embedded mode: loopback TCP port the REPL attaches to; 0 turns it off. */
+  readonly controlPort: number;
+  /** TCP peers to reach (`host:port/nodeID`): how the REPL finds an embedded pipeline. */
+  readonly controlPeers: string[];
+  readonly embeddedPgPort: number;
+  readonly embeddedS3Port: number;
+  readonly once: boolean;
+  readonly logLevel: "error" | "warn" | "info" | "debug";
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One row of the README's configuration table. */
+interface Setting {
+  readonly env?: string;
+  readonly flag?: string;
+  readonly fallback: string;
+}
+
+const SETTINGS = {
+  nodeId: { env: "NODE_ID", fallback: "" },
+  services: { flag: "services", fallback: ALL_SERVICES.join(",") },
+  transporter: { env: "TRANSPORTER", flag: "transporter", fallback: "" },
+  databaseUrl: { env: "DATABASE_URL", fallback: "" },
+  s3Endpoint: { env: "S3_ENDPOINT", fallback: "" },
+  s3Bucket: { env: "S3_BUCKET", fallback: "transaction-monitoring-bucket" },
+  awsRegion: { env: "AWS_REGION", fallback: "us-east-1" },
+  dataDir: { env: "DATA_DIR", fallback: ".data" },
+  source: { env: "SOURCE", flag: "source", fallback: "" },
+  importance: { env: "IMPORTANCE", flag: "importance", fallback: "" },
+  chunkRows: { env: "CHUNK_ROWS", fallback: "10000" },
+  chunkIntervalMs: { env: "CHUNK_INTERVAL_MS", flag: "chunk-interval-ms", fallback: "1000" },
+  pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "250" },
+  partitions: { env: "PARTITIONS", fallback: "64" },
+  upgradeMinMerchantTxns: { env: "UPGRADE_MIN_MERCHANT_TXNS", fallback: "50000" },
+  upgradeCountQuantile: { env: "UPGRADE_COUNT_QUANTILE", fallback: "0.90" },
+  upgradeWeightQuantile: { env: "UPGRADE_WEIGHT_QUANTILE", fallback: "0.10" },
+  childMinTxns: { env: "CHILD_MIN_TXNS", fallback: "80" },
+  childMaxAvgAmount: { env: "CHILD_MAX_AVG_AMOUNT", fallback: "23" },
+  deiMinFemaleCustomers: { env: "DEI_MIN_FEMALE_CUSTOMERS", fallback: "100" },
+  s3FlushIdleMs: { env: "S3_FLUSH_IDLE_MS", fallback: "30000" },
+  apiPort: { env: "API_PORT", fallback: "3000" },
+  controlPort: { env: "CONTROL_PORT", fallback: "6001" },
+  embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
+  embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
+  logLevel: { env: "LOG_LEVEL", fallback: "info" },
+} satisfies Record<string, Setting>;
+
+/** Parses `--name value`, `--name=value` and bare `--flag` arguments. */
+export function parseFlags(argv: readonly string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith("--")) throw new ConfigError(`unexpected argument "${arg}" (flags look like --name value)`);
+    const eq = arg.indexOf("=");
+    if (eq > 0) flags.set(arg.slice(2, eq), arg.slice(eq + 1));
+    else if (i + 1 < argv.length && !argv[i + 1].startsWith("--")) flags.set(arg.slice(2), argv[++i]);
+    else flags.set(arg.slice(2), "true");
+  }
+  return flags;
+}
+
+const KNOWN_FLAGS = new Set(["services", "transporter", "source", "importance", "chunk-interval-ms", "once"]);
+
+export function loadConfig(env: Env, argv: readonly string[], extraFlags: readonly string[] = []): Config {
+  const flags = parseFlags(argv);
+  for (const name of flags.keys()) {
+    if (!KNOWN_FLAGS.has(name) && !extraFlags.includes(name)) throw new ConfigError(`unknown flag --${name}`);
+  }
+  const raw = (s: Setting): string => {
+    const fromFlag = s.flag ? flags.get(s.flag) : undefined;
+    const fromEnv = s.env ? env[s.env] : undefined;
+    return (fromFlag ?? (fromEnv !== undefined && fromEnv !== "" ? fromEnv : s.fallback)).trim();
+  };
+  const optional = (s: Setting): string | undefined => raw(s) || undefined;
+  const int = (s: Setting, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const text = raw(s);
+    const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new ConfigError(`${s.env ?? `--${s.flag}`} must be an integer from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${text}"`);
+    }
+    return value;
+  };
+  const wrap = <T>(s: Setting, parse: (text: string, what: string) => T): T => {
+    try {
+      return parse(raw(s), s.env ?? `--${s.flag}`);
+    } catch (err) {
+      throw new ConfigError((err as Error).message);
+    }
+  };
+
+  const services = raw(SETTINGS.services).split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = services.filter((s) => !(ALL_SERVICES as readonly string[]).includes(s));
+  if (unknown.length > 0 || services.length === 0) {
+    throw new ConfigError(`--services: unknown service(s) ${unknown.join(", ") || "(none given)"}; known: ${ALL_SERVICES.join(", ")}`);
+  }
+  const transporter = optional(SETTINGS.transporter);
+  if (transporter && !/^nats:\/\/\S+$/i.test(transporter)) {
+    throw new ConfigError(`TRANSPORTER must look like nats://host:4222, got "${transporter}"`);
+  }
+  const databaseUrl = optional(SETTINGS.databaseUrl);
+  if (databaseUrl && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) {
+    throw new ConfigError(`DATABASE_URL must look like postgres://user@host:5432/db, got "${databaseUrl}"`);
+  }
+  const endpoint = optional(SETTINGS.s3Endpoint);
+  if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError(`S3_ENDPOINT must look like http://host:9000, got "${endpoint}"`);
+  }
+  const bucket = raw(SETTINGS.s3Bucket);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+    throw new ConfigError(`S3_BUCKET "${bucket}" is not a valid bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
+  }
+  const logLevel = raw(SETTINGS.logLevel);
+  if (!["error", "warn", "info", "debug"].includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be error, warn, info or debug, got "${logLevel}"`);
+  }
+  const services_ = services as ServiceName[];
+  const role = services_.length === ALL_SERVICES.length ? "all" : services_.join("+");
+
+  return {
+    nodeId: optional(SETTINGS.nodeId) ?? `${hostname()}-${role}`,
+    services: services_,
+    transporter,
+    databaseUrl,
+    s3: {
+      endpoint,
+      bucket,
+      region: raw(SETTINGS.awsRegion),
+      accessKeyId: env.AWS_ACCESS_KEY_ID || undefined,
+      secretAccessKey: env.AWS_SECRET_ACCESS_KEY || undefined,
+    },
+    dataDir: path.resolve(raw(SETTINGS.dataDir)),
+    source: optional(SETTINGS.source),
+    importance: optional(SETTINGS.importance),
+    chunkRows: int(SETTINGS.chunkRows, 1, 10_000_000),
+    // --once exists to get a result, not to watch it arrive: no pause between chunks unless asked for.
+    chunkIntervalMs: flags.get("once") === "true" && !flags.has("chunk-interval-ms") && !env.CHUNK_INTERVAL_MS ? 0 : int(SETTINGS.chunkIntervalMs, 0),
+    pollIntervalMs: int(SETTINGS.pollIntervalMs, 10),
+    partitions: int(SETTINGS.partitions, 1, 4096),
+    thresholds: {
+      upgradeMinMerchantTxns: int(SETTINGS.upgradeMinMerchantTxns, 0),
+      upgradeCountQuantile: wrap(SETTINGS.upgradeCountQuantile, parseProbability),
+      upgradeWeightQuantile: wrap(SETTINGS.upgradeWeightQuantile, parseProbability),
+      childMinTxns: int(SETTINGS.childMinTxns, 1),
+      childMaxAvgCents: wrap(SETTINGS.childMaxAvgAmount, moneyToCents),
+      deiMinFemaleCustomers: int(SETTINGS.deiMinFemaleCustomers, 0),
+    },
+    s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),
+    apiPort: int(SETTINGS.apiPort, 0, 65535),
+    controlPort: int(SETTINGS.controlPort, 0, 65535),
+    controlPeers: [],
+    embeddedPgPort: int(SETTINGS.embeddedPgPort, 1, 65535),
+    embeddedS3Port: int(SETTINGS.embeddedS3Port, 1, 65535),
+    once: flags.get("once") === "true",
+    logLevel: logLevel as Config["logLevel"],
+  };
+}

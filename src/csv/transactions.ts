@@ -1,0 +1,68 @@
+import { Readable } from "node:stream";
+import { parseAmountCents } from "../money";
+import { csvRecords } from "./csv-stream";
+import { CsvFormatError, locateColumns, unquote } from "./fields";
+
+export const TRANSACTION_COLUMNS = [
+  "step", "customer", "age", "gender", "zipcodeOri", "merchant", "zipMerchant", "category", "amount", "fraud",
+] as const;
+type TransactionColumn = (typeof TRANSACTION_COLUMNS)[number];
+
+/** The part of a valid transaction that the patterns read. */
+export interface Transaction {
+  readonly customer: string;
+  readonly merchant: string;
+  readonly gender: string;
+  readonly cents: number;
+}
+
+export interface RejectedRow {
+  readonly line: number;
+  readonly reason: string;
+  readonly fields: readonly string[];
+}
+
+export interface ParsedTransactions {
+  readonly valid: Transaction[];
+  readonly rejected: RejectedRow[];
+}
+
+const NON_NEGATIVE_INTEGER = /^\d+$/;
+
+export type RowCheck = { txn: Transaction } | { reason: string };
+
+/** SPEC.md validity of one data row, fields as they came from the CSV reader. */
+export function checkTransaction(fields: readonly string[], col: Record<TransactionColumn, number>): RowCheck {
+  if (fields.length !== TRANSACTION_COLUMNS.length) {
+    return { reason: `expected ${TRANSACTION_COLUMNS.length} fields, got ${fields.length}` };
+  }
+  const step = unquote(fields[col.step].trim());
+  if (!NON_NEGATIVE_INTEGER.test(step)) return { reason: `step is not an integer >= 0: "${step}"` };
+  const customer = unquote(fields[col.customer].trim());
+  if (customer === "") return { reason: "customer is empty" };
+  const merchant = unquote(fields[col.merchant].trim());
+  if (merchant === "") return { reason: "merchant is empty" };
+  const amount = parseAmountCents(unquote(fields[col.amount].trim()));
+  if ("reason" in amount) return amount;
+  const fraud = unquote(fields[col.fraud].trim());
+  if (fraud !== "0" && fraud !== "1") return { reason: `fraud is not 0 or 1: "${fraud}"` };
+  return { txn: { customer, merchant, gender: unquote(fields[col.gender].trim()), cents: amount.cents } };
+}
+
+/** Reads a whole transactions CSV (one chunk); throws CsvFormatError when it is not such a CSV at all. */
+export async function parseTransactions(input: Readable | string): Promise<ParsedTransactions> {
+  const valid: Transaction[] = [];
+  const rejected: RejectedRow[] = [];
+  let columns: Record<TransactionColumn, number> | undefined;
+  for await (const { fields, line } of csvRecords(input)) {
+    if (!columns) {
+      columns = locateColumns(fields, TRANSACTION_COLUMNS);
+      continue;
+    }
+    const checked = checkTransaction(fields, columns);
+    if ("txn" in checked) valid.push(checked.txn);
+    else rejected.push({ line, reason: checked.reason, fields });
+  }
+  if (!columns) throw new CsvFormatError("empty object: no header row");
+  return { valid, rejected };
+}

@@ -1,0 +1,38 @@
+/** Merchant → partition, and partitions → nodes. Both are pure functions of their inputs. */
+
+/** FNV-1a over UTF-16 code units: stable across processes, Node versions and machines. */
+export function hash32(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+export function partitionOf(merchant: string, partitions: number): number {
+  return hash32(merchant) % partitions;
+}
+
+/**
+ * Spreads partitions over nodes: rendezvous hashing (each partition prefers
+ * the nodes in the order of hash(node, partition)) with a capacity of
+ * ceil(P / nodes), so the split is even and a node joining or leaving moves
+ * few partitions besides its own share.
+ */
+export function assignPartitions(partitions: number, nodeIds: readonly string[]): Map<number, string> {
+  const nodes = [...new Set(nodeIds)].sort();
+  const owners = new Map<number, string>();
+  if (nodes.length === 0) return owners;
+  const capacity = Math.ceil(partitions / nodes.length);
+  const load = new Map(nodes.map((n) => [n, 0]));
+  for (let p = 0; p < partitions; p++) {
+    const ranked = nodes
+      .map((node) => ({ node, score: hash32(`${node}#${p}`) }))
+      .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
+    const chosen = ranked.find((r) => (load.get(r.node) ?? 0) < capacity) ?? ranked[0];
+    owners.set(p, chosen.node);
+    load.set(chosen.node, (load.get(chosen.node) ?? 0) + 1);
+  }
+  return owners;
+}

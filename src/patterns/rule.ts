@@ -1,0 +1,24 @@
+import type { Probability } from "../quantile";
+import type { MerchantAggregates } from "../state/merchant-aggregates";
+
+/** Every threshold of every pattern; SPEC.md's numbers are the defaults. */
+export interface PatternThresholds {
+  readonly upgradeMinMerchantTxns: number;
+  readonly upgradeCountQuantile: Probability;
+  readonly upgradeWeightQuantile: Probability;
+  readonly childMinTxns: number;
+  readonly childMaxAvgCents: number;
+  readonly deiMinFemaleCustomers: number;
+}
+
+/**
+ * A pattern over one merchant's cumulative aggregates. `matches` yields the
+ * customers that match now ("" for a merchant-level pattern); `touched` holds
+ * the customers whose aggregates the last chunk changed, for rules whose
+ * verdict on a customer depends on that customer alone.
+ */
+export interface PatternRule {
+  readonly patternId: string;
+  readonly actionType: string;
+  matches(merchant: MerchantAggregates, touched: ReadonlySet<string>, thresholds: PatternThresholds): Iterable<string>;
+}

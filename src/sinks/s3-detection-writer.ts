@@ -1,0 +1,46 @@
+import { csvLine } from "../csv/write";
+import type { ObjectStore } from "../storage/object-store";
+import type { OutboxDetection, S3BatchStore } from "../storage/outbox";
+import { formatIst } from "../time";
+
+export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk"];
+export const DETECTIONS_PER_FILE = 50;
+
+export function renderDetectionFile(rows: readonly OutboxDetection[]): string {
+  const lines = [csvLine(DETECTION_FILE_HEADER)];
+  for (const d of rows) {
+    lines.push(csvLine([formatIst(d.ystarttime), formatIst(d.detectiontime), d.patternid, d.actiontype, d.customer, d.merchant, d.chunk]));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * Writes detections to S3 in files of DETECTIONS_PER_FILE: reserve a batch,
+ * write the object named after it, mark it written. A crash between the last
+ * two steps rewrites the same object with the same bytes.
+ */
+export class S3DetectionWriter {
+  constructor(
+    private readonly batches: S3BatchStore,
+    private readonly store: ObjectStore,
+  ) {}
+
+  /** Writes every full batch (and, with flush, the remainder); returns the number of files written. */
+  async sync(flush: boolean): Promise<number> {
+    let written = 0;
+    for (const batch of await this.batches.unwritten()) {
+      await this.write(batch.batchNo, batch.objectKey);
+      written++;
+    }
+    for (let batch = await this.batches.reserve(DETECTIONS_PER_FILE, flush); batch; batch = await this.batches.reserve(DETECTIONS_PER_FILE, flush)) {
+      await this.write(batch.batchNo, batch.objectKey);
+      written++;
+    }
+    return written;
+  }
+
+  private async write(batchNo: number, objectKey: string): Promise<void> {
+    await this.store.write(objectKey, renderDetectionFile(await this.batches.detections(batchNo)));
+    await this.batches.markWritten(batchNo);
+  }
+}

@@ -1,0 +1,93 @@
+import type { Transaction } from "../csv/transactions";
+import type { PatternRule, PatternThresholds } from "../patterns";
+import { MerchantAggregates } from "./merchant-aggregates";
+
+/** w(c,m) for the pairs of one partition. */
+export type WeightLookup = (merchant: string, customer: string) => number | undefined;
+
+export interface Match {
+  readonly patternId: string;
+  readonly actionType: string;
+  readonly customer: string;
+  readonly merchant: string;
+}
+
+/** One customer-merchant aggregate as it is persisted. */
+export interface PairRow {
+  readonly merchant: string;
+  readonly customer: string;
+  readonly n: number;
+  readonly cents: number;
+  readonly gender: string;
+}
+
+export interface ChunkEffect {
+  /** Aggregates changed by the chunk, to persist. */
+  readonly changed: PairRow[];
+  /** Detections that fired for the first time after the chunk. */
+  readonly matches: Match[];
+}
+
+/**
+ * The cumulative state of one partition as of chunk `appliedSeq`. Applying a
+ * chunk mutates it in place; a caller whose commit fails throws it away and
+ * reloads, which is simpler and cheaper than undo.
+ */
+export class PartitionState {
+  readonly merchants = new Map<string, MerchantAggregates>();
+
+  constructor(
+    readonly partition: number,
+    public appliedSeq: number,
+    private readonly weightOf: WeightLookup,
+    /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
+    readonly weightsVersion: number,
+  ) {}
+
+  merchant(id: string): MerchantAggregates {
+    let m = this.merchants.get(id);
+    if (!m) {
+      m = new MerchantAggregates(id);
+      this.merchants.set(id, m);
+    }
+    return m;
+  }
+
+  restorePair(row: PairRow): void {
+    this.merchant(row.merchant).restore(row.customer, row.n, row.cents, row.gender, this.weightOf(row.merchant, row.customer));
+  }
+
+  markEmitted(patternId: string, merchant: string, customer: string): void {
+    this.merchant(merchant).emitted.add(`${patternId}|${customer}`);
+  }
+
+  /** Applies a chunk's rows of this partition, then evaluates every rule on the merchants it touched. */
+  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): ChunkEffect {
+    const touched = new Map<MerchantAggregates, Set<string>>();
+    for (const txn of rows) {
+      const merchant = this.merchant(txn.merchant);
+      const known = merchant.customers.has(txn.customer);
+      merchant.add(txn, known ? undefined : this.weightOf(txn.merchant, txn.customer));
+      let customers = touched.get(merchant);
+      if (!customers) touched.set(merchant, (customers = new Set()));
+      customers.add(txn.customer);
+    }
+    const changed: PairRow[] = [];
+    const matches: Match[] = [];
+    for (const [merchant, customers] of touched) {
+      for (const customer of customers) {
+        const agg = merchant.customers.get(customer)!;
+        changed.push({ merchant: merchant.merchant, customer, n: agg.n, cents: agg.cents, gender: agg.gender });
+      }
+      for (const rule of rules) {
+        for (const customer of rule.matches(merchant, customers, thresholds)) {
+          const key = `${rule.patternId}|${customer}`;
+          if (merchant.emitted.has(key)) continue;
+          merchant.emitted.add(key);
+          matches.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
+        }
+      }
+    }
+    return { changed, matches };
+  }
+}

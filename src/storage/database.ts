@@ -1,0 +1,69 @@
+import pg from "pg";
+import { DataSource } from "typeorm";
+import { ENTITIES, MIGRATIONS } from "../../entities";
+import { ConfigError } from "../config";
+import { describeError, retry } from "../retry";
+import type { Log } from "../log";
+
+// bigint columns (sequences, cents) stay far below 2^53; read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+const MIGRATION_LOCK = 7_700_001;
+
+export interface DatabaseOptions {
+  readonly url: string;
+  readonly applicationName: string;
+  readonly poolSize?: number;
+  readonly log: Log;
+  /** How long to keep retrying an unreachable database at startup. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Connects (retrying while the server is unreachable), migrates under a lock, and returns the DataSource. */
+export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
+  const dataSource = new DataSource({
+    type: "postgres",
+    url: opts.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: "typeorm_migrations",
+    logging: false,
+    extra: { max: opts.poolSize ?? 10, application_name: opts.applicationName, connectionTimeoutMillis: 5000 },
+  });
+  const where = redactUrl(opts.url);
+  await retry(
+    () => dataSource.initialize(),
+    {
+      until: Date.now() + (opts.connectTimeoutMs ?? 60_000),
+      onRetry: (err, delayMs) => opts.log.warn(`database ${where} not reachable (${describeError(err)}); retrying in ${delayMs} ms`),
+      giveUp: (err) => new Error(`database ${where} not reachable: ${describeError(err)}`),
+    },
+  );
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK]);
+    await dataSource.runMigrations({ transaction: "all" });
+  } finally {
+    await runner.query("SELECT pg_advisory_unlock($1)", [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+  return dataSource;
+}
+
+/**
+ * Records the partition count on first start and refuses another one later:
+ * merchant → partition must not change under existing state.
+ */
+export async function ensurePartitions(ds: DataSource, partitions: number): Promise<void> {
+  await ds.query(`INSERT INTO deployment_meta (key, value) VALUES ('partitions', $1) ON CONFLICT (key) DO NOTHING`, [String(partitions)]);
+  const [row] = await ds.query(`SELECT value FROM deployment_meta WHERE key = 'partitions'`);
+  if (Number(row.value) !== partitions) {
+    throw new ConfigError(`PARTITIONS=${partitions} but this database was created with ${row.value}; the partition count is fixed for a deployment`);
+  }
+  await ds.query(`INSERT INTO partition_state (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`, [partitions]);
+}
+
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
+}

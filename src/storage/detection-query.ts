@@ -1,0 +1,23 @@
+import type { DataSource } from "typeorm";
+import { PatternDetectionEntity, type PatternDetection } from "../../entities/pattern-detection.entity";
+import type { DetectionFilters } from "../api/detection-filters";
+
+/** Detections newest first, filtered; one more than the limit tells whether a next page exists. */
+export async function findDetections(ds: DataSource, f: DetectionFilters): Promise<{ items: PatternDetection[]; more: boolean }> {
+  const q = ds.getRepository(PatternDetectionEntity).createQueryBuilder("d");
+  if (f.patternId) q.andWhere("d.patternid = :patternId", { patternId: f.patternId });
+  if (f.merchant) q.andWhere("d.merchant = :merchant", { merchant: f.merchant });
+  if (f.customer) q.andWhere("d.customer = :customer", { customer: f.customer });
+  if (f.since) q.andWhere("d.detectiontime >= :since", { since: f.since });
+  if (f.until) q.andWhere("d.detectiontime <= :until", { until: f.until });
+  if (f.beforeId !== undefined) q.andWhere("d.id < :beforeId", { beforeId: f.beforeId });
+  const rows = await q.orderBy("d.id", "DESC").limit(f.limit + 1).getMany();
+  return { items: rows.slice(0, f.limit), more: rows.length > f.limit };
+}
+
+export async function countDetections(ds: DataSource): Promise<Record<string, number>> {
+  const rows: Array<{ patternid: string; n: number }> = await ds.query(
+    `SELECT patternid, count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.patternid, r.n]));
+}

@@ -1,0 +1,118 @@
+import type { DataSource } from "typeorm";
+
+const S3_RESERVE_LOCK = 7_700_004;
+
+/** A detection as the outbox holds it. */
+export interface OutboxDetection {
+  readonly id: number;
+  readonly ystarttime: Date;
+  readonly detectiontime: Date;
+  readonly patternid: string;
+  readonly actiontype: string;
+  readonly customer: string;
+  readonly merchant: string;
+  readonly chunk: string;
+}
+
+/**
+ * Moves up to `limit` detections from the outbox into pattern_detections in
+ * one statement: marking and inserting commit together, so a crash leaves
+ * either both or neither.
+ */
+export async function moveToPatternDetections(ds: DataSource, limit: number): Promise<number> {
+  const [row] = await ds.query(
+    `WITH picked AS (
+       SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+     ), moved AS (
+       UPDATE detection_outbox o SET db_done = true FROM picked WHERE o.id = picked.id
+       RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk
+     ), inserted AS (
+       INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk)
+       SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk FROM moved ORDER BY id
+       ON CONFLICT ON CONSTRAINT pattern_detections_identity DO NOTHING
+       RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM moved)::int AS moved`,
+    [limit],
+  );
+  return row.moved;
+}
+
+export interface S3Batch {
+  readonly batchNo: number;
+  readonly objectKey: string;
+}
+
+export interface OutboxCounts {
+  readonly total: number;
+  readonly dbPending: number;
+  readonly s3Pending: number;
+  readonly byPattern: Record<string, number>;
+}
+
+export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
+  const rows: Array<{ patternid: string; total: number; db_pending: number; s3_pending: number }> = await ds.query(
+    `SELECT patternid, count(*)::int AS total,
+            count(*) FILTER (WHERE NOT db_done)::int AS db_pending,
+            count(*) FILTER (WHERE s3_batch IS NULL)::int AS s3_pending
+     FROM detection_outbox GROUP BY patternid`,
+  );
+  const byPattern: Record<string, number> = {};
+  let total = 0, dbPending = 0, s3Pending = 0;
+  for (const r of rows) {
+    byPattern[r.patternid] = r.total;
+    total += r.total;
+    dbPending += r.db_pending;
+    s3Pending += r.s3_pending;
+  }
+  return { total, dbPending, s3Pending, byPattern };
+}
+
+/** Batches of detections for S3: reserved in the database first, so a rewrite after a crash is byte-identical. */
+export class S3BatchStore {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly prefix: string,
+  ) {}
+
+  async unwritten(): Promise<S3Batch[]> {
+    const rows: Array<{ batch_no: number; object_key: string }> = await this.ds.query(
+      `SELECT batch_no, object_key FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
+    );
+    return rows.map((r) => ({ batchNo: r.batch_no, objectKey: r.object_key }));
+  }
+
+  /** Reserves the next `size` unbatched detections; with `partial`, whatever is left if fewer. */
+  async reserve(size: number, partial: boolean): Promise<S3Batch | null> {
+    return this.ds.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock($1)`, [S3_RESERVE_LOCK]);
+      const ids: Array<{ id: number }> = await em.query(
+        `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`,
+        [size],
+      );
+      if (ids.length === 0 || (ids.length < size && !partial)) return null;
+      const [{ next }] = await em.query(`SELECT coalesce(max(batch_no), 0) + 1 AS next FROM s3_batches`);
+      const objectKey = `${this.prefix}detections-${String(next).padStart(8, "0")}.csv`;
+      await em.query(`INSERT INTO s3_batches (batch_no, object_key, rows) VALUES ($1, $2, $3)`, [next, objectKey, ids.length]);
+      await em.query(`UPDATE detection_outbox SET s3_batch = $1 WHERE id = ANY($2)`, [next, ids.map((r) => r.id)]);
+      return { batchNo: next, objectKey };
+    });
+  }
+
+  async detections(batchNo: number): Promise<OutboxDetection[]> {
+    return this.ds.query(
+      `SELECT id, ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk
+       FROM detection_outbox WHERE s3_batch = $1 ORDER BY id`,
+      [batchNo],
+    );
+  }
+
+  async markWritten(batchNo: number): Promise<void> {
+    await this.ds.query(`UPDATE s3_batches SET written_at = now() WHERE batch_no = $1`, [batchNo]);
+  }
+
+  async writtenCount(): Promise<number> {
+    const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM s3_batches WHERE written_at IS NOT NULL`);
+    return row.n;
+  }
+}
