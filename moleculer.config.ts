@@ -19,6 +19,8 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
       type: "Console",
       options: { level: logLevels(config.logLevel), formatter: process.env.LOG_FORMAT === "json" ? "json" : "short", colors: process.stdout.isTTY, moduleColors: false },
     },
+    // bin/start.ts stops the broker, then the runtime and embedded servers, in that order.
+    skipProcessEventRegistration: true,
     metrics: false,
     tracing: false,
     ...overrides,

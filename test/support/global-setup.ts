@@ -1,0 +1,36 @@
+import { chmodSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "../../src/app/embedded";
+
+declare global {
+  var __testServers: EmbeddedServer[] | undefined;
+}
+
+const quietLog = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
+
+/**
+ * Real servers for the suite: PostgreSQL at DATABASE_URL if given, else an
+ * embedded one; an S3-protocol server at S3_ENDPOINT if given, else s3rver.
+ * Tests read TEST_DATABASE_URL and TEST_S3_ENDPOINT.
+ */
+export default async function globalSetup(): Promise<void> {
+  const servers: EmbeddedServer[] = [];
+  const dir = mkdtempSync(path.join(tmpdir(), "tm-test-"));
+  chmodSync(dir, 0o755); // embedded PostgreSQL runs as its own user when we are root
+  if (process.env.DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
+  else {
+    const pg = await startEmbeddedPostgres(path.join(dir, "postgres"), 20000 + Math.floor(Math.random() * 20000), quietLog);
+    servers.push(pg);
+    process.env.TEST_DATABASE_URL = pg.url;
+  }
+  if (process.env.S3_ENDPOINT) process.env.TEST_S3_ENDPOINT = process.env.S3_ENDPOINT;
+  else {
+    const s3 = await startEmbeddedS3(path.join(dir, "s3"), 40000 + Math.floor(Math.random() * 20000), "tm-test-default");
+    servers.push(s3);
+    process.env.TEST_S3_ENDPOINT = s3.url;
+    process.env.TEST_S3_KEY = "S3RVER";
+  }
+  process.env.TEST_TMP = dir;
+  globalThis.__testServers = servers;
+}

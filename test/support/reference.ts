@@ -1,0 +1,170 @@
+/**
+ * SPEC.md as a brute force, written apart from the pipeline's code: it
+ * re-reads the source by hand, and after every chunk recomputes every
+ * aggregate from scratch over all rows so far.
+ */
+
+export interface ReferenceThresholds {
+  readonly upgradeMinMerchantTxns: number;
+  readonly upgradeCountQuantile: string;
+  readonly upgradeWeightQuantile: string;
+  readonly childMinTxns: number;
+  readonly childMaxAvgAmount: string;
+  readonly deiMinFemaleCustomers: number;
+}
+
+export const SPEC_DEFAULTS: ReferenceThresholds = {
+  upgradeMinMerchantTxns: 50_000,
+  upgradeCountQuantile: "0.90",
+  upgradeWeightQuantile: "0.10",
+  childMinTxns: 80,
+  childMaxAvgAmount: "23",
+  deiMinFemaleCustomers: 100,
+};
+
+export interface ReferenceDetection {
+  readonly patternId: string;
+  readonly customer: string;
+  readonly merchant: string;
+  readonly chunkIndex: number;
+}
+
+export interface ReferenceResult {
+  readonly detections: ReferenceDetection[];
+  /** Invalid rows as (chunk index, line in the chunk object). */
+  readonly badRows: Array<{ chunkIndex: number; line: number }>;
+  readonly chunks: number;
+}
+
+interface Row {
+  readonly customer: string;
+  readonly merchant: string;
+  readonly gender: string;
+  readonly cents: bigint;
+}
+
+const strip = (s: string): string => {
+  const t = s.trim();
+  return t.length >= 2 && (t[0] === "'" || t[0] === '"') && t[t.length - 1] === t[0] ? t.slice(1, -1) : t;
+};
+
+function cents(text: string): bigint | null {
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!m) return null;
+  const frac = (m[2] ?? "").padEnd(3, "0");
+  return BigInt(m[1]) * 100n + BigInt(frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1n : 0n);
+}
+
+function parseRow(fields: string[], col: Map<string, number>, width: number): Row | null {
+  if (fields.length !== width) return null;
+  const get = (name: string) => strip(fields[col.get(name)!]);
+  if (!/^\d+$/.test(get("step"))) return null;
+  if (get("customer") === "" || get("merchant") === "") return null;
+  const amount = cents(get("amount"));
+  if (amount === null) return null;
+  if (get("fraud") !== "0" && get("fraud") !== "1") return null;
+  return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), cents: amount };
+}
+
+/** q as an exact fraction num/den from its decimal text. */
+function fraction(text: string): { num: bigint; den: bigint } {
+  const [whole, dec = ""] = text.split(".");
+  const den = 10n ** BigInt(dec.length);
+  return { num: BigInt(whole) * den + BigInt(dec || "0"), den };
+}
+
+function meanWeights(importanceCsv: string): Map<string, number> {
+  const lines = importanceCsv.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = lines[0].split(",").map(strip);
+  const [s, t, w] = ["Source", "Target", "Weight"].map((n) => header.indexOf(n));
+  const sums = new Map<string, { sum: number; count: number }>();
+  for (const line of lines.slice(1)) {
+    const f = line.split(",");
+    const key = `${strip(f[t])}|${strip(f[s])}`;
+    const e = sums.get(key) ?? { sum: 0, count: 0 };
+    e.sum += Number(strip(f[w]));
+    e.count++;
+    sums.set(key, e);
+  }
+  return new Map([...sums].map(([k, e]) => [k, e.sum / e.count]));
+}
+
+function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: ReferenceThresholds): Set<string> {
+  const merchants = new Map<string, Map<string, { n: bigint; sum: bigint; gender: string }>>();
+  for (const r of rows) {
+    const customers = merchants.get(r.merchant) ?? new Map();
+    merchants.set(r.merchant, customers);
+    const agg = customers.get(r.customer) ?? { n: 0n, sum: 0n, gender: r.gender };
+    agg.n += 1n;
+    agg.sum += r.cents;
+    customers.set(r.customer, agg);
+  }
+  const out = new Set<string>();
+  const maxAvg = cents(t.childMaxAvgAmount)!;
+  for (const [merchant, customers] of merchants) {
+    let total = 0n;
+    let female = 0;
+    let male = 0;
+    for (const a of customers.values()) {
+      total += a.n;
+      if (a.gender === "F") female++;
+      if (a.gender === "M") male++;
+    }
+    for (const [customer, a] of customers) {
+      if (a.n >= BigInt(t.childMinTxns) && a.sum < maxAvg * a.n) out.add(`PatId2|${customer}|${merchant}`);
+    }
+    if (female > t.deiMinFemaleCustomers && female < male) out.add(`PatId3||${merchant}`);
+    if (total > BigInt(t.upgradeMinMerchantTxns)) {
+      const counts = [...customers.values()].map((a) => a.n).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+      const ws = [...customers.keys()].map((c) => weights.get(`${merchant}|${c}`)).filter((w): w is number => w !== undefined).sort((x, y) => x - y);
+      if (ws.length === 0) continue;
+      const qc = fraction(t.upgradeCountQuantile);
+      const hc = BigInt(counts.length - 1) * qc.num;
+      const lo = Number(hc / qc.den);
+      const rem = hc % qc.den;
+      const hi = Math.min(lo + 1, counts.length - 1);
+      // n >= counts[lo] + rem/den * (counts[hi] - counts[lo]), multiplied through by den
+      const atLeast = (n: bigint) => n * qc.den >= counts[lo] * qc.den + rem * (counts[hi] - counts[lo]);
+      const qw = fraction(t.upgradeWeightQuantile);
+      const hw = BigInt(ws.length - 1) * qw.num;
+      const wlo = Number(hw / qw.den);
+      const wrem = hw % qw.den;
+      const whi = Math.min(wlo + 1, ws.length - 1);
+      const tw = wrem === 0n ? ws[wlo] : ws[wlo] + ((ws[whi] - ws[wlo]) * Number(wrem)) / Number(qw.den);
+      for (const [customer, a] of customers) {
+        const w = weights.get(`${merchant}|${customer}`);
+        if (w !== undefined && w <= tw && atLeast(a.n)) out.add(`PatId1|${customer}|${merchant}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function referenceDetections(transactionsCsv: string, importanceCsv: string, chunkRows: number, t: ReferenceThresholds): ReferenceResult {
+  const lines = transactionsCsv.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const header = lines[0].split(",").map(strip);
+  const col = new Map(header.map((h, i) => [h, i]));
+  const data = lines.slice(1);
+  const weights = meanWeights(importanceCsv);
+  const rows: Row[] = [];
+  const badRows: Array<{ chunkIndex: number; line: number }> = [];
+  const first = new Map<string, number>();
+  const chunks = Math.ceil(data.length / chunkRows);
+  for (let k = 0; k < chunks; k++) {
+    data.slice(k * chunkRows, (k + 1) * chunkRows).forEach((line, i) => {
+      const row = parseRow(line.split(","), col, header.length);
+      if (row) rows.push(row);
+      else badRows.push({ chunkIndex: k, line: i + 2 });
+    });
+    for (const key of matchesAfter(rows, weights, t)) if (!first.has(key)) first.set(key, k);
+  }
+  const detections = [...first].map(([key, chunkIndex]) => {
+    const [patternId, customer, merchant] = key.split("|");
+    return { patternId, customer, merchant, chunkIndex };
+  });
+  return { detections, badRows, chunks };
+}
+
+export function detectionKey(d: { patternId: string; customer: string; merchant: string; chunkIndex: number }): string {
+  return `${d.patternId}|${d.customer}|${d.merchant}|${d.chunkIndex}`;
+}
