@@ -16,23 +16,31 @@ export function partitionOf(merchant: string, partitions: number): number {
 
 /**
  * Spreads partitions over nodes: rendezvous hashing (each partition prefers
- * the nodes in the order of hash(node, partition)) with a capacity of
- * ceil(P / nodes), so the split is even and a node joining or leaving moves
+ * the nodes in the order of hash(node, partition)) with capacities of
+ * floor or ceil of P / nodes, so the split is even and a node joining or leaving moves
  * few partitions besides its own share.
  */
 export function assignPartitions(partitions: number, nodeIds: readonly string[]): Map<number, string> {
   const nodes = [...new Set(nodeIds)].sort();
   const owners = new Map<number, string>();
   if (nodes.length === 0) return owners;
-  const capacity = Math.ceil(partitions / nodes.length);
+  // floor(P/n) each, and one more for the first P mod n nodes that fill up.
+  const base = Math.floor(partitions / nodes.length);
+  let extraLeft = partitions % nodes.length;
   const load = new Map(nodes.map((n) => [n, 0]));
+  const canTake = (node: string): boolean => {
+    const l = load.get(node)!;
+    return l < base || (l === base && extraLeft > 0);
+  };
   for (let p = 0; p < partitions; p++) {
     const ranked = nodes
       .map((node) => ({ node, score: hash32(`${node}#${p}`) }))
       .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
-    const chosen = ranked.find((r) => (load.get(r.node) ?? 0) < capacity) ?? ranked[0];
-    owners.set(p, chosen.node);
-    load.set(chosen.node, (load.get(chosen.node) ?? 0) + 1);
+    const chosen = ranked.find((r) => canTake(r.node))!.node;
+    const l = load.get(chosen)! + 1;
+    if (l > base) extraLeft--;
+    load.set(chosen, l);
+    owners.set(p, chosen);
   }
   return owners;
 }

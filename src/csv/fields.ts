@@ -13,9 +13,15 @@ export function locateColumns<C extends string>(header: readonly string[], wante
   const names = header.map((h) => unquote(h.trim()));
   const missing = wanted.filter((c) => !names.includes(c));
   if (missing.length > 0) {
-    throw new CsvFormatError(`missing required columns: ${missing.join(", ")} (header was: ${names.join(",")})`);
+    throw new CsvFormatError(`missing required columns: ${missing.join(", ")} (header was: ${printable(names.join(","))})`);
   }
   return Object.fromEntries(wanted.map((c) => [c, names.indexOf(c)])) as Record<C, number>;
+}
+
+/** Text safe to echo in a message or store in PostgreSQL: no control characters (NUL cannot be stored), bounded length. */
+export function printable(text: string, max = 200): string {
+  const clean = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }
 
 /** The object as a whole cannot be read as the expected CSV (as opposed to one bad row). */

@@ -33,7 +33,7 @@ export async function readPairWeights(input: Readable | string): Promise<Importa
     const merchant = unquote((fields[columns.Target] ?? "").trim());
     const weightText = unquote((fields[columns.Weight] ?? "").trim());
     const weight = weightText === "" ? NaN : Number(weightText);
-    if (customer === "" || merchant === "" || !Number.isFinite(weight)) {
+    if (customer === "" || merchant === "" || !Number.isFinite(weight) || `${customer}${merchant}`.includes("\u0000")) {
       skipped++;
       continue;
     }

@@ -36,6 +36,7 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if (fields.length !== TRANSACTION_COLUMNS.length) {
     return { reason: `expected ${TRANSACTION_COLUMNS.length} fields, got ${fields.length}` };
   }
+  if (fields.some((f) => f.includes("\u0000"))) return { reason: "contains a NUL character" };
   const step = unquote(fields[col.step].trim());
   if (!NON_NEGATIVE_INTEGER.test(step)) return { reason: `step is not an integer >= 0: "${step}"` };
   const customer = unquote(fields[col.customer].trim());

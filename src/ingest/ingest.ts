@@ -1,4 +1,4 @@
-import { CsvFormatError } from "../csv/fields";
+import { CsvFormatError, printable } from "../csv/fields";
 import type { Log } from "../log";
 import { describeError } from "../retry";
 import type { ChunkLedger } from "../storage/chunk-ledger";
@@ -61,7 +61,7 @@ export class Ingest {
       read = await prepared;
     } catch (err) {
       if (!isUnreadable(err)) throw err;
-      const error = `${chunk.key}: ${describeError(err)}`;
+      const error = printable(`${chunk.key}: ${describeError(err)}`, 500);
       this.log.warn("chunk failed, skipping it", { seq: chunk.seq, key: chunk.key, error });
       await this.ledger.finish(chunk.seq, "failed", 0, 0, error);
       return { seq: chunk.seq, key: chunk.key, status: "failed", valid: 0, bad: 0, detections: 0, error };

@@ -106,6 +106,20 @@ describe("the pipeline, one process, real PostgreSQL and S3", () => {
     await waitFor("6 chunks applied", () => applied(6));
     const api = `http://127.0.0.1:${apiPort}/api`;
     await waitFor("the API", async () => (await fetch(`${api}/health`)).ok);
+    const health = await (await fetch(`${api}/health`)).json();
+    expect(health).toMatchObject({ status: "ok", checks: { database: "ok", s3: "ok" } });
+    type Page = { items: Array<{ id: number; patternId: string }>; nextCursor: string | null };
+    const page = (await (await fetch(`${api}/detections?pattern=CHILD&limit=2`)).json()) as Page;
+    expect(page.items.length).toBeGreaterThan(0);
+    expect(page.items.every((d) => d.patternId === "PatId2")).toBe(true);
+    if (page.nextCursor) {
+      const next = (await (await fetch(`${api}/detections?pattern=CHILD&limit=2&cursor=${page.nextCursor}`)).json()) as Page;
+      expect(next.items[0].id).toBeLessThan(page.items[page.items.length - 1].id);
+    }
+    const bad = await fetch(`${api}/detections?limit=abc`);
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toContain("limit must be an integer from 1 to 1000");
+    expect((await fetch(`http://127.0.0.1:${apiPort}/api/$node/list`)).status).toBe(404);
     second.child.kill("SIGKILL");
     await second.exited;
 

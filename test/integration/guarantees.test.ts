@@ -1,0 +1,223 @@
+import type { DataSource } from "typeorm";
+import { Chunker, chunkKey } from "../../src/chunker/chunker";
+import { fileSource, s3Source, chunkFolder } from "../../src/chunker/source";
+import type { Transaction } from "../../src/csv/transactions";
+import type { ApplyRequest } from "../../src/ingest/apply-request";
+import { Ingest } from "../../src/ingest/ingest";
+import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
+import { parseProbability } from "../../src/quantile";
+import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
+import { PartitionHost } from "../../src/state/partition-host";
+import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
+import { ensurePartitions, openDatabase } from "../../src/storage/database";
+import { CHUNK_PREFIX, DETECTION_PREFIX, QUARANTINE_PREFIX } from "../../src/storage/object-store";
+import { moveToPatternDetections, S3BatchStore } from "../../src/storage/outbox";
+import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/infra";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+const T: PatternThresholds = {
+  upgradeMinMerchantTxns: 50_000, upgradeCountQuantile: parseProbability("0.9", "q"), upgradeWeightQuantile: parseProbability("0.1", "q"),
+  childMinTxns: 3, childMaxAvgCents: 2300, deiMinFemaleCustomers: 100,
+};
+const PARTITIONS = 4;
+const HEADER = "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud";
+
+let ds: DataSource;
+let s3: TestS3;
+const open: DataSource[] = [];
+
+beforeEach(async () => {
+  ds = await openDatabase({ url: await freshDatabase(), applicationName: "test", log });
+  await ensurePartitions(ds, PARTITIONS);
+  open.push(ds);
+  s3 = await freshBucket();
+});
+
+afterAll(async () => {
+  for (const d of open) await d.destroy();
+});
+
+function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyRequest {
+  return {
+    seq, prevSeq, chunkKey: `transaction-chunks/t/chunk-${seq}.csv`, yStartTime: new Date().toISOString(), weightsVersion: 0,
+    partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [] })),
+  };
+}
+
+const child = (n: number): Transaction[] => Array.from({ length: n }, () => ({ customer: "C1", merchant: "M1", gender: "F", cents: 100 }));
+
+describe("fenced commits", () => {
+  it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
+    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
+    const b = new PartitionHost(ds, "node-b", PATTERN_RULES, T, log);
+    await a.retain(new Set([0, 1, 2, 3]));
+    await b.retain(new Set([0, 1, 2, 3]));
+    const [ra, rb] = await Promise.all([a.apply(request(1, 0, child(2))), b.apply(request(1, 0, child(2)))]);
+    expect(ra.applied.length + rb.applied.length).toBe(PARTITIONS);
+    expect([...ra.skipped, ...rb.skipped].sort()).toEqual([...ra.applied, ...rb.applied].sort());
+
+    // Whoever applies chunk 2 builds on exactly one application of chunk 1.
+    const r2 = await a.apply(request(2, 1, child(1)));
+    expect(r2.detections).toBe(1);
+    const [agg] = await ds.query(`SELECT txn_count FROM pair_aggregates WHERE merchant = 'M1' AND customer = 'C1'`);
+    expect(agg.txn_count).toBe(3);
+    const applied = await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`);
+    expect(applied).toEqual([{ applied_seq: 2 }]);
+  });
+
+  it("a node whose cache went stale while another node applied reloads before applying", async () => {
+    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
+    const b = new PartitionHost(ds, "node-b", PATTERN_RULES, T, log);
+    await a.apply(request(1, 0, child(1)));
+    await b.apply(request(2, 1, child(1))); // b loads at 1, applies 2
+    const r3 = await a.apply(request(3, 2, child(1))); // a's cache says 1: it must reload, not build on it
+    expect(r3.applied).toHaveLength(PARTITIONS);
+    expect(r3.detections).toBe(1);
+    const [agg] = await ds.query(`SELECT txn_count FROM pair_aggregates WHERE customer = 'C1'`);
+    expect(agg.txn_count).toBe(3);
+    await expect(a.apply(request(5, 4, child(1)))).rejects.toThrow("partition 0 is at chunk 3, but chunk 5 follows 4");
+  });
+
+  it("re-applying a chunk that already committed changes nothing", async () => {
+    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
+    await a.apply(request(1, 0, child(3)));
+    const again = await new PartitionHost(ds, "node-b", PATTERN_RULES, T, log).apply(request(1, 0, child(3)));
+    expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM detection_outbox`);
+    expect(n).toBe(1);
+  });
+});
+
+describe("sinks", () => {
+  async function outbox(count: number): Promise<void> {
+    const host = new PartitionHost(ds, "n", PATTERN_RULES, { ...T, childMinTxns: 1 }, log);
+    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", cents: 1 }));
+    await host.apply(request(1, 0, rows));
+  }
+
+  it("db-sink moves every detection once, however often it runs", async () => {
+    await outbox(120);
+    expect(await moveToPatternDetections(ds, 50)).toBe(50);
+    expect(await moveToPatternDetections(ds, 1000)).toBe(70);
+    expect(await moveToPatternDetections(ds, 1000)).toBe(0);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pattern_detections`);
+    expect(n).toBe(120);
+  });
+
+  it("s3-sink writes files of 50, holds the rest until flushed, and a crash after writing rewrites the same object", async () => {
+    await outbox(120);
+    const batches = new S3BatchStore(ds, DETECTION_PREFIX);
+    // crash after reserving and writing batch 1 but before marking it written
+    const first = (await batches.reserve(50, false))!;
+    await s3.store.write(first.objectKey, renderDetectionFile(await batches.detections(first.batchNo)));
+    const bytesBefore = await s3.store.readText(first.objectKey);
+
+    const writer = new S3DetectionWriter(batches, s3.store);
+    expect(await writer.sync(false)).toBe(2); // batch 1 rewritten, batch 2 new; 20 wait
+    expect(await s3.store.readText(first.objectKey)).toBe(bytesBefore);
+    expect(await writer.sync(false)).toBe(0);
+    expect(await writer.sync(true)).toBe(1);
+
+    const keys = await s3.store.listKeys(DETECTION_PREFIX);
+    expect(keys).toEqual(["detections/detections-00000001.csv", "detections/detections-00000002.csv", "detections/detections-00000003.csv"]);
+    const customers = (await Promise.all(keys.map((k) => s3.store.readText(k)))).flatMap((t) => t.trim().split("\n").slice(1).map((l) => l.split(",")[4]));
+    expect(customers).toHaveLength(120);
+    expect(new Set(customers).size).toBe(120);
+  });
+});
+
+describe("chunker", () => {
+  function source(rows: number): string {
+    const file = path.join(tempDir(), "tx.csv");
+    const lines = Array.from({ length: rows }, (_, i) => `${i},'C${i}','1','F','1','M1','1','x',1.00,0`);
+    writeFileSync(file, `${HEADER}\n${lines.join("\n")}\n`);
+    return file;
+  }
+
+  it("cuts the source into chunks of CHUNK_ROWS with the header, the last one shorter", async () => {
+    const src = fileSource(source(25));
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 10);
+    const written = [];
+    for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) written.push(w.rows);
+    expect(written).toEqual([10, 10, 5]);
+    const keys = await s3.store.listKeys(CHUNK_PREFIX);
+    expect(keys).toEqual([0, 1, 2].map((i) => chunkKey(chunkFolder(src), i)));
+    const last = (await s3.store.readText(keys[2])).trim().split("\n");
+    expect(last[0]).toBe(HEADER);
+    expect(last.slice(1).map((l) => l.split(",")[0])).toEqual(["20", "21", "22", "23", "24"]);
+    expect((await chunker.status())?.finished).toBe(true);
+  });
+
+  it("after a crash between writing a chunk and saving the offset, rewrites the same chunk and goes on", async () => {
+    const file = source(30);
+    const src = fileSource(file);
+    let crash = true;
+    const progress = {
+      read: () => readProgress(ds, src.id),
+      save: async (p: Parameters<typeof saveProgress>[2]) => {
+        if (p.chunksWritten === 2 && crash) {
+          crash = false;
+          throw new Error("killed");
+        }
+        await saveProgress(ds, src.id, p);
+      },
+    };
+    const chunker = new Chunker(src, s3.store, progress, 10);
+    await chunker.writeNext();
+    await expect(chunker.writeNext()).rejects.toThrow("killed");
+    const second = await s3.store.readText(chunkKey(chunkFolder(src), 1));
+    const restarted = new Chunker(src, s3.store, progress, 10);
+    expect((await restarted.writeNext())?.key).toBe(chunkKey(chunkFolder(src), 1));
+    expect(await s3.store.readText(chunkKey(chunkFolder(src), 1))).toBe(second);
+    await restarted.writeNext();
+    expect(await restarted.writeNext()).toBeNull();
+    const all = await Promise.all((await s3.store.listKeys(CHUNK_PREFIX)).map((k) => s3.store.readText(k)));
+    const steps = all.flatMap((t) => t.trim().split("\n").slice(1).map((l) => Number(l.split(",")[0])));
+    expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
+
+    appendFileSync(file, `30,'C30','1','F','1','M1','1','x',1.00,0\n`);
+    expect((await restarted.writeNext())?.rows).toBe(1);
+  });
+
+  it("reads an s3:// source from its saved byte offset", async () => {
+    const file = source(12);
+    await s3.store.write("sources/tx.csv", readFileSync(file));
+    const src = s3Source(s3.store, "sources/tx.csv");
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 5);
+    const rows = [];
+    for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) rows.push(w.rows);
+    expect(rows).toEqual([5, 5, 2]);
+    expect((await readProgress(ds, src.id))?.byteOffset).toBe(readFileSync(file).length);
+  });
+});
+
+describe("ingest", () => {
+  it("records an unreadable object as failed with the reason, quarantines bad rows, and goes on", async () => {
+    const host = new PartitionHost(ds, "n", PATTERN_RULES, T, log);
+    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => host.apply(req), async () => 0, log);
+    await s3.store.write(`${CHUNK_PREFIX}a.csv`, `${HEADER}\n0,'C1','1','F','1','M1','1','x',1.00,0\n`);
+    await s3.store.write(`${CHUNK_PREFIX}b.csv`, "this is not,a transactions file\n1,2\n");
+    await s3.store.write(`${CHUNK_PREFIX}c.csv`, Buffer.from([0, 159, 146, 150, 10, 255, 34, 10]));
+    await s3.store.write(`${CHUNK_PREFIX}d.csv`, `${HEADER}\n0,'C1','1','F','1','M1','1','x',oops,0\n0,'C1','1','F','1','M1','1','x',2.00,0\n`);
+    expect(await ingest.discover()).toBe(4);
+    const outcomes = [];
+    for (let o = await ingest.processNext(); o; o = await ingest.processNext()) outcomes.push(o);
+    expect(outcomes.map((o) => [o.key, o.status, o.valid, o.bad])).toEqual([
+      ["transaction-chunks/a.csv", "applied", 1, 0],
+      ["transaction-chunks/b.csv", "failed", 0, 0],
+      ["transaction-chunks/c.csv", "failed", 0, 0],
+      ["transaction-chunks/d.csv", "applied", 1, 1],
+    ]);
+    expect(outcomes[1].error).toContain("missing required columns");
+    expect(await s3.store.readText(`${QUARANTINE_PREFIX}d.csv`)).toBe(
+      'chunk,line,reason,row\ntransaction-chunks/d.csv,2,"amount is not a finite number: ""oops""","0,\'C1\',\'1\',\'F\',\'1\',\'M1\',\'1\',\'x\',oops,0"\n',
+    );
+    const [agg] = await ds.query(`SELECT txn_count, amount_cents FROM pair_aggregates`);
+    expect(agg).toEqual({ txn_count: 2, amount_cents: 300 });
+    expect(await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`)).toEqual([{ applied_seq: 4 }]);
+    expect(await ingest.discover()).toBe(0);
+  });
+});

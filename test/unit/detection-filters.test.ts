@@ -1,0 +1,28 @@
+import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../../src/api/detection-filters";
+
+describe("GET /api/detections parameters", () => {
+  it("accepts pattern ids and action types", () => {
+    expect(parseDetectionFilters({ pattern: "PatId2" }).patternId).toBe("PatId2");
+    expect(parseDetectionFilters({ pattern: "DEI-NEEDED" }).patternId).toBe("PatId3");
+  });
+
+  it("reads limits, times and cursors", () => {
+    const f = parseDetectionFilters({ limit: "5", since: "2026-11-23T10:00:00+05:30", cursor: encodeCursor(42), merchant: "M1" });
+    expect(f).toMatchObject({ limit: 5, beforeId: 42, merchant: "M1" });
+    expect(f.since?.toISOString()).toBe("2026-11-23T04:30:00.000Z");
+    expect(parseDetectionFilters({}).limit).toBe(100);
+  });
+
+  it.each([
+    [{ pattern: "PatId9" }, 'pattern must be one of PatId1 (UPGRADE), PatId2 (CHILD), PatId3 (DEI-NEEDED); got "PatId9"'],
+    [{ limit: "0" }, 'limit must be an integer from 1 to 1000; got "0"'],
+    [{ limit: "abc" }, "limit must be an integer"],
+    [{ since: "yesterday" }, 'since must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "yesterday"'],
+    [{ since: "2026-11-24", until: "2026-11-23" }, "since must not be after until"],
+    [{ cursor: "bm9wZQ" }, "cursor is not one this API returned"],
+    [{ merchant: ["a", "b"] }, 'parameter "merchant" must be given once'],
+    [{ colour: "red" }, 'unknown parameter "colour"'],
+  ])("rejects %j: %s", (query, message) => {
+    expect(() => parseDetectionFilters(query)).toThrow(new InvalidQueryError(message).message);
+  });
+});

@@ -1,0 +1,56 @@
+import { CsvFormatError } from "../../src/csv/fields";
+import { parseTransactions } from "../../src/csv/transactions";
+
+const HEADER = '"step","customer","age","gender","zipcodeOri","merchant","zipMerchant","category","amount","fraud"';
+
+describe("reading a transactions chunk", () => {
+  it.each([
+    ["single quotes (BankSim)", "0,'C1093826151','4','M','28007','M348934600','28007','es_transportation',4.55,0"],
+    ["double quotes", '0,"C1093826151","4","M","28007","M348934600","28007","es_transportation",4.55,0'],
+    ["no quotes", "0,C1093826151,4,M,28007,M348934600,28007,es_transportation,4.55,0"],
+    ["quoted numbers", "'0','C1093826151','4','M','28007','M348934600','28007','es_transportation','4.55','0'"],
+  ])("accepts %s and drops the quotes from the values", async (_name, row) => {
+    const { valid, rejected } = await parseTransactions(`${HEADER}\n${row}\n`);
+    expect(rejected).toEqual([]);
+    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", cents: 455 }]);
+  });
+
+  it("matches columns by name, with a quoted or unquoted header in any order", async () => {
+    const header = "amount,fraud,merchant,customer,step,age,gender,zipcodeOri,zipMerchant,category";
+    const { valid } = await parseTransactions(`${header}\n12.30,0,'M1','C1',3,'2','F','1','1','es_food'\r\n`);
+    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", cents: 1230 }]);
+  });
+
+  it.each([
+    ["a missing field", "0,'C1','4','M','28007','M1','28007',4.55,0", "expected 10 fields, got 9"],
+    ["an extra field", "0,'C1','4','M','28007','M1','28007','x',4.55,0,'y'", "expected 10 fields, got 11"],
+    ["a negative step", "-1,'C1','4','M','28007','M1','28007','x',4.55,0", 'step is not an integer >= 0: "-1"'],
+    ["a fractional step", "1.5,'C1','4','M','28007','M1','28007','x',4.55,0", 'step is not an integer >= 0: "1.5"'],
+    ["an empty customer", "0,'','4','M','28007','M1','28007','x',4.55,0", "customer is empty"],
+    ["an empty merchant", "0,'C1','4','M','28007','','28007','x',4.55,0", "merchant is empty"],
+    ["a non-numeric amount", "0,'C1','4','M','28007','M1','28007','x','abc',0", 'amount is not a finite number: "abc"'],
+    ["a negative amount", "0,'C1','4','M','28007','M1','28007','x',-5.00,0", 'amount is negative: "-5.00"'],
+    ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount is not a finite number: "Infinity"'],
+    ["a fraud flag of 2", "0,'C1','4','M','28007','M1','28007','x',4.55,2", 'fraud is not 0 or 1: "2"'],
+  ])("rejects a row with %s, with its line and reason", async (_name, row, reason) => {
+    const good = "0,'C2','4','F','28007','M1','28007','x',1.00,0";
+    const { valid, rejected } = await parseTransactions(`${HEADER}\n${good}\n${row}\n${good}\n`);
+    expect(valid).toHaveLength(2);
+    expect(rejected).toEqual([{ line: 3, reason, fields: expect.any(Array) }]);
+  });
+
+  it("skips blank lines without counting them as rows", async () => {
+    const { valid, rejected } = await parseTransactions(`${HEADER}\n\n0,'C1','4','M','1','M1','1','x',1,0\n\n`);
+    expect(valid).toHaveLength(1);
+    expect(rejected).toEqual([]);
+  });
+
+  it("fails the whole object when required columns are missing", async () => {
+    await expect(parseTransactions("a,b,c\n1,2,3\n")).rejects.toThrow(new CsvFormatError("missing required columns: step, customer, age, gender, zipcodeOri, merchant, zipMerchant, category, amount, fraud (header was: a,b,c)"));
+  });
+
+  it("fails the whole object when it is not CSV at all", async () => {
+    await expect(parseTransactions(`${HEADER}\n0,"C1,'4'\n`)).rejects.toBeInstanceOf(CsvFormatError);
+    await expect(parseTransactions("")).rejects.toThrow("empty object: no header row");
+  });
+});
