@@ -4,6 +4,7 @@ import { EntitySchema } from "typeorm";
 export interface PartitionRecord {
   partition: number;
   appliedSeq: number;
+  checkpointSeq: number;
   owner: string | null;
   updatedAt: Date;
 }
@@ -14,6 +15,7 @@ export const PartitionRecordEntity = new EntitySchema<PartitionRecord>({
   columns: {
     partition: { type: "integer", primary: true },
     appliedSeq: { type: "bigint", name: "applied_seq" },
+    checkpointSeq: { type: "bigint", name: "checkpoint_seq" },
     owner: { type: "text", nullable: true },
     updatedAt: { type: "timestamptz", name: "updated_at" },
   },

@@ -2,9 +2,13 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import { assignPartitions } from "../src/partitioning";
+import { PartitionRecordEntity } from "../entities/partition-record.entity";
+import { readChunk } from "../src/ingest/chunk-reader";
+import { partitionOf } from "../src/partitioning";
 import { PATTERN_RULES, type PatternThresholds } from "../src/patterns";
+import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
-import { merchantReport } from "../src/storage/merchant-report";
+import { firedPatterns } from "../src/storage/merchant-report";
 import { nodesRunning } from "./cluster";
 
 /** Per-merchant and per-customer aggregates for the partitions this node owns. */
@@ -12,11 +16,11 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
   let host: PartitionHost | undefined;
   let broker: ServiceBroker;
 
+  const owners = () => assignPartitions(rt.config.partitions, nodesRunning(broker, "merchant-state"));
+
   async function rebalance(): Promise<void> {
     if (!host) return;
-    const owners = assignPartitions(rt.config.partitions, nodesRunning(broker, "merchant-state"));
-    const mine = new Set([...owners].filter(([, node]) => node === broker.nodeID).map(([p]) => p));
-    await host.retain(mine);
+    await host.retain(new Set([...owners()].filter(([, node]) => node === broker.nodeID).map(([p]) => p)));
   }
 
   return {
@@ -33,21 +37,21 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
       },
       partitions: {
         async handler() {
-          const ds = await rt.db();
-          const rows: Array<{ partition: number; applied_seq: number; owner: string | null; updated_at: Date }> = await ds.query(
-            `SELECT partition, applied_seq, owner, updated_at FROM partition_state ORDER BY partition`,
-          );
-          const cached = host?.cached() ?? new Map();
-          return rows.map((r) => ({
-            partition: r.partition, owner: r.owner, appliedSeq: r.applied_seq, updatedAt: r.updated_at,
-            cachedHere: cached.has(r.partition),
-          }));
+          const rows = await (await rt.db()).getRepository(PartitionRecordEntity).find({ order: { partition: "ASC" } });
+          const assigned = owners();
+          return rows.map((r) => ({ ...r, assignedTo: assigned.get(r.partition) ?? null }));
         },
       },
       merchant: {
         params: { id: { type: "string", min: 1 } },
-        async handler(ctx: Context<{ id: string }>) {
-          return merchantReport(await rt.db(), ctx.params.id);
+        async handler(ctx: Context<{ id: string }, { $forwarded?: boolean }>) {
+          const partition = partitionOf(ctx.params.id, rt.config.partitions);
+          const owner = owners().get(partition);
+          if (owner && owner !== broker.nodeID && !ctx.meta.$forwarded) {
+            return ctx.call("merchant-state.merchant", ctx.params, { nodeID: owner, meta: { $forwarded: true } });
+          }
+          const aggregates = await host!.merchant(partition, ctx.params.id);
+          return { ...summarizeMerchant(partition, ctx.params.id, aggregates), detections: await firedPatterns(await rt.db(), ctx.params.id) };
         },
       },
     },
@@ -59,8 +63,15 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
     async started() {
       broker = this.broker;
       const thresholds: PatternThresholds = await this.broker.call("detector.thresholds");
-      host = new PartitionHost(await rt.db(), broker.nodeID, PATTERN_RULES, thresholds, this.logger);
+      const { partitions, checkpointEvery } = rt.config;
+      host = new PartitionHost(await rt.db(), {
+        nodeId: broker.nodeID, partitions, rules: PATTERN_RULES, thresholds, checkpointEvery, log: this.logger,
+        chunkRows: async (key) => (await readChunk(rt.store, key, partitions)).rowsByPartition,
+      });
       await rebalance();
+    },
+    async stopped() {
+      await host?.close();
     },
   };
 }

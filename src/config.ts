@@ -37,6 +37,7 @@ export interface Config {
   readonly chunkIntervalMs: number;
   readonly pollIntervalMs: number;
   readonly partitions: number;
+  readonly checkpointEvery: number;
   readonly thresholds: PatternThresholds;
   readonly s3FlushIdleMs: number;
   readonly apiPort: number;
@@ -74,6 +75,7 @@ const SETTINGS = {
   chunkIntervalMs: { env: "CHUNK_INTERVAL_MS", flag: "chunk-interval-ms", fallback: "1000" },
   pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "250" },
   partitions: { env: "PARTITIONS", fallback: "64" },
+  checkpointEvery: { env: "CHECKPOINT_EVERY_CHUNKS", fallback: "20" },
   upgradeMinMerchantTxns: { env: "UPGRADE_MIN_MERCHANT_TXNS", fallback: "50000" },
   upgradeCountQuantile: { env: "UPGRADE_COUNT_QUANTILE", fallback: "0.90" },
   upgradeWeightQuantile: { env: "UPGRADE_WEIGHT_QUANTILE", fallback: "0.10" },
@@ -179,6 +181,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     chunkIntervalMs: flags.get("once") === "true" && !flags.has("chunk-interval-ms") && !env.CHUNK_INTERVAL_MS ? 0 : int(SETTINGS.chunkIntervalMs, 0),
     pollIntervalMs: int(SETTINGS.pollIntervalMs, 10),
     partitions: int(SETTINGS.partitions, 1, 4096),
+    checkpointEvery: int(SETTINGS.checkpointEvery, 1, 10_000),
     thresholds: {
       upgradeMinMerchantTxns: int(SETTINGS.upgradeMinMerchantTxns, 0),
       upgradeCountQuantile: wrap(SETTINGS.upgradeCountQuantile, parseProbability),

