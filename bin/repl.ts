@@ -25,6 +25,12 @@ async function main(): Promise<void> {
     ),
   );
   await broker.start();
+  const where = config.transporter ?? `the embedded pipeline at 127.0.0.1:${config.controlPort} (node ${pipelineNode})`;
+  try {
+    await broker.waitForServices(["api", "merchant-state"], 15_000);
+  } catch {
+    console.error(`no pipeline answered on ${where} within 15 s; is it running? The REPL starts anyway.`);
+  }
   broker.repl();
 }
 

@@ -6,11 +6,13 @@ interface CommandArgs {
 }
 
 interface TableHelpers {
-  table(rows: unknown[][]): string;
+  table(rows: unknown[][], options?: Record<string, unknown>): string;
+  getBorderCharacters(name: string): unknown;
 }
 
 function print(helpers: TableHelpers, header: string[], rows: unknown[][]): void {
-  console.log(rows.length === 0 ? "(none)" : helpers.table([header, ...rows]));
+  const options = { border: helpers.getBorderCharacters("norc"), drawHorizontalLine: (i: number, n: number) => i <= 1 || i === n };
+  console.log(rows.length === 0 ? "(none)" : helpers.table([header, ...rows], options));
 }
 
 /** REPL commands over the cluster's services; they work from any node that can reach them. moleculer-repl passes parsed arguments, not the string[] its typings claim. */
@@ -44,7 +46,7 @@ export const replCommands = [
         topCustomers: Array<Record<string, unknown>>; detections: Array<Record<string, unknown>>;
       } = await broker.call("merchant-state.merchant", { id: String((raw as CommandArgs).id) });
       console.log(`merchant ${r.merchant}: partition ${r.partition ?? "-"}, ${r.transactions} transactions, ${r.customers} customers (F ${r.femaleCustomers}, M ${r.maleCustomers})`);
-      print(helpers, ["top customer", "transactions", "avg amount", "weight"], r.topCustomers.map((c) => [c.customer, c.transactions, c.averageAmount, c.weight ?? "-"]));
+      print(helpers, ["top customer", "transactions", "avg amount", "weight"], r.topCustomers.map((c) => [c.customer, c.transactions, c.averageAmount, c.weight === null ? "-" : Number(c.weight).toFixed(4)]));
       print(helpers, ["pattern", "action", "customer", "chunk", "detected"], r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime]));
     },
   },

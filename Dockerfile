@@ -1,0 +1,23 @@
+# One image, any role: `node dist/bin/start.js --services <list>`.
+FROM node:22-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json moleculer.config.ts ./
+COPY bin bin
+COPY entities entities
+COPY services services
+COPY src src
+COPY types types
+RUN npm run build && npm prune --omit=dev
+
+FROM node:22-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY services/dashboard.html services/dashboard.html
+USER node
+EXPOSE 3000
+ENTRYPOINT ["node", "dist/bin/start.js"]
