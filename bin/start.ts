@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     await shutdown(0);
   }
   if (process.argv.includes("--repl")) broker.repl();
-  else void reportProgress(runtime, () => stopping);
+  else if (resolved.services.includes("ingest")) void reportProgress(runtime, () => stopping);
 }
 
 /** --once: waits until the source is chunked, every chunk applied, and both sinks are up to date. */

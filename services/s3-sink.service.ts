@@ -27,7 +27,7 @@ export function s3SinkService(rt: Runtime): ServiceSchema {
     },
     async started() {
       const ds = await rt.db();
-      writer = new S3DetectionWriter(new S3BatchStore(ds, DETECTION_PREFIX), rt.store);
+      writer = new S3DetectionWriter(new S3BatchStore(ds, DETECTION_PREFIX), rt.store, rt.config.faultPauseAfterS3WriteMs);
       const idleFlushMs = rt.config.s3FlushIdleMs;
       let waiting = { count: 0, since: Date.now() };
       loop = new WorkLoop("s3-sink", async () => {

@@ -40,6 +40,8 @@ export interface Config {
   readonly checkpointEvery: number;
   readonly thresholds: PatternThresholds;
   readonly s3FlushIdleMs: number;
+  /** Fault injection for crash tests only: s3-sink waits this long between writing an object and recording it. */
+  readonly faultPauseAfterS3WriteMs: number;
   readonly apiPort: number;
   /** Embedded mode: loopback TCP port the REPL attaches to; 0 turns it off. */
   readonly controlPort: number;
@@ -83,6 +85,7 @@ const SETTINGS = {
   childMaxAvgAmount: { env: "CHILD_MAX_AVG_AMOUNT", fallback: "23" },
   deiMinFemaleCustomers: { env: "DEI_MIN_FEMALE_CUSTOMERS", fallback: "100" },
   s3FlushIdleMs: { env: "S3_FLUSH_IDLE_MS", fallback: "30000" },
+  faultPauseAfterS3WriteMs: { env: "FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS", fallback: "0" },
   apiPort: { env: "API_PORT", fallback: "3000" },
   controlPort: { env: "CONTROL_PORT", fallback: "6001" },
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
@@ -191,6 +194,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
       deiMinFemaleCustomers: int(SETTINGS.deiMinFemaleCustomers, 0),
     },
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),
+    faultPauseAfterS3WriteMs: int(SETTINGS.faultPauseAfterS3WriteMs, 0),
     apiPort: int(SETTINGS.apiPort, 0, 65535),
     controlPort: int(SETTINGS.controlPort, 0, 65535),
     controlPeers: [],

@@ -1,6 +1,7 @@
 import { csvLine } from "../csv/write";
 import type { ObjectStore } from "../storage/object-store";
 import type { OutboxDetection, S3BatchStore } from "../storage/outbox";
+import { sleep } from "../retry";
 import { formatIst } from "../time";
 
 export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk"];
@@ -23,6 +24,8 @@ export class S3DetectionWriter {
   constructor(
     private readonly batches: S3BatchStore,
     private readonly store: ObjectStore,
+    /** Fault injection for crash tests: how long to wait between writing an object and recording it. */
+    private readonly pauseAfterWriteMs = 0,
   ) {}
 
   /** Writes every full batch (and, with flush, the remainder); returns the number of files written. */
@@ -41,6 +44,7 @@ export class S3DetectionWriter {
 
   private async write(batchNo: number, objectKey: string): Promise<void> {
     await this.store.write(objectKey, renderDetectionFile(await this.batches.detections(batchNo)));
+    if (this.pauseAfterWriteMs > 0) await sleep(this.pauseAfterWriteMs);
     await this.batches.markWritten(batchNo);
   }
 }

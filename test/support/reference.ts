@@ -34,6 +34,8 @@ export interface ReferenceResult {
   /** Invalid rows as (chunk index, line in the chunk object). */
   readonly badRows: Array<{ chunkIndex: number; line: number }>;
   readonly chunks: number;
+  /** n(c,m) and sum of cents after the last chunk, by `merchant|customer`. */
+  readonly aggregates: Map<string, { n: number; cents: number }>;
 }
 
 interface Row {
@@ -162,7 +164,15 @@ export function referenceDetections(transactionsCsv: string, importanceCsv: stri
     const [patternId, customer, merchant] = key.split("|");
     return { patternId, customer, merchant, chunkIndex };
   });
-  return { detections, badRows, chunks };
+  const aggregates = new Map<string, { n: number; cents: number }>();
+  for (const r of rows) {
+    const key = `${r.merchant}|${r.customer}`;
+    const a = aggregates.get(key) ?? { n: 0, cents: 0 };
+    a.n++;
+    a.cents += Number(r.cents);
+    aggregates.set(key, a);
+  }
+  return { detections, badRows, chunks, aggregates };
 }
 
 export function detectionKey(d: { patternId: string; customer: string; merchant: string; chunkIndex: number }): string {

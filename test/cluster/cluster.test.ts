@@ -1,0 +1,88 @@
+import { readFileSync } from "node:fs";
+import { generate } from "../../src/demo/generator";
+import { DETECTION_PREFIX } from "../../src/storage/object-store";
+import { expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
+import { freshBucket, freshDatabase, tempDir } from "../support/infra";
+import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
+import { referenceDetections } from "../support/reference";
+
+const natsUrl = process.env.TEST_NATS_URL;
+const describeWithNats = natsUrl ? describe : describe.skip;
+if (!natsUrl) console.warn("cluster test skipped: set NATS_URL or install nats-server (Debian package nats-server)");
+
+describeWithNats("a cluster of real processes over NATS", () => {
+  const running = new Map<string, RunningProcess>();
+  afterAll(async () => {
+    for (const p of running.values()) p.child.kill("SIGKILL");
+  });
+
+  it("survives kill -9 of merchant-state, ingest and s3-sink mid-stream and ends exactly at SPEC.md", async () => {
+    const files = await generate({ rows: 40_000, seed: 11, outDir: tempDir(), dirty: 0.005, customers: 300, merchants: 12 });
+    const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
+    const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
+    const env = pipelineEnv(databaseUrl, s3, {
+      ...SCALED_ENV, TRANSPORTER: natsUrl!, CHUNK_INTERVAL_MS: "500", PARTITIONS: "16", CHECKPOINT_EVERY_CHUNKS: "4",
+      API_PORT: String(apiPort), LOG_LEVEL: "warn",
+    });
+    const start = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>
+      running.set(name, startProgram("start", ["--services", services, ...args], { ...env, NODE_ID: name, ...extra }));
+    const kill = async (name: string) => {
+      const p = running.get(name)!;
+      p.child.kill("SIGKILL");
+      await p.exited;
+      running.delete(name);
+    };
+    const applied = async () => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM chunks WHERE status <> 'pending'`))[0].n;
+
+    start("detector", "detector");
+    for (const n of ["ms-1", "ms-2", "ms-3"]) start(n, "merchant-state");
+    start("db-sink", "db-sink");
+    start("s3-sink", "s3-sink", [], { FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS: "3000" });
+    start("api", "api");
+    start("ingest-1", "ingest", ["--importance", files.importance]);
+    start("chunker", "chunker", ["--source", files.transactions]);
+
+    // s3-sink dies right after writing its first object, before recording it
+    await waitFor("the first detections file", async () => (await s3.store.listKeys(DETECTION_PREFIX)).length > 0, 90_000);
+    await kill("s3-sink");
+    const [firstKey] = await s3.store.listKeys(DETECTION_PREFIX);
+    const firstBytes = await s3.store.readText(firstKey);
+    expect(await query(databaseUrl, `SELECT written_at FROM s3_batches WHERE object_key = $1`, [firstKey])).toEqual([{ written_at: null }]);
+    start("s3-sink-2", "s3-sink");
+
+    await waitFor("4 chunks applied", async () => (await applied()) >= 4, 90_000);
+    await kill("ms-2");
+    await waitFor("7 chunks applied", async () => (await applied()) >= 7, 90_000);
+    start("ms-4", "merchant-state");
+    await waitFor("10 chunks applied", async () => (await applied()) >= 10, 90_000);
+    await kill("ingest-1");
+    start("ingest-2", "ingest", ["--importance", files.importance]);
+
+    await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 120_000);
+    const owners = await query<{ owner: string }>(databaseUrl, `SELECT DISTINCT owner FROM partition_state ORDER BY owner`);
+    expect(owners.map((o) => o.owner)).toEqual(expect.arrayContaining(["ms-4"]));
+    expect(owners.map((o) => o.owner)).not.toContain("ms-2");
+
+    const api = `http://127.0.0.1:${apiPort}/api`;
+    expect((await fetch(`${api}/detections/flush`, { method: "POST" })).ok).toBe(true);
+    await waitFor("db-sink to catch up", async () => {
+      const [{ pending }] = await query<{ pending: number }>(databaseUrl, `SELECT count(*)::int AS pending FROM detection_outbox WHERE NOT db_done`);
+      return pending === 0;
+    });
+    await expectExactResult(databaseUrl, s3, reference);
+    expect(await s3.store.readText(firstKey)).toBe(firstBytes);
+
+    // Stopping cleanly checkpoints every partition: the persisted aggregates must be
+    // exactly one application of every chunk, so no chunk was applied twice or skipped.
+    for (const name of ["ms-1", "ms-3", "ms-4"]) running.get(name)!.child.kill("SIGTERM");
+    for (const name of ["ms-1", "ms-3", "ms-4"]) expect(await running.get(name)!.exited).toBe(0);
+    const fences = await query<{ applied: number; checkpoint: number }>(
+      databaseUrl, `SELECT DISTINCT applied_seq::int AS applied, checkpoint_seq::int AS checkpoint FROM partition_state`,
+    );
+    expect(fences).toEqual([{ applied: reference.chunks, checkpoint: reference.chunks }]);
+    const rows = await query<{ merchant: string; customer: string; n: number; cents: number }>(
+      databaseUrl, `SELECT merchant, customer, txn_count AS n, amount_cents::int AS cents FROM pair_aggregates`,
+    );
+    expect(new Map(rows.map((r) => [`${r.merchant}|${r.customer}`, { n: r.n, cents: r.cents }]))).toEqual(reference.aggregates);
+  });
+});

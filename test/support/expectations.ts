@@ -1,0 +1,49 @@
+import { DETECTION_PREFIX } from "../../src/storage/object-store";
+import type { TestS3 } from "./infra";
+import { chunkIndexOf, query } from "./pipeline";
+import { detectionKey, type ReferenceResult, type ReferenceThresholds } from "./reference";
+
+/** Scaled so that all three patterns fire on a few tens of thousands of generated rows. */
+export const SCALED_THRESHOLDS: ReferenceThresholds = {
+  upgradeMinMerchantTxns: 3000,
+  upgradeCountQuantile: "0.90",
+  upgradeWeightQuantile: "0.10",
+  childMinTxns: 20,
+  childMaxAvgAmount: "23",
+  deiMinFemaleCustomers: 10,
+};
+export const TEST_CHUNK_ROWS = 2000;
+export const SCALED_ENV = {
+  CHUNK_ROWS: String(TEST_CHUNK_ROWS),
+  UPGRADE_MIN_MERCHANT_TXNS: String(SCALED_THRESHOLDS.upgradeMinMerchantTxns),
+  CHILD_MIN_TXNS: String(SCALED_THRESHOLDS.childMinTxns),
+  DEI_MIN_FEMALE_CUSTOMERS: String(SCALED_THRESHOLDS.deiMinFemaleCustomers),
+};
+
+export async function detectionsInDb(databaseUrl: string): Promise<string[]> {
+  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string }>(
+    databaseUrl, `SELECT patternid, customer, merchant, chunk FROM pattern_detections`,
+  );
+  return rows.map((r) => detectionKey({ patternId: r.patternid, customer: r.customer, merchant: r.merchant, chunkIndex: chunkIndexOf(r.chunk) })).sort();
+}
+
+/** Both sinks hold exactly the reference detections; S3 files have the header and 50 rows (the last may have fewer). */
+export async function expectExactResult(databaseUrl: string, s3: TestS3, reference: ReferenceResult): Promise<void> {
+  const expected = reference.detections.map(detectionKey).sort();
+  expect(await detectionsInDb(databaseUrl)).toEqual(expected);
+
+  const keys = await s3.store.listKeys(DETECTION_PREFIX);
+  const files = await Promise.all(keys.map(async (k) => (await s3.store.readText(k)).trim().split("\n")));
+  const inFiles: string[] = [];
+  files.forEach((lines, i) => {
+    expect(lines[0]).toBe("YStartTime,detectionTime,patternId,ActionType,customerName,MerchantId,chunk");
+    if (i < files.length - 1) expect(lines.length - 1).toBe(50);
+    for (const line of lines.slice(1)) {
+      const [ystart, detected, patternId, , customer, merchant, chunk] = line.split(",");
+      expect(ystart).toMatch(/\+05:30$/);
+      expect(detected).toMatch(/\+05:30$/);
+      inFiles.push(detectionKey({ patternId, customer, merchant, chunkIndex: chunkIndexOf(chunk) }));
+    }
+  });
+  expect(inFiles.sort()).toEqual(expected);
+}
