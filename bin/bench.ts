@@ -1,54 +1,85 @@
-import { existsSync, mkdtempSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
-import { EMBEDDED_S3_KEY, startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "../src/app/embedded";
+import { EMBEDDED_S3_KEY, startEmbeddedPostgres, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
-import { ALL_SERVICES, loadConfig } from "../src/config";
+import { ALL_SERVICES, ConfigError, loadConfig, parseFlags, type ServiceName } from "../src/config";
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
 
+const USAGE = "usage: npm run bench -- [--cluster N] [--rows N] [--customers N] [--merchants N]";
+
 /**
- * `npm run bench`: the full-size demo data through the whole pipeline in one
- * process, no pause between chunks, on fresh embedded PostgreSQL and S3.
- * Rows/s is measured from the first chunk read to the last detection written
- * by both sinks.
+ * `npm run bench`: demo data through the whole pipeline with no pause between
+ * chunks, on a fresh embedded PostgreSQL and S3 server. One process by
+ * default; with --cluster N, N merchant-state processes and this process
+ * (the other services) over NATS (NATS_URL, or a nats-server it starts).
+ * Rows/s runs from the first chunk read to the last detection in both sinks.
  */
 async function main(): Promise<void> {
-  const work = mkdtempSync(path.join(tmpdir(), "tm-bench-"));
-  const dataDir = path.resolve(".data", "bench-data");
-  if (!existsSync(path.join(dataDir, "transactions.csv"))) {
-    console.log(`generating ${BANKSIM_ROWS} rows of demo data into ${dataDir} ...`);
-    await generate({ rows: BANKSIM_ROWS, seed: 42, outDir: dataDir, dirty: 0.001 });
+  const flags = parseFlags(process.argv.slice(2));
+  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+  const count = (name: string): number | undefined => {
+    const v = flags.get(name);
+    if (v !== undefined && !/^\d+$/.test(v)) throw new ConfigError(`--${name} must be a positive integer\n${USAGE}`);
+    return v === undefined ? undefined : Number(v);
+  };
+  const nodes = count("cluster") ?? 0;
+  const rows = count("rows") ?? BANKSIM_ROWS;
+  const customers = count("customers");
+  const merchants = count("merchants");
+
+  const dataDir = path.resolve(".data", `bench-data-${rows}-${customers ?? "d"}-${merchants ?? "d"}`);
+  if (!existsSync(path.join(dataDir, "CustomerImportance.csv"))) {
+    console.log(`generating ${rows} rows of demo data into ${dataDir} ...`);
+    await generate({ rows, seed: 42, outDir: dataDir, dirty: 0.001, customers, merchants });
   }
+  const work = mkdtempSync(path.join(tmpdir(), "tm-bench-"));
   const quiet = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
   const servers: EmbeddedServer[] = [];
+  const children: Array<{ name: string; child: ChildProcess; peakKiB: number }> = [];
   try {
     const pg = await startEmbeddedPostgres(path.join(work, "postgres"), 25000 + Math.floor(Math.random() * 10000), quiet);
     servers.push(pg);
     const s3 = await startEmbeddedS3(path.join(work, "s3"), 45000 + Math.floor(Math.random() * 10000), "bench-bucket");
     servers.push(s3);
-    const config = loadConfig({ ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", CONTROL_PORT: "0", API_PORT: "0", S3_FLUSH_IDLE_MS: "0" }, ["--chunk-interval-ms", "0"]);
+    let transporter: string | undefined;
+    if (nodes > 0) {
+      const nats = process.env.NATS_URL ? undefined : await startLocalNats(path.join(work, "nats"));
+      if (nats) servers.push(nats);
+      transporter = process.env.NATS_URL ?? nats?.url;
+      if (!transporter) throw new ConfigError("--cluster needs NATS: set NATS_URL or install nats-server");
+    }
+    const env: Record<string, string> = {
+      ...(process.env as Record<string, string>), LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", CONTROL_PORT: "0", API_PORT: "0",
+      S3_FLUSH_IDLE_MS: "0", DATABASE_URL: pg.url, S3_ENDPOINT: s3.url, S3_BUCKET: "bench-bucket",
+      AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY, AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY, ...(transporter ? { TRANSPORTER: transporter } : {}),
+    };
+    const services: ServiceName[] = nodes > 0 ? ALL_SERVICES.filter((s) => s !== "merchant-state" && s !== "api") : [...ALL_SERVICES];
+    const config = loadConfig({ ...env, NODE_ID: "bench-core" }, ["--chunk-interval-ms", "0", "--services", services.join(",")]);
     const runtime = new Runtime(
-      {
-        ...config,
-        databaseUrl: pg.url,
-        s3: { ...config.s3, endpoint: s3.url, bucket: "bench-bucket", accessKeyId: EMBEDDED_S3_KEY, secretAccessKey: EMBEDDED_S3_KEY },
-        source: path.join(dataDir, "transactions.csv"),
-        importance: path.join(dataDir, "CustomerImportance.csv"),
-      },
+      { ...config, databaseUrl: pg.url, s3: { ...config.s3, endpoint: s3.url }, source: path.join(dataDir, "transactions.csv"), importance: path.join(dataDir, "CustomerImportance.csv") },
       quiet,
     );
-    const broker = new ServiceBroker(brokerOptions(runtime.config));
-    for (const name of ALL_SERVICES) broker.createService(SERVICE_FACTORIES[name](runtime));
-    await broker.start();
     const ds = await runtime.db();
+    for (let i = 1; i <= nodes; i++) {
+      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), "--services", "merchant-state"], { env: { ...env, NODE_ID: `bench-ms-${i}` }, stdio: "inherit" });
+      children.push({ name: `merchant-state ${i}`, child, peakKiB: 0 });
+    }
+    const broker = new ServiceBroker(brokerOptions(runtime.config));
+    for (const name of services) broker.createService(SERVICE_FACTORIES[name](runtime));
+    await broker.start();
+    if (nodes > 0) await broker.waitForServices("merchant-state", 30_000);
+    const sampler = setInterval(() => children.forEach((c) => (c.peakKiB = Math.max(c.peakKiB, peakRssKiB(c.child.pid)))), 500);
 
-    const expectedChunks = Math.ceil(BANKSIM_ROWS / config.chunkRows);
+    const { chunkRows } = config;
+    const expectedChunks = Math.ceil(rows / chunkRows);
     for (;;) {
       const [{ done }] = await ds.query(`SELECT count(*)::int AS done FROM chunks WHERE status <> 'pending'`);
       if (done >= expectedChunks) break;
@@ -57,28 +88,43 @@ async function main(): Promise<void> {
     await broker.call("db-sink.sync");
     await broker.call("s3-sink.flush");
     const sinksDone = Date.now();
+    clearInterval(sampler);
+    children.forEach((c) => (c.peakKiB = Math.max(c.peakKiB, peakRssKiB(c.child.pid))));
     const [t] = await ds.query(
-      `SELECT min(started_at) AS first, sum(rows_valid + rows_bad)::bigint AS rows,
+      `SELECT min(started_at) AS first, sum(rows_valid + rows_bad)::bigint AS rows, count(*)::int AS chunks,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS p50,
-              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS p99,
-              count(*)::int AS chunks
+              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS p99
        FROM chunks`,
     );
     const detections = await outboxCounts(ds);
     const seconds = (sinksDone - new Date(t.first).getTime()) / 1000;
     await broker.stop();
     await runtime.close();
+    console.log(`mode:               ${nodes > 0 ? `cluster over NATS, ${nodes} merchant-state process(es)` : "one process"}`);
     console.log(`rows:               ${t.rows.toLocaleString("en-US")} in ${t.chunks} chunks`);
     console.log(`end to end:         ${seconds.toFixed(2)} s, ${Math.round(t.rows / seconds).toLocaleString("en-US")} rows/s (first chunk read -> last detection in both sinks)`);
     console.log(`chunk latency:      p50 ${Number(t.p50).toFixed(1)} ms, p99 ${Number(t.p99).toFixed(1)} ms (read, validate, apply, commit)`);
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
-    console.log(`peak memory (RSS):  ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB (whole process: all services and the embedded S3 server)`);
+    console.log(`peak RSS:           ${nodes > 0 ? "chunker+ingest+detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+    for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB`);
   } finally {
+    for (const c of children) c.child.kill("SIGTERM");
+    await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once("exit", r)))));
     await stopAll(servers);
   }
 }
 
+/** VmHWM of a child process, in KiB (Linux). */
+function peakRssKiB(pid: number | undefined): number {
+  try {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 main().catch((err) => {
-  console.error(`bench failed: ${describeError(err)}`);
+  console.error(err instanceof ConfigError ? err.message : `bench failed: ${describeError(err)}`);
   process.exit(1);
 });

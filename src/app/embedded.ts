@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdir } from "node:fs/promises";
 import path from "node:path";
@@ -60,4 +61,22 @@ export async function startEmbeddedS3(dir: string, port: number, bucket: string)
   const server = new S3rver({ address: "127.0.0.1", port, directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
   await server.run();
   return { url: `http://127.0.0.1:${port}`, stop: () => server.close() };
+}
+
+/** A nats-server of our own on a free port when the binary is installed (Debian: nats-server); undefined otherwise. */
+export async function startLocalNats(storeDir: string): Promise<EmbeddedServer | undefined> {
+  const binary = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/bin"]
+    .map((d) => path.join(d, "nats-server"))
+    .find((p) => existsSync(p));
+  if (!binary) return undefined;
+  const port = 30000 + Math.floor(Math.random() * 10000);
+  const child = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: "ignore" });
+  await new Promise((r) => setTimeout(r, 500));
+  if (child.exitCode !== null) throw new Error(`nats-server exited with code ${child.exitCode}`);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill("SIGTERM");
+    },
+  };
 }

@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "../../src/app/embedded";
+import { startEmbeddedPostgres, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../../src/app/embedded";
 
 declare global {
   var __testServers: EmbeddedServer[] | undefined;
@@ -33,7 +32,7 @@ export default async function globalSetup(): Promise<void> {
   }
   if (process.env.NATS_URL) process.env.TEST_NATS_URL = process.env.NATS_URL;
   else {
-    const nats = await startNatsServer(path.join(dir, "nats"));
+    const nats = await startLocalNats(path.join(dir, "nats"));
     if (nats) {
       servers.push(nats);
       process.env.TEST_NATS_URL = nats.url;
@@ -41,22 +40,4 @@ export default async function globalSetup(): Promise<void> {
   }
   process.env.TEST_TMP = dir;
   globalThis.__testServers = servers;
-}
-
-/** A nats-server of our own on a free port, when the binary is installed; undefined otherwise. */
-async function startNatsServer(storeDir: string): Promise<EmbeddedServer | undefined> {
-  const binary = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/bin"]
-    .map((d) => path.join(d, "nats-server"))
-    .find((p) => existsSync(p));
-  if (!binary) return undefined;
-  const port = 30000 + Math.floor(Math.random() * 10000);
-  const child = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: "ignore" });
-  await new Promise((r) => setTimeout(r, 500));
-  if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill("SIGTERM");
-    },
-  };
 }
