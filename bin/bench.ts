@@ -13,7 +13,7 @@ import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
 
-const USAGE = "usage: npm run bench -- [--cluster N] [--rows N] [--customers N] [--merchants N]";
+const USAGE = "usage: npm run bench -- [--cluster N [--kill-one]] [--rows N] [--customers N] [--merchants N]";
 
 /**
  * `npm run bench`: demo data through the whole pipeline with no pause between
@@ -24,7 +24,7 @@ const USAGE = "usage: npm run bench -- [--cluster N] [--rows N] [--customers N] 
  */
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {
     const v = flags.get(name);
     if (v !== undefined && !/^\d+$/.test(v)) throw new ConfigError(`--${name} must be a positive integer\n${USAGE}`);
@@ -34,6 +34,8 @@ async function main(): Promise<void> {
   const rows = count("rows") ?? BANKSIM_ROWS;
   const customers = count("customers");
   const merchants = count("merchants");
+  const killOne = flags.get("kill-one") === "true";
+  if (killOne && nodes < 2) throw new ConfigError(`--kill-one needs --cluster 2 or more\n${USAGE}`);
 
   const dataDir = path.resolve(".data", `bench-data-${rows}-${customers ?? "d"}-${merchants ?? "d"}`);
   if (!existsSync(path.join(dataDir, "CustomerImportance.csv"))) {
@@ -80,9 +82,14 @@ async function main(): Promise<void> {
 
     const { chunkRows } = config;
     const expectedChunks = Math.ceil(rows / chunkRows);
+    let killedAt: Date | undefined;
     for (;;) {
       const [{ done }] = await ds.query(`SELECT count(*)::int AS done FROM chunks WHERE status <> 'pending'`);
       if (done >= expectedChunks) break;
+      if (killOne && !killedAt && done >= expectedChunks / 2) {
+        children[0].child.kill("SIGKILL");
+        killedAt = new Date();
+      }
       await sleep(20);
     }
     await broker.call("db-sink.sync");
@@ -97,6 +104,13 @@ async function main(): Promise<void> {
        FROM chunks`,
     );
     const detections = await outboxCounts(ds);
+    const [k] = killedAt
+      ? await ds.query(
+          `SELECT extract(epoch FROM min(finished_at) - $1::timestamptz) AS stalled, max(extract(epoch FROM finished_at - started_at)) AS slowest
+           FROM chunks WHERE finished_at > $1`,
+          [killedAt],
+        )
+      : [undefined];
     const seconds = (sinksDone - new Date(t.first).getTime()) / 1000;
     await broker.stop();
     await runtime.close();
@@ -106,7 +120,10 @@ async function main(): Promise<void> {
     console.log(`chunk latency:      p50 ${Number(t.p50).toFixed(1)} ms, p99 ${Number(t.p99).toFixed(1)} ms (read, validate, apply, commit)`);
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
     console.log(`peak RSS:           ${nodes > 0 ? "chunker+ingest+detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-    for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB`);
+    for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
+    if (killedAt) {
+      console.log(`takeover:           first chunk applied ${Number(k.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
+    }
   } finally {
     for (const c of children) c.child.kill("SIGTERM");
     await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once("exit", r)))));
