@@ -36,17 +36,30 @@ export function quantilePosition(sampleCount: number, q: Probability): QuantileP
   return { index: Math.floor(scaled / q.den), rem: scaled % q.den, den: q.den };
 }
 
+/** Sample `i` (0-based) of n samples in ascending order. */
+export type SampleAt = (i: number) => number;
+
 /** The interpolated value; exact when the position is on a sample. */
+export function quantileAt(count: number, valueAt: SampleAt, q: Probability): number {
+  const { index, rem, den } = quantilePosition(count, q);
+  const low = valueAt(index);
+  if (rem === 0) return low;
+  return low + ((valueAt(index + 1) - low) * rem) / den;
+}
+
+/** The q-quantile of integer samples as the exact fraction num / den. */
+export function integerQuantileAt(count: number, valueAt: SampleAt, q: Probability): { num: number; den: number } {
+  const { index, rem, den } = quantilePosition(count, q);
+  const low = valueAt(index);
+  return { num: low * den + (rem === 0 ? 0 : rem * (valueAt(index + 1) - low)), den };
+}
+
 export function quantileValue(sorted: ArrayLike<number>, q: Probability): number {
-  const { index, rem, den } = quantilePosition(sorted.length, q);
-  if (rem === 0) return sorted[index];
-  return sorted[index] + ((sorted[index + 1] - sorted[index]) * rem) / den;
+  return quantileAt(sorted.length, (i) => sorted[i], q);
 }
 
 /** value >= quantile for integer samples, decided in integer arithmetic. */
 export function isAtLeastIntegerQuantile(value: number, sorted: ArrayLike<number>, q: Probability): boolean {
-  const { index, rem, den } = quantilePosition(sorted.length, q);
-  const low = sorted[index];
-  if (rem === 0) return value >= low;
-  return value * den >= low * den + rem * (sorted[index + 1] - low);
+  const t = integerQuantileAt(sorted.length, (i) => sorted[i], q);
+  return value * t.den >= t.num;
 }

@@ -1,29 +1,37 @@
-import { Readable } from "node:stream";
+import type { Readable } from "node:stream";
 import { csvRecords } from "./csv-stream";
 import { locateColumns, unquote } from "./fields";
 
 export const IMPORTANCE_COLUMNS = ["Source", "Target", "Weight"] as const;
 
-export interface PairWeight {
+/** One usable row of CustomerImportance.csv; `line` orders rows as in the file. */
+export interface ImportanceRow {
+  readonly line: number;
   readonly customer: string;
   readonly merchant: string;
-  /** Mean Weight over all rows of the pair, summed in file order. */
   readonly weight: number;
 }
 
 export interface ImportanceSummary {
-  readonly weights: PairWeight[];
   readonly rows: number;
   readonly skipped: number;
 }
 
-/** The weight of a customer for a merchant is the mean Weight over the pair's rows (SPEC.md). */
-export async function readPairWeights(input: Readable | string): Promise<ImportanceSummary> {
-  const sums = new Map<string, { customer: string; merchant: string; sum: number; count: number }>();
+/**
+ * Streams CustomerImportance.csv (bsNET layout) in batches, so memory stays
+ * flat however large the file; rows without a customer, merchant or numeric
+ * weight are skipped and counted.
+ */
+export async function readImportance(
+  input: Readable,
+  batchSize: number,
+  onBatch: (rows: ImportanceRow[]) => Promise<void>,
+): Promise<ImportanceSummary> {
   let columns: Record<(typeof IMPORTANCE_COLUMNS)[number], number> | undefined;
   let rows = 0;
   let skipped = 0;
-  for await (const { fields } of csvRecords(input)) {
+  let batch: ImportanceRow[] = [];
+  for await (const { fields, line } of csvRecords(input)) {
     if (!columns) {
       columns = locateColumns(fields, IMPORTANCE_COLUMNS);
       continue;
@@ -37,13 +45,12 @@ export async function readPairWeights(input: Readable | string): Promise<Importa
       skipped++;
       continue;
     }
-    const key = `${merchant}\u0000${customer}`;
-    const entry = sums.get(key);
-    if (entry) {
-      entry.sum += weight;
-      entry.count++;
-    } else sums.set(key, { customer, merchant, sum: weight, count: 1 });
+    batch.push({ line, customer, merchant, weight });
+    if (batch.length >= batchSize) {
+      await onBatch(batch);
+      batch = [];
+    }
   }
-  const weights = [...sums.values()].map((e) => ({ customer: e.customer, merchant: e.merchant, weight: e.sum / e.count }));
-  return { weights, rows, skipped };
+  if (batch.length > 0) await onBatch(batch);
+  return { rows, skipped };
 }

@@ -21,13 +21,20 @@ export class MerchantAggregates {
   maleCustomers = 0;
   /** Detections already emitted, as `${patternId}|${customer}`. */
   readonly emitted = new Set<string>();
+  /** countFrequency[n]: customers with n transactions, so order statistics of n(c,m) need no sort. */
+  private readonly countFrequency: number[] = [0];
+  /** Weights of the customers that have one, ascending once `weightsSorted`. */
+  private readonly weights: number[] = [];
+  private weightsSorted = true;
 
   constructor(readonly merchant: string) {}
 
   add(txn: Transaction, weight: number | undefined): CustomerAggregate {
     let agg = this.customers.get(txn.customer);
     if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weight);
+    if (agg.n > 0) this.countFrequency[agg.n]--;
     agg.n++;
+    this.countFrequency[agg.n] = (this.countFrequency[agg.n] ?? 0) + 1;
     agg.cents += txn.cents;
     this.txnCount++;
     return agg;
@@ -38,14 +45,54 @@ export class MerchantAggregates {
     const agg = this.addCustomer(customer, gender, weight);
     agg.n = n;
     agg.cents = cents;
+    this.countFrequency[n] = (this.countFrequency[n] ?? 0) + 1;
     this.txnCount += n;
   }
+
+  /** The i-th smallest n(c,m) (0-based). */
+  readonly countAt = (i: number): number => {
+    let seen = 0;
+    for (let n = 1; n < this.countFrequency.length; n++) {
+      seen += this.countFrequency[n] ?? 0;
+      if (seen > i) return n;
+    }
+    throw new RangeError(`count ${i} of ${this.customers.size} customers`);
+  };
+
+  get weightedCustomers(): number {
+    return this.weights.length;
+  }
+
+  /** The i-th smallest weight among customers with one (0-based). */
+  readonly weightAt = (i: number): number => {
+    if (!this.weightsSorted) {
+      this.weights.sort((a, b) => a - b);
+      this.weightsSorted = true;
+    }
+    return this.weights[i];
+  };
 
   private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {
     const agg: CustomerAggregate = { n: 0, cents: 0, gender, weight };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;
+    if (weight !== undefined) this.insertWeight(weight);
     return agg;
+  }
+
+  private insertWeight(weight: number): void {
+    if (!this.weightsSorted) {
+      this.weights.push(weight);
+      return;
+    }
+    let lo = 0;
+    let hi = this.weights.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.weights[mid] <= weight) lo = mid + 1;
+      else hi = mid;
+    }
+    this.weights.splice(lo, 0, weight);
   }
 }

@@ -1,9 +1,8 @@
 import type { DataSource } from "typeorm";
-import type { ImportanceSummary } from "../csv/importance";
+import type { ImportanceRow, ImportanceSummary } from "../csv/importance";
 import { partitionOf } from "../partitioning";
 
 const IMPORTANCE_LOCK = 7_700_002;
-const BATCH = 20_000;
 
 /** Changes whenever customer weights change; partitions loaded before then are stale. */
 export async function weightsVersion(ds: Pick<DataSource, "query">): Promise<number> {
@@ -16,21 +15,35 @@ export async function importanceLoaded(ds: DataSource, source: string): Promise<
   return rows.length > 0;
 }
 
-/** Stores the mean weight of every pair once per source, atomically; a second caller finds it done. */
-export async function storeWeights(ds: DataSource, source: string, summary: ImportanceSummary, partitions: number): Promise<boolean> {
+export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>) => Promise<ImportanceSummary>;
+
+/**
+ * Loads an importance source once, atomically: its rows go into a staging
+ * table as they stream in, then PostgreSQL computes each pair's mean weight,
+ * summing in file order (`sum(weight ORDER BY line)`) so the result is the
+ * same double a sequential sum gives. Returns null when another process
+ * loaded the source first.
+ */
+export async function loadWeights(ds: DataSource, source: string, partitions: number, feed: ImportanceFeed): Promise<(ImportanceSummary & { pairs: number }) | null> {
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [IMPORTANCE_LOCK]);
-    if ((await em.query(`SELECT 1 FROM importance_loads WHERE source = $1`, [source])).length > 0) return false;
-    for (let i = 0; i < summary.weights.length; i += BATCH) {
-      const batch = summary.weights.slice(i, i + BATCH);
+    if ((await em.query(`SELECT 1 FROM importance_loads WHERE source = $1`, [source])).length > 0) return null;
+    await em.query(`CREATE TEMPORARY TABLE importance_rows (line bigint, partition int, merchant text, customer text, weight float8) ON COMMIT DROP`);
+    const summary = await feed(async (rows) => {
       await em.query(
-        `INSERT INTO customer_weights (partition, merchant, customer, weight)
-         SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::float8[])
-         ON CONFLICT (merchant, customer) DO UPDATE SET weight = EXCLUDED.weight`,
-        [batch.map((w) => partitionOf(w.merchant, partitions)), batch.map((w) => w.merchant), batch.map((w) => w.customer), batch.map((w) => w.weight)],
+        `INSERT INTO importance_rows SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::float8[])`,
+        [rows.map((r) => r.line), rows.map((r) => partitionOf(r.merchant, partitions)), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.weight)],
       );
-    }
-    await em.query(`INSERT INTO importance_loads (source, rows, pairs) VALUES ($1, $2, $3)`, [source, summary.rows, summary.weights.length]);
-    return true;
+    });
+    const [{ pairs }] = await em.query(
+      `WITH loaded AS (
+         INSERT INTO customer_weights (partition, merchant, customer, weight)
+         SELECT partition, merchant, customer, sum(weight ORDER BY line) / count(*) FROM importance_rows GROUP BY partition, merchant, customer
+         ON CONFLICT (merchant, customer) DO UPDATE SET weight = EXCLUDED.weight
+         RETURNING 1)
+       SELECT count(*)::int AS pairs FROM loaded`,
+    );
+    await em.query(`INSERT INTO importance_loads (source, rows, pairs) VALUES ($1, $2, $3)`, [source, summary.rows, pairs]);
+    return { ...summary, pairs };
   });
 }

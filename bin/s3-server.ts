@@ -1,0 +1,24 @@
+import path from "node:path";
+import { EMBEDDED_S3_KEY, startEmbeddedS3 } from "../src/app/embedded";
+import { ConfigError, parseFlags } from "../src/config";
+
+const USAGE = "usage: npm run s3-server -- [--port 4569] [--dir .data/s3] [--bucket transaction-monitoring-bucket]";
+
+/** `npm run s3-server`: the embedded S3-compatible server on its own, for a cluster on one machine. */
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  for (const name of flags.keys()) if (!["port", "dir", "bucket"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+  const port = Number(flags.get("port") ?? process.env.EMBEDDED_S3_PORT ?? 4569);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port must be a port number\n${USAGE}`);
+  const bucket = flags.get("bucket") ?? process.env.S3_BUCKET ?? "transaction-monitoring-bucket";
+  const server = await startEmbeddedS3(path.resolve(flags.get("dir") ?? ".data/s3"), port, bucket);
+  console.log(`S3_ENDPOINT=${server.url} S3_BUCKET=${bucket} AWS_ACCESS_KEY_ID=${EMBEDDED_S3_KEY} AWS_SECRET_ACCESS_KEY=${EMBEDDED_S3_KEY}`);
+  const stop = () => void server.stop().then(() => process.exit(0));
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : `s3-server failed: ${(err as Error).message}`);
+  process.exit(2);
+});
