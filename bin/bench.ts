@@ -63,16 +63,20 @@ async function main(): Promise<void> {
       S3_FLUSH_IDLE_MS: "0", DATABASE_URL: pg.url, S3_ENDPOINT: s3.url, S3_BUCKET: "bench-bucket",
       AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY, AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY, ...(transporter ? { TRANSPORTER: transporter } : {}),
     };
-    const services: ServiceName[] = nodes > 0 ? ALL_SERVICES.filter((s) => s !== "merchant-state" && s !== "api") : [...ALL_SERVICES];
+    // In cluster mode chunker, ingest and each merchant-state node are processes of their own, so each one's memory is measured.
+    const services: ServiceName[] = nodes > 0 ? ["detector", "db-sink", "s3-sink"] : [...ALL_SERVICES];
     const config = loadConfig({ ...env, NODE_ID: "bench-core" }, ["--chunk-interval-ms", "0", "--services", services.join(",")]);
     const runtime = new Runtime(
       { ...config, databaseUrl: pg.url, s3: { ...config.s3, endpoint: s3.url }, source: path.join(dataDir, "transactions.csv"), importance: path.join(dataDir, "CustomerImportance.csv") },
       quiet,
     );
     const ds = await runtime.db();
-    for (let i = 1; i <= nodes; i++) {
-      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), "--services", "merchant-state"], { env: { ...env, NODE_ID: `bench-ms-${i}` }, stdio: "inherit" });
-      children.push({ name: `merchant-state ${i}`, child, peakKiB: 0 });
+    const startChild = (name: string, nodeId: string, args: string[]) =>
+      children.push({ name, child: spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], { env: { ...env, NODE_ID: nodeId }, stdio: ["ignore", "ignore", "inherit"] }), peakKiB: 0 });
+    for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state"]);
+    if (nodes > 0) {
+      startChild("ingest", "bench-ingest", ["--services", "ingest", "--importance", runtime.config.importance!]);
+      startChild("chunker", "bench-chunker", ["--services", "chunker", "--source", runtime.config.source!, "--chunk-interval-ms", "0"]);
     }
     const broker = new ServiceBroker(brokerOptions(runtime.config));
     for (const name of services) broker.createService(SERVICE_FACTORIES[name](runtime));
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
     console.log(`end to end:         ${seconds.toFixed(2)} s, ${Math.round(t.rows / seconds).toLocaleString("en-US")} rows/s (first chunk read -> last detection in both sinks)`);
     console.log(`chunk latency:      p50 ${Number(t.p50).toFixed(1)} ms, p99 ${Number(t.p99).toFixed(1)} ms (read, validate, apply, commit)`);
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
-    console.log(`peak RSS:           ${nodes > 0 ? "chunker+ingest+detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
+    console.log(`peak RSS:           ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
     if (killedAt) {
       console.log(`takeover:           first chunk applied ${Number(k.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);

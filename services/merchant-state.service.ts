@@ -8,7 +8,7 @@ import { partitionOf } from "../src/partitioning";
 import { PATTERN_RULES, type PatternThresholds } from "../src/patterns";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
-import { firedPatterns } from "../src/storage/merchant-report";
+import { firedPatterns } from "../src/storage/fired-patterns";
 import { nodesRunning } from "./cluster";
 
 /** Per-merchant and per-customer aggregates for the partitions this node owns. */
