@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const c of children) c.child.kill("SIGTERM");
-    await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null ? r(null) : c.child.once("exit", r)))));
+    await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once("exit", r)))));
     await stopAll(servers);
   }
 }

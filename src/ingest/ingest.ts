@@ -56,6 +56,7 @@ export class Ingest {
     const following = await this.ledger.nextPending(chunk.seq);
     if (following) this.prefetch(following.key);
 
+    const started = performance.now();
     let read: PreparedChunk;
     try {
       read = await prepared;
@@ -69,6 +70,7 @@ export class Ingest {
     if (read.rejected.length > 0) {
       await this.store.write(quarantineKey(chunk.key), renderQuarantine(chunk.key, read.rejected));
     }
+    const readMs = performance.now() - started;
     const partitions = [];
     for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, rows: read.rowsByPartition.get(p) ?? [] });
     const { detections } = await this.dispatch({
@@ -79,7 +81,9 @@ export class Ingest {
       weightsVersion: await this.weightsVersion(),
       partitions,
     });
+    const dispatchedMs = performance.now() - started;
     await this.ledger.finish(chunk.seq, "applied", read.valid, read.rejected.length);
+    this.log.debug("chunk applied", { seq: chunk.seq, readWaitMs: Math.round(readMs), dispatchMs: Math.round(dispatchedMs - readMs), totalMs: Math.round(performance.now() - started) });
     return { seq: chunk.seq, key: chunk.key, status: "applied", valid: read.valid, bad: read.rejected.length, detections };
   }
 

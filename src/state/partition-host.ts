@@ -5,9 +5,8 @@ import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { describeError } from "../retry";
 import { checkpointPartitions, commitChunk, FencedOutError, loadPartitions, type Checkpoint } from "../storage/partition-store";
-import { weightsOf } from "../storage/weights-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
-import { pairKey, type Match, type PartitionState, type WeightLookup } from "./partition-state";
+import type { Match, PartitionState } from "./partition-state";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
 export class OutOfOrderError extends Error {
@@ -90,17 +89,18 @@ export class PartitionHost {
 
     const applied: number[] = [];
     const skipped: number[] = [];
-    for (const { partition } of req.partitions) {
-      const state = this.cache.get(partition)!;
-      if (state.appliedSeq >= req.seq) skipped.push(partition);
-      else if (state.appliedSeq === req.prevSeq) applied.push(partition);
-      else throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
-    }
-    const rowsOf = new Map(req.partitions.map((p) => [p.partition, p.rows]));
-    const weightOf = await this.newCustomerWeights(applied.map((p) => [this.cache.get(p)!, rowsOf.get(p)!] as const));
     const matches: Array<Match & { partition: number }> = [];
-    for (const p of applied) {
-      for (const m of this.cache.get(p)!.apply(rowsOf.get(p)!, this.opts.rules, this.opts.thresholds, weightOf)) matches.push({ ...m, partition: p });
+    for (const { partition, rows } of req.partitions) {
+      const state = this.cache.get(partition)!;
+      if (state.appliedSeq >= req.seq) {
+        skipped.push(partition);
+        continue;
+      }
+      if (state.appliedSeq !== req.prevSeq) {
+        throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
+      }
+      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) matches.push({ ...m, partition });
+      applied.push(partition);
     }
     if (applied.length === 0) return { applied, skipped, detections: 0 };
 
@@ -127,12 +127,6 @@ export class PartitionHost {
       loadAndApplyMs: Math.round(applying - started), commitMs: Math.round(performance.now() - applying),
     });
     return { applied, skipped, detections: matches.length };
-  }
-
-  /** One query for the weights of every customer the rows bring to a merchant for the first time. */
-  private async newCustomerWeights(work: ReadonlyArray<readonly [PartitionState, readonly Transaction[]]>): Promise<WeightLookup> {
-    const weights = await weightsOf(this.ds, work.flatMap(([state, rows]) => state.unseenPairs(rows)));
-    return (merchant, customer) => weights.get(pairKey(merchant, customer));
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
@@ -175,9 +169,8 @@ export class PartitionHost {
       const behind = [...states.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
       if (behind.length === 0) continue;
       const rows = await this.opts.chunkRows(key);
-      const weightOf = await this.newCustomerWeights(behind.map((s) => [s, rows.get(s.partition) ?? []] as const));
       for (const s of behind) {
-        s.apply(rows.get(s.partition) ?? [], this.opts.rules, this.opts.thresholds, weightOf); // its detections are in the outbox already
+        s.apply(rows.get(s.partition) ?? [], this.opts.rules, this.opts.thresholds); // its detections are in the outbox already
         s.appliedSeq = seq;
       }
       replayed++;

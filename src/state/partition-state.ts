@@ -2,10 +2,6 @@ import type { Transaction } from "../csv/transactions";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { MerchantAggregates } from "./merchant-aggregates";
 
-export function pairKey(merchant: string, customer: string): string {
-  return `${merchant}\u0000${customer}`;
-}
-
 /** w(c,m) for the pairs of one partition. */
 export type WeightLookup = (merchant: string, customer: string) => number | undefined;
 
@@ -40,6 +36,7 @@ export class PartitionState {
     public appliedSeq: number,
     /** The chunk the persisted aggregates reflect; chunks after it are replayed on load. */
     public checkpointSeq: number,
+    private readonly weightOf: WeightLookup,
     /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
     readonly weightsVersion: number,
   ) {}
@@ -53,17 +50,8 @@ export class PartitionState {
     return m;
   }
 
-  restorePair(row: PairRow, weight: number | undefined): void {
-    this.merchant(row.merchant).restore(row.customer, row.n, row.cents, row.gender, weight);
-  }
-
-  /** The rows' customer-merchant pairs this state has not seen yet: the ones whose weight `apply` will ask for. */
-  unseenPairs(rows: readonly Transaction[]): Array<{ merchant: string; customer: string }> {
-    const unseen = new Map<string, { merchant: string; customer: string }>();
-    for (const { merchant, customer } of rows) {
-      if (!this.merchants.get(merchant)?.customers.has(customer)) unseen.set(pairKey(merchant, customer), { merchant, customer });
-    }
-    return [...unseen.values()];
+  restorePair(row: PairRow): void {
+    this.merchant(row.merchant).restore(row.customer, row.n, row.cents, row.gender, this.weightOf(row.merchant, row.customer));
   }
 
   markEmitted(patternId: string, merchant: string, customer: string): void {
@@ -87,12 +75,12 @@ export class PartitionState {
    * Applies a chunk's rows of this partition, then evaluates every rule on the
    * merchants it touched; returns the detections that fired for the first time.
    */
-  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds, weightOf: WeightLookup): Match[] {
+  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): Match[] {
     const touched = new Map<MerchantAggregates, Set<string>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
       const known = merchant.customers.has(txn.customer);
-      merchant.add(txn, known ? undefined : weightOf(txn.merchant, txn.customer));
+      merchant.add(txn, known ? undefined : this.weightOf(txn.merchant, txn.customer));
       let customers = touched.get(merchant);
       if (!customers) touched.set(merchant, (customers = new Set()));
       customers.add(txn.customer);

@@ -19,29 +19,33 @@ export interface LoadedPartitions {
 
 /**
  * Loads partitions from one snapshot, so that each partition's checkpointed
- * aggregates, applied sequence and emitted detections agree. Weights come
- * with the customers already seen; chunks look up their new customers'
- * weights (weightsOf).
+ * aggregates, applied sequence and emitted detections agree.
  */
 export async function loadPartitions(ds: DataSource, partitions: readonly number[]): Promise<LoadedPartitions> {
   return ds.transaction("REPEATABLE READ", async (em) => {
     const ids = [...partitions];
+    const weights = new Map<number, Map<string, Map<string, number>>>(ids.map((p) => [p, new Map()]));
+    for (const w of await em.query(`SELECT partition, merchant, customer, weight FROM customer_weights WHERE partition = ANY($1)`, [ids])) {
+      const byMerchant = weights.get(w.partition)!;
+      let customers = byMerchant.get(w.merchant);
+      if (!customers) byMerchant.set(w.merchant, (customers = new Map()));
+      customers.set(w.customer, w.weight);
+    }
     const version = await weightsVersion(em);
     const states = new Map<number, PartitionState>();
     const appliedSeq = new Map<number, number>();
     for (const row of await em.query(`SELECT partition, applied_seq, checkpoint_seq FROM partition_state WHERE partition = ANY($1)`, [ids])) {
-      states.set(row.partition, new PartitionState(row.partition, row.checkpoint_seq, row.checkpoint_seq, version));
+      const byMerchant = weights.get(row.partition)!;
+      states.set(row.partition, new PartitionState(row.partition, row.checkpoint_seq, row.checkpoint_seq, (m, c) => byMerchant.get(m)?.get(c), version));
       appliedSeq.set(row.partition, row.applied_seq);
     }
     const missing = ids.filter((p) => !states.has(p));
     if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
     for (const r of await em.query(
-      `SELECT a.partition, a.merchant, a.customer, a.txn_count, a.amount_cents, a.gender, w.weight
-       FROM pair_aggregates a LEFT JOIN customer_weights w ON w.merchant = a.merchant AND w.customer = a.customer
-       WHERE a.partition = ANY($1)`,
+      `SELECT partition, merchant, customer, txn_count, amount_cents, gender FROM pair_aggregates WHERE partition = ANY($1)`,
       [ids],
     )) {
-      states.get(r.partition)!.restorePair({ merchant: r.merchant, customer: r.customer, n: r.txn_count, cents: r.amount_cents, gender: r.gender }, r.weight ?? undefined);
+      states.get(r.partition)!.restorePair({ merchant: r.merchant, customer: r.customer, n: r.txn_count, cents: r.amount_cents, gender: r.gender });
     }
     for (const d of await em.query(`SELECT partition, patternid, merchant, customer FROM detection_outbox WHERE partition = ANY($1)`, [ids])) {
       states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);

@@ -1,7 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { ImportanceRow, ImportanceSummary } from "../csv/importance";
 import { partitionOf } from "../partitioning";
-import { pairKey } from "../state/partition-state";
 
 const IMPORTANCE_LOCK = 7_700_002;
 
@@ -9,17 +8,6 @@ const IMPORTANCE_LOCK = 7_700_002;
 export async function weightsVersion(ds: Pick<DataSource, "query">): Promise<number> {
   const [{ version }] = await ds.query(`SELECT count(*)::int AS version FROM importance_loads`);
   return version;
-}
-
-/** w(c,m) of the given pairs, for customers a chunk brings to a merchant for the first time. */
-export async function weightsOf(ds: Pick<DataSource, "query">, pairs: ReadonlyArray<{ merchant: string; customer: string }>): Promise<Map<string, number>> {
-  if (pairs.length === 0) return new Map();
-  const rows: Array<{ merchant: string; customer: string; weight: number }> = await ds.query(
-    `SELECT w.merchant, w.customer, w.weight FROM unnest($1::text[], $2::text[]) AS p(merchant, customer)
-     JOIN customer_weights w ON w.merchant = p.merchant AND w.customer = p.customer`,
-    [pairs.map((p) => p.merchant), pairs.map((p) => p.customer)],
-  );
-  return new Map(rows.map((r) => [pairKey(r.merchant, r.customer), r.weight]));
 }
 
 export async function importanceLoaded(ds: DataSource, source: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
-import { PartitionState, type WeightLookup } from "../../src/state/partition-state";
+import { PartitionState } from "../../src/state/partition-state";
 
 const SPEC: PatternThresholds = {
   upgradeMinMerchantTxns: 50_000,
@@ -16,30 +16,25 @@ function txns(customer: string, merchant: string, count: number, cents: number, 
   return Array.from({ length: count }, () => ({ customer, merchant, gender, cents }));
 }
 
-const noWeights: WeightLookup = () => undefined;
-
-/** A fresh partition whose customers' weights come from `weightOf`. */
-function partition(weightOf: WeightLookup = noWeights, state = new PartitionState(0, 0, 0, 0)) {
-  return {
-    state,
-    detect: (rows: Transaction[], t: PatternThresholds = SPEC): string[] =>
-      state.apply(rows, PATTERN_RULES, t, weightOf).map((m) => `${m.patternId}|${m.customer}|${m.merchant}`),
-  };
+function detect(state: PartitionState, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
+  return state.apply(rows, PATTERN_RULES, t).map((m) => `${m.patternId}|${m.customer}|${m.merchant}`);
 }
+
+const noWeights = () => undefined;
 
 describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
   it("does not fire at an average of exactly 23.00", () => {
-    expect(partition(noWeights).detect(txns("C1", "M1", 80, 2300))).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, 2300))).toEqual([]);
   });
 
   it("fires at 22.99 with exactly 80 transactions, not with 79", () => {
-    expect(partition(noWeights).detect(txns("C1", "M1", 79, 2299))).toEqual([]);
-    expect(partition(noWeights).detect(txns("C1", "M1", 80, 2299))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 79, 2299))).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, 2299))).toEqual(["PatId2|C1|M1"]);
   });
 
   it("uses the exact average: 79 x 23.00 + 1 x 22.99 is below 23", () => {
     const rows = [...txns("C1", "M1", 79, 2300), ...txns("C1", "M1", 1, 2299)];
-    expect(partition(noWeights).detect(rows)).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
   });
 });
 
@@ -49,18 +44,18 @@ describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
   }
 
   it("does not fire when F equals M", () => {
-    expect(partition(noWeights).detect([...customers("F", 101, "F"), ...customers("M", 101, "M")])).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 101, "M")])).toEqual([]);
   });
 
   it("fires with 101 F and 102 M, not with 100 F", () => {
-    expect(partition(noWeights).detect([...customers("F", 101, "F"), ...customers("M", 102, "M")])).toEqual(["PatId3||M1"]);
-    expect(partition(noWeights).detect([...customers("F", 100, "F"), ...customers("M", 200, "M")])).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 102, "M")])).toEqual(["PatId3||M1"]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 100, "F"), ...customers("M", 200, "M")])).toEqual([]);
   });
 
   it("takes a customer's gender from its first transaction at the merchant", () => {
-    const state = partition(noWeights);
+    const state = new PartitionState(0, 0, 0, noWeights, 0);
     const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", cents: 1 }];
-    expect(state.detect(rows)).toEqual([]);
+    expect(detect(state, rows)).toEqual([]);
   });
 });
 
@@ -73,51 +68,51 @@ describe("UPGRADE (PatId1)", () => {
 
   it("needs N(m) strictly above the minimum", () => {
     // 10 customers with n = 1+9 .. 10+9: N = 145; with extra 0: N = 55
-    expect(partition(weightOf).detect(rows(0), { ...t, upgradeMinMerchantTxns: 55 })).toEqual([]);
-    expect(partition(weightOf).detect(rows(0), { ...t, upgradeMinMerchantTxns: 54 })).toEqual(["PatId1|C9|M1"]);
+    expect(detect(new PartitionState(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 55 })).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 54 })).toEqual(["PatId1|C9|M1"]);
   });
 
   it("includes a customer whose count equals the count quantile", () => {
     // counts 1..10 at 0.9: position 8.1 → 9.1; weights 1..10 at 0.1: 1.9. Only C9 (n=10, w=1).
     // At q=0.8 counts: position 7.2 → 8.2, so n >= 8.2: C8 (n=9, w=2) is out on weight 2 > 1.9.
-    const state = partition(weightOf);
-    expect(state.detect(rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual(["PatId1|C9|M1"]);
+    const state = new PartitionState(0, 0, 0, weightOf, 0);
+    expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual(["PatId1|C9|M1"]);
     // counts at q=0.(8/9)... use 11 customers so that position is integral: counts 1..11 at 0.9 → exactly 10.
     const w11 = new Map([...weights, ["C10", 0.5]]);
-    const s11 = partition((_m, c) => w11.get(c));
+    const s11 = new PartitionState(0, 0, 0, (_m, c) => w11.get(c), 0);
     const r11 = Array.from({ length: 11 }, (_, i) => txns(`C${i}`, "M1", i + 1, 100)).flat();
     // C9 has n = 10 = Tn exactly; weights sorted 0.5,1..10 at 0.1 → position 1.0 → exactly 1: C9 (w=1) is in.
-    expect(s11.detect(r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
+    expect(detect(s11, r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
   });
 
   it("ignores customers without a weight", () => {
-    const state = partition(() => undefined);
-    expect(state.detect(rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual([]);
+    const state = new PartitionState(0, 0, 0, () => undefined, 0);
+    expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual([]);
   });
 });
 
 describe("emission", () => {
   it("emits a detection once, at the first chunk after which it matches, never again", () => {
-    const state = partition(noWeights);
-    expect(state.detect(txns("C1", "M1", 79, 100))).toEqual([]);
-    expect(state.detect(txns("C1", "M1", 1, 100))).toEqual(["PatId2|C1|M1"]);
-    expect(state.detect(txns("C1", "M1", 5, 100))).toEqual([]);
+    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    expect(detect(state, txns("C1", "M1", 79, 100))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 1, 100))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(state, txns("C1", "M1", 5, 100))).toEqual([]);
     // stops matching (average rises above 23), then matches again: still not re-emitted
-    expect(state.detect(txns("C1", "M1", 1, 1_000_000))).toEqual([]);
-    expect(state.detect(txns("C1", "M1", 50_000, 1))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 1, 1_000_000))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 50_000, 1))).toEqual([]);
   });
 
   it("remembers what a reloaded partition already emitted", () => {
-    const reloaded = new PartitionState(0, 3, 3, 0);
-    reloaded.restorePair({ merchant: "M1", customer: "C1", n: 85, cents: 85 * 100, gender: "F" }, undefined);
-    reloaded.markEmitted("PatId2", "M1", "C1");
-    expect(partition(noWeights, reloaded).detect(txns("C1", "M1", 1, 100))).toEqual([]);
+    const state = new PartitionState(0, 3, 3, noWeights, 0);
+    state.restorePair({ merchant: "M1", customer: "C1", n: 85, cents: 85 * 100, gender: "F" });
+    state.markEmitted("PatId2", "M1", "C1");
+    expect(detect(state, txns("C1", "M1", 1, 100))).toEqual([]);
   });
 
   it("collects the aggregates changed since the last checkpoint", () => {
-    const state = new PartitionState(0, 0, 0, 0);
-    state.apply([...txns("C1", "M1", 2, 150, "M"), ...txns("C2", "M1", 1, 99)], PATTERN_RULES, SPEC, noWeights);
-    state.apply(txns("C1", "M1", 1, 50, "M"), PATTERN_RULES, SPEC, noWeights);
+    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    state.apply([...txns("C1", "M1", 2, 150, "M"), ...txns("C2", "M1", 1, 99)], PATTERN_RULES, SPEC);
+    state.apply(txns("C1", "M1", 1, 50, "M"), PATTERN_RULES, SPEC);
     expect(state.takeDirty()).toEqual([
       { merchant: "M1", customer: "C1", n: 3, cents: 350, gender: "M" },
       { merchant: "M1", customer: "C2", n: 1, cents: 99, gender: "F" },
