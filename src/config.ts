@@ -77,7 +77,7 @@ const SETTINGS = {
   chunkIntervalMs: { env: "CHUNK_INTERVAL_MS", flag: "chunk-interval-ms", fallback: "1000" },
   pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "250" },
   partitions: { env: "PARTITIONS", fallback: "64" },
-  checkpointEvery: { env: "CHECKPOINT_EVERY_CHUNKS", fallback: "20" },
+  checkpointEvery: { env: "CHECKPOINT_EVERY_CHUNKS", fallback: "10" },
   upgradeMinMerchantTxns: { env: "UPGRADE_MIN_MERCHANT_TXNS", fallback: "50000" },
   upgradeCountQuantile: { env: "UPGRADE_COUNT_QUANTILE", fallback: "0.90" },
   upgradeWeightQuantile: { env: "UPGRADE_WEIGHT_QUANTILE", fallback: "0.10" },

@@ -41,7 +41,7 @@ export async function readImportance(
     const merchant = unquote((fields[columns.Target] ?? "").trim());
     const weightText = unquote((fields[columns.Weight] ?? "").trim());
     const weight = weightText === "" ? NaN : Number(weightText);
-    if (customer === "" || merchant === "" || !Number.isFinite(weight) || `${customer}${merchant}`.includes("\u0000")) {
+    if (customer === "" || merchant === "" || !Number.isFinite(weight) || /[\u0000-\u0008\u000a-\u001f]/.test(`${customer}${merchant}`)) {
       skipped++;
       continue;
     }

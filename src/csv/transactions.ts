@@ -28,6 +28,8 @@ export interface ParsedTransactions {
 }
 
 const NON_NEGATIVE_INTEGER = /^\d+$/;
+// PostgreSQL cannot store NUL, and partition loading packs rows with \x1e / \x1f separators.
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
 
 export type RowCheck = { txn: Transaction } | { reason: string };
 
@@ -36,7 +38,6 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if (fields.length !== TRANSACTION_COLUMNS.length) {
     return { reason: `expected ${TRANSACTION_COLUMNS.length} fields, got ${fields.length}` };
   }
-  if (fields.some((f) => f.includes("\u0000"))) return { reason: "contains a NUL character" };
   const step = unquote(fields[col.step].trim());
   if (!NON_NEGATIVE_INTEGER.test(step)) return { reason: `step is not an integer >= 0: "${step}"` };
   const customer = unquote(fields[col.customer].trim());
@@ -47,7 +48,11 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if ("reason" in amount) return amount;
   const fraud = unquote(fields[col.fraud].trim());
   if (fraud !== "0" && fraud !== "1") return { reason: `fraud is not 0 or 1: "${fraud}"` };
-  return { txn: { customer, merchant, gender: unquote(fields[col.gender].trim()), cents: amount.cents } };
+  const gender = unquote(fields[col.gender].trim());
+  if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
+    return { reason: "customer, merchant or gender contains a control character" };
+  }
+  return { txn: { customer, merchant, gender, cents: amount.cents } };
 }
 
 /**

@@ -25,11 +25,16 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
   return ds.transaction("REPEATABLE READ", async (em) => {
     const ids = [...partitions];
     const weights = new Map<number, Map<string, Map<string, number>>>(ids.map((p) => [p, new Map()]));
-    for (const w of await em.query(`SELECT partition, merchant, customer, weight FROM customer_weights WHERE partition = ANY($1)`, [ids])) {
-      const byMerchant = weights.get(w.partition)!;
-      let customers = byMerchant.get(w.merchant);
-      if (!customers) byMerchant.set(w.merchant, (customers = new Map()));
-      customers.set(w.customer, w.weight);
+    // One row per merchant with its pairs packed into a string: a takeover loads millions of pairs, and
+    // splitting strings is several times faster than materialising a row object per pair.
+    for (const w of await em.query(
+      `SELECT partition, merchant, string_agg(customer || ${UNIT} || weight::text, ${RECORD}) AS packed
+       FROM customer_weights WHERE partition = ANY($1) GROUP BY partition, merchant`,
+      [ids],
+    )) {
+      const customers = new Map<string, number>();
+      for (const pair of unpack(w.packed)) customers.set(pair[0], Number(pair[1]));
+      weights.get(w.partition)!.set(w.merchant, customers);
     }
     const version = await weightsVersion(em);
     const states = new Map<number, PartitionState>();
@@ -42,10 +47,14 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
     const missing = ids.filter((p) => !states.has(p));
     if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
     for (const r of await em.query(
-      `SELECT partition, merchant, customer, txn_count, amount_cents, gender FROM pair_aggregates WHERE partition = ANY($1)`,
+      `SELECT partition, merchant, string_agg(customer || ${UNIT} || txn_count || ${UNIT} || amount_cents || ${UNIT} || gender, ${RECORD}) AS packed
+       FROM pair_aggregates WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
     )) {
-      states.get(r.partition)!.restorePair({ merchant: r.merchant, customer: r.customer, n: r.txn_count, cents: r.amount_cents, gender: r.gender });
+      const state = states.get(r.partition)!;
+      for (const [customer, n, cents, gender] of unpack(r.packed)) {
+        state.restorePair({ merchant: r.merchant, customer, n: Number(n), cents: Number(cents), gender });
+      }
     }
     for (const d of await em.query(`SELECT partition, patternid, merchant, customer FROM detection_outbox WHERE partition = ANY($1)`, [ids])) {
       states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);
@@ -57,6 +66,14 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
       : [];
     return { states, appliedSeq, replay };
   });
+}
+
+/** Separators for packed rows; the validation keeps control characters out of every stored field. */
+const UNIT = "chr(31)";
+const RECORD = "chr(30)";
+
+function* unpack(packed: string): Generator<string[]> {
+  for (const record of packed.split("\u001e")) yield record.split("\u001f");
 }
 
 export interface Checkpoint {

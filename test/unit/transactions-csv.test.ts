@@ -32,6 +32,7 @@ describe("reading a transactions chunk", () => {
     ["a negative amount", "0,'C1','4','M','28007','M1','28007','x',-5.00,0", 'amount is negative: "-5.00"'],
     ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount is not a finite number: "Infinity"'],
     ["a fraud flag of 2", "0,'C1','4','M','28007','M1','28007','x',4.55,2", 'fraud is not 0 or 1: "2"'],
+    ["a control character in an id", "0,'C\u00011','4','M','28007','M1','28007','x',4.55,0", "customer, merchant or gender contains a control character"],
   ])("rejects a row with %s, with its line and reason", async (_name, row, reason) => {
     const good = "0,'C2','4','F','28007','M1','28007','x',1.00,0";
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${good}\n${row}\n${good}\n`);
