@@ -53,13 +53,3 @@ export function integerQuantileAt(count: number, valueAt: SampleAt, q: Probabili
   const low = valueAt(index);
   return { num: low * den + (rem === 0 ? 0 : rem * (valueAt(index + 1) - low)), den };
 }
-
-export function quantileValue(sorted: ArrayLike<number>, q: Probability): number {
-  return quantileAt(sorted.length, (i) => sorted[i], q);
-}
-
-/** value >= quantile for integer samples, decided in integer arithmetic. */
-export function isAtLeastIntegerQuantile(value: number, sorted: ArrayLike<number>, q: Probability): boolean {
-  const t = integerQuantileAt(sorted.length, (i) => sorted[i], q);
-  return value * t.den >= t.num;
-}

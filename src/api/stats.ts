@@ -11,16 +11,23 @@ export interface PipelineStats {
   readonly detections: OutboxCounts;
   readonly inDatabase: Record<string, number>;
   readonly s3Files: number;
+  /** The latest chunk objects that could not be read, with why. */
+  readonly failedChunks: Array<{ key: string; error: string | null }>;
 }
 
 /** Progress of the whole pipeline, from the durable state (so it is the same whichever node answers). */
 export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
-  const [chunks, detections, inDatabase, s3Files, progress] = await Promise.all([
-    new ChunkLedger(ds).summary(),
+  const ledger = new ChunkLedger(ds);
+  const [chunks, detections, inDatabase, s3Files, progress, failures] = await Promise.all([
+    ledger.summary(),
     outboxCounts(ds),
     countDetections(ds),
     new S3BatchStore(ds, DETECTION_PREFIX).writtenCount(),
     ds.query(`SELECT coalesce(sum(chunks_written), 0)::int AS written, coalesce(bool_and(finished), false) AS finished FROM chunker_progress`),
+    ledger.failures(10),
   ]);
-  return { chunks, chunksWritten: progress[0].written, sourceFinished: progress[0].finished, detections, inDatabase, s3Files };
+  return {
+    chunks, chunksWritten: progress[0].written, sourceFinished: progress[0].finished, detections, inDatabase, s3Files,
+    failedChunks: failures.map((f) => ({ key: f.key, error: f.error })),
+  };
 }

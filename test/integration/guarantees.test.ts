@@ -3,6 +3,7 @@ import { Chunker, chunkKey } from "../../src/chunker/chunker";
 import { fileSource, s3Source, chunkFolder } from "../../src/chunker/source";
 import type { Transaction } from "../../src/csv/transactions";
 import type { ApplyRequest } from "../../src/ingest/apply-request";
+import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
@@ -255,5 +256,8 @@ describe("ingest", () => {
     expect(agg).toEqual({ txn_count: 2, amount_cents: 300 });
     expect(await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`)).toEqual([{ applied_seq: 4 }]);
     expect(await ingest.discover()).toBe(0);
+    const stats = await pipelineStats(ds);
+    expect(stats.failedChunks.map((f) => f.key)).toEqual(["transaction-chunks/c.csv", "transaction-chunks/b.csv"]);
+    expect(stats.chunks).toMatchObject({ applied: 2, failed: 2, pending: 0, rowsValid: 2, rowsBad: 1 });
   });
 });

@@ -1,5 +1,11 @@
 import { moneyToCents, parseAmountCents } from "../../src/money";
-import { isAtLeastIntegerQuantile, parseProbability, quantileValue } from "../../src/quantile";
+import { integerQuantileAt, parseProbability, quantileAt, type Probability } from "../../src/quantile";
+
+const quantileValue = (sorted: number[], q: Probability) => quantileAt(sorted.length, (i) => sorted[i], q);
+function isAtLeastIntegerQuantile(value: number, sorted: number[], q: Probability): boolean {
+  const t = integerQuantileAt(sorted.length, (i) => sorted[i], q);
+  return value * t.den >= t.num;
+}
 
 describe("amounts in cents", () => {
   it.each([
