@@ -3,7 +3,7 @@ import { WorkLoop } from "../src/app/loop";
 import type { Runtime } from "../src/app/runtime";
 import { S3DetectionWriter } from "../src/sinks/s3-detection-writer";
 import { DETECTION_PREFIX } from "../src/storage/object-store";
-import { outboxCounts, S3BatchStore } from "../src/storage/outbox";
+import { S3BatchStore } from "../src/storage/outbox";
 
 const IDLE_MS = 500;
 
@@ -27,13 +27,14 @@ export function s3SinkService(rt: Runtime): ServiceSchema {
     },
     async started() {
       const ds = await rt.db();
-      writer = new S3DetectionWriter(new S3BatchStore(ds, DETECTION_PREFIX), rt.store, rt.config.faultPauseAfterS3WriteMs);
+      const batches = new S3BatchStore(ds, DETECTION_PREFIX);
+      writer = new S3DetectionWriter(batches, rt.store, rt.config.faultPauseAfterS3WriteMs);
       const idleFlushMs = rt.config.s3FlushIdleMs;
       let waiting = { count: 0, since: Date.now() };
       loop = new WorkLoop("s3-sink", async () => {
         if ((await writer!.sync(false)) > 0) return 0;
         if (idleFlushMs === 0) return IDLE_MS;
-        const { s3Pending } = await outboxCounts(ds);
+        const s3Pending = await batches.waiting();
         if (s3Pending !== waiting.count) waiting = { count: s3Pending, since: Date.now() };
         else if (s3Pending > 0 && Date.now() - waiting.since >= idleFlushMs) {
           await writer!.sync(true);

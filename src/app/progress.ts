@@ -10,7 +10,7 @@ export function progressLine(now: PipelineStats, before: PipelineStats | undefin
     .join(" ") || "none";
   return [
     `chunks landed ${now.chunksWritten}${now.sourceFinished ? " (source done)" : ""}, applied ${now.chunks.applied}, failed ${now.chunks.failed}`,
-    `rows ${rows.toLocaleString("en-US")} (${Math.round(rate).toLocaleString("en-US")}/s), bad ${now.chunks.rowsBad.toLocaleString("en-US")}`,
+    `rows ${rows.toLocaleString("en-US")}${before ? ` (${Math.round(rate).toLocaleString("en-US")}/s)` : ""}, bad ${now.chunks.rowsBad.toLocaleString("en-US")}`,
     `detections ${byPattern}`,
     `db ${Object.values(now.inDatabase).reduce((a, b) => a + b, 0)}, s3 files ${now.s3Files}`,
   ].join(" | ");

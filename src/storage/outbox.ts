@@ -111,6 +111,12 @@ export class S3BatchStore {
     await this.ds.query(`UPDATE s3_batches SET written_at = now() WHERE batch_no = $1`, [batchNo]);
   }
 
+  /** Detections not yet in any batch (a partial index makes this cheap). */
+  async waiting(): Promise<number> {
+    const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`);
+    return row.n;
+  }
+
   async writtenCount(): Promise<number> {
     const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM s3_batches WHERE written_at IS NOT NULL`);
     return row.n;
