@@ -5,6 +5,7 @@ import type { Transaction } from "../../src/csv/transactions";
 import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
+import { partitionOf } from "../../src/partitioning";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
@@ -102,6 +103,25 @@ describe("fenced commits", () => {
 });
 
 describe("checkpoints", () => {
+  it("a partition that applied a chunk the ledger has not yet marked applied (ingest died in between) still loads", async () => {
+    const ledger = new ChunkLedger(ds);
+    const keys = [0, 1].map((i) => `${CHUNK_PREFIX}pending-${i}.csv`);
+    for (const key of keys) await s3.store.write(key, `${HEADER}\n0,'C1','1','F','1','M1','1','x',5.00,0\n`);
+    await ledger.register(keys);
+    const a = host("node-a", { checkpointEvery: 100 });
+    for (const [i, key] of keys.entries()) {
+      const { rowsByPartition } = await readChunk(s3.store, key, PARTITIONS);
+      await a.apply({
+        seq: i + 1, prevSeq: i, chunkKey: key, yStartTime: new Date().toISOString(), weightsVersion: 0,
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
+      });
+    }
+    await ledger.finish(1, "applied", 1, 0); // chunk 2 stays pending: ingest was killed before recording it
+    const p = partitionOf("M1", PARTITIONS);
+    const reloaded = await host("node-b", { checkpointEvery: 100 }).merchant(p, "M1");
+    expect(reloaded?.customers.get("C1")).toMatchObject({ n: 2, cents: 1000 });
+  });
+
   it("a node that takes over replays the chunks after the last checkpoint and carries on exactly", async () => {
     const a = host("node-a", { checkpointEvery: 3 });
     const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => a.apply(req), async () => 0, log);
