@@ -14,14 +14,24 @@ export function ingestService(rt: Runtime): ServiceSchema {
   let leader: LeaderLock | undefined;
   let ledger: ChunkLedger | undefined;
   let running = false;
+  let lastDiscovery = 0;
 
   return {
     name: "ingest",
     dependencies: ["merchant-state"],
+    events: {
+      // The chunker says when it wrote a chunk, so ingest need not wait for its next poll to list the bucket.
+      "chunk.landed": {
+        handler: () => {
+          lastDiscovery = 0;
+          loop?.wake();
+        },
+      },
+    },
     actions: {
       status: {
         async handler() {
-          return { leader: (await leader?.hold()) ?? false, ...(await ledger!.summary()) };
+          return { leader: leader?.held ?? false, ...(await ledger!.summary()) };
         },
       },
     },
@@ -36,7 +46,6 @@ export function ingestService(rt: Runtime): ServiceSchema {
       let importanceReady = importance === undefined;
       if (!importanceReady) log.info("importance source", { importance });
       else log.warn("no --importance given: no customer has a weight, so UPGRADE cannot fire");
-      let lastDiscovery = 0;
       loop = new WorkLoop("ingest", async () => {
         if (!(await leader!.hold())) return 2000;
         if (!importanceReady) {
@@ -47,11 +56,7 @@ export function ingestService(rt: Runtime): ServiceSchema {
           lastDiscovery = Date.now();
           await ingest.discover();
         }
-        const outcome = await ingest.processNext();
-        if (!outcome) return pollIntervalMs;
-        this.broker.emit("chunk.processed", outcome);
-        if (outcome.status === "failed") log.warn("chunk marked failed", { seq: outcome.seq, key: outcome.key, error: outcome.error });
-        return 0;
+        return (await ingest.processNext()) ? 0 : pollIntervalMs;
       }, log);
       loop.start();
     },

@@ -10,6 +10,8 @@ export class WorkLoop {
   private running = false;
   private done: Promise<void> = Promise.resolve();
   private wakeUp: (() => void) | undefined;
+  /** A wake() that came while a step ran: the next wait is skipped instead of lost. */
+  private woken = false;
 
   constructor(
     private readonly name: string,
@@ -30,7 +32,8 @@ export class WorkLoop {
   }
 
   wake(): void {
-    this.wakeUp?.();
+    if (this.wakeUp) this.wakeUp();
+    else this.woken = true;
   }
 
   private async run(): Promise<void> {
@@ -53,12 +56,17 @@ export class WorkLoop {
   }
 
   private pause(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(finish, ms);
-      function finish(): void {
+      const finish = (): void => {
         clearTimeout(timer);
+        this.wakeUp = undefined;
         resolve();
-      }
+      };
+      const timer = setTimeout(finish, ms);
       this.wakeUp = finish;
     });
   }

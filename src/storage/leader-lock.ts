@@ -35,6 +35,11 @@ export class LeaderLock {
     return locked;
   }
 
+  /** Whether this process holds the lock, without trying to take it. */
+  get held(): boolean {
+    return this.runner !== undefined;
+  }
+
   async release(): Promise<void> {
     const runner = this.runner;
     this.runner = undefined;

@@ -1,0 +1,42 @@
+import { WorkLoop } from "../../src/app/loop";
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+describe("WorkLoop", () => {
+  it("does not lose a wake-up that arrives while a step runs", async () => {
+    let steps = 0;
+    let loop: WorkLoop | undefined = undefined;
+    loop = new WorkLoop("test", async () => {
+      steps++;
+      if (steps === 1) loop!.wake(); // e.g. a chunk landed while the step was busy
+      return 60_000;
+    }, quiet);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(steps).toBe(2);
+    await loop.stop();
+  });
+
+  it("a wake-up cuts a wait short, and stop ends it", async () => {
+    let steps = 0;
+    const loop = new WorkLoop("test", async () => (steps++, 60_000), quiet);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 20));
+    loop.wake();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(steps).toBe(2);
+    await loop.stop();
+  });
+
+  it("retries a failing step and carries on when it recovers", async () => {
+    let calls = 0;
+    const loop = new WorkLoop("test", async () => {
+      if (++calls === 1) throw new Error("database down");
+      return 60_000;
+    }, quiet);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 700)); // first backoff is 500 ms
+    expect(calls).toBe(2);
+    await loop.stop();
+  });
+});
