@@ -15,15 +15,16 @@ export function ingestService(rt: Runtime): ServiceSchema {
   let ledger: ChunkLedger | undefined;
   let running = false;
   let lastDiscovery = 0;
+  let landed = false;
 
   return {
     name: "ingest",
     dependencies: ["merchant-state"],
     events: {
-      // The chunker says when it wrote a chunk, so ingest need not wait for its next poll to list the bucket.
+      // The chunker says when it wrote a chunk, so an idle ingest need not wait for its next poll.
       "chunk.landed": {
         handler: () => {
-          lastDiscovery = 0;
+          landed = true;
           loop?.wake();
         },
       },
@@ -56,7 +57,12 @@ export function ingestService(rt: Runtime): ServiceSchema {
           lastDiscovery = Date.now();
           await ingest.discover();
         }
-        return (await ingest.processNext()) ? 0 : pollIntervalMs;
+        if (await ingest.processNext()) return 0;
+        if (!landed) return pollIntervalMs;
+        // Idle, and a chunk landed: list at once. While busy, listing stays at one per poll interval.
+        landed = false;
+        lastDiscovery = 0;
+        return 0;
       }, log);
       loop.start();
     },
