@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
@@ -71,14 +71,19 @@ async function main(): Promise<void> {
       quiet,
     );
     const ds = await runtime.db();
-    const startChild = (name: string, nodeId: string, args: string[]) =>
-      children.push({ name, child: spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], { env: { ...env, NODE_ID: nodeId }, stdio: ["ignore", "ignore", "inherit"] }), peakKiB: 0 });
+    const logs = path.join(work, "logs");
+    mkdirSync(logs);
+    const startChild = (name: string, nodeId: string, args: string[]) => {
+      const log = openSync(path.join(logs, `${nodeId}.log`), "a");
+      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], { env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ID: nodeId }, stdio: ["ignore", log, log] });
+      children.push({ name, child, peakKiB: 0 });
+    };
     for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state"]);
     if (nodes > 0) {
       startChild("ingest", "bench-ingest", ["--services", "ingest", "--importance", runtime.config.importance!]);
       startChild("chunker", "bench-chunker", ["--services", "chunker", "--source", runtime.config.source!, "--chunk-interval-ms", "0"]);
     }
-    const broker = new ServiceBroker(brokerOptions(runtime.config));
+    const broker = new ServiceBroker(brokerOptions(runtime.config, {}, () => runtime.db()));
     for (const name of services) broker.createService(SERVICE_FACTORIES[name](runtime));
     await broker.start();
     if (nodes > 0) await broker.waitForServices("merchant-state", 30_000);
@@ -125,6 +130,7 @@ async function main(): Promise<void> {
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
     console.log(`peak RSS:           ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
     for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
+    if (nodes > 0) console.log(`process logs:       ${logs}`);
     if (killedAt) {
       console.log(`takeover:           first chunk applied ${Number(k.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
     }

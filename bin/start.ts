@@ -20,10 +20,12 @@ const PROGRESS_EVERY_MS = 5000;
  */
 async function main(): Promise<void> {
   const config = loadConfig(process.env, process.argv.slice(2), ["repl"]);
-  const broker = new ServiceBroker(brokerOptions(config, { replOptions: { customCommands: replCommands } }));
+  let runtime: Runtime | undefined;
+  const database = () => (runtime ? runtime.db() : Promise.reject(new Error("the runtime is not ready yet")));
+  const broker = new ServiceBroker(brokerOptions(config, { replOptions: { customCommands: replCommands } }, database));
   const log = broker.getLogger("launcher");
   const { config: resolved, embedded } = await resolveDefaults(config, log);
-  const runtime = new Runtime(resolved, log);
+  runtime = new Runtime(resolved, log);
   let stopping = false;
   const shutdown = async (code: number): Promise<never> => {
     if (!stopping) {

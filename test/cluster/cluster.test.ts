@@ -52,6 +52,9 @@ describeWithNats("a cluster of real processes over NATS", () => {
 
     await waitFor("4 chunks applied", async () => (await applied()) >= 4, 90_000);
     await kill("ms-2");
+    // Noticed through its database session, not only after the heartbeat timeout.
+    const notice = "Node 'ms-2' lost its database session";
+    await waitFor("the others to notice ms-2 is gone", async () => ["ms-1", "ms-3", "ingest-1"].every((n) => running.get(n)!.output().includes(notice)), 30_000);
     await waitFor("7 chunks applied", async () => (await applied()) >= 7, 90_000);
     start("ms-4", "merchant-state");
     await waitFor("10 chunks applied", async () => (await applied()) >= 10, 90_000);

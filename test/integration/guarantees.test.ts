@@ -12,6 +12,7 @@ import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detec
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { LivenessLock, livenessKey } from "../../src/storage/liveness-lock";
 import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
 import { CHUNK_PREFIX, DETECTION_PREFIX, QUARANTINE_PREFIX } from "../../src/storage/object-store";
@@ -29,11 +30,13 @@ const PARTITIONS = 4;
 const HEADER = "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud";
 
 let ds: DataSource;
+let databaseUrl: string;
 let s3: TestS3;
 const open: DataSource[] = [];
 
 beforeEach(async () => {
-  ds = await openDatabase({ url: await freshDatabase(), applicationName: "test", log });
+  databaseUrl = await freshDatabase();
+  ds = await openDatabase({ url: databaseUrl, applicationName: "test", log });
   await ensurePartitions(ds, PARTITIONS);
   open.push(ds);
   s3 = await freshBucket();
@@ -102,6 +105,33 @@ describe("fenced commits", () => {
   });
 });
 
+describe("liveness locks", () => {
+  it("a node's lock is gone as soon as its database session ends, and no second process can hold the same node id", async () => {
+    const otherProcess = await openDatabase({ url: databaseUrl, applicationName: "node-b", log });
+    open.push(otherProcess);
+    const a = new LivenessLock(ds, "node-a");
+    const b = new LivenessLock(otherProcess, "node-b");
+    await a.read();
+    const before = (await b.read())!;
+    expect([...before.live].sort()).toEqual([livenessKey("node-a"), livenessKey("node-b")].sort());
+    expect(await new LivenessLock(otherProcess, "node-a").read()).toBeUndefined();
+
+    // What PostgreSQL sees of a kill -9: node-b's connection ends.
+    await ds.query("SELECT pg_terminate_backend($1)", [before.session]);
+    let live = (await a.read())!.live;
+    for (let i = 0; i < 50 && live.has(livenessKey("node-b")); i++) live = (await new Promise((r) => setTimeout(r, 20)).then(() => a.read()))!.live;
+    expect([...live]).toEqual([livenessKey("node-a")]);
+
+    // A node whose session was lost takes its lock again, in a new session.
+    await expect(b.read()).rejects.toThrow();
+    const again = (await b.read())!;
+    expect(again.session).not.toBe(before.session);
+    expect(again.live.has(livenessKey("node-b"))).toBe(true);
+    await a.release();
+    await b.release();
+  });
+});
+
 describe("checkpoints", () => {
   it("a partition that applied a chunk the ledger has not yet marked applied (ingest died in between) still loads", async () => {
     const ledger = new ChunkLedger(ds);
@@ -138,8 +168,9 @@ describe("checkpoints", () => {
     for (let p = 0; p < PARTITIONS; p++) {
       for (const m of ["M0", "M1", "M2", "M3", "M4"]) {
         const [live, replayed] = await Promise.all([a.merchant(p, m), b.merchant(p, m)]);
-        expect(replayed && { n: replayed.txnCount, c: [...replayed.customers], e: [...replayed.emitted] })
-          .toEqual(live && { n: live.txnCount, c: [...live.customers], e: [...live.emitted] });
+        // Maps and sets compare by content here, whatever order the entries went in.
+        expect(replayed && { n: replayed.txnCount, c: replayed.customers, e: replayed.emitted })
+          .toEqual(live && { n: live.txnCount, c: live.customers, e: live.emitted });
       }
     }
     await b.close();
