@@ -42,7 +42,7 @@ export class MerchantAggregates {
 
   /** Puts back a customer aggregate as it was committed. */
   restore(customer: string, n: number, cents: number, gender: string, weight: number | undefined): void {
-    const agg = this.addCustomer(customer, gender, weight);
+    const agg = this.addCustomer(customer, gender, weight, false);
     agg.n = n;
     agg.cents = cents;
     this.countFrequency[n] = (this.countFrequency[n] ?? 0) + 1;
@@ -72,12 +72,18 @@ export class MerchantAggregates {
     return this.weights[i];
   };
 
-  private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {
+  /** `keepSorted`: insert the weight in order (a live add) rather than append and sort on next read (a bulk restore). */
+  private addCustomer(customer: string, gender: string, weight: number | undefined, keepSorted = true): CustomerAggregate {
     const agg: CustomerAggregate = { n: 0, cents: 0, gender, weight };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;
-    if (weight !== undefined) this.insertWeight(weight);
+    if (weight === undefined) return agg;
+    if (keepSorted) this.insertWeight(weight);
+    else {
+      this.weights.push(weight);
+      this.weightsSorted = false;
+    }
     return agg;
   }
 

@@ -164,6 +164,7 @@ export class PartitionHost {
     if (partitions.length === 0) return;
     const started = Date.now();
     const { states, appliedSeq, replay } = await loadPartitions(this.ds, partitions);
+    const loaded = Date.now();
     let replayed = 0;
     for (const { seq, key } of replay) {
       const behind = [...states.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
@@ -181,6 +182,8 @@ export class PartitionHost {
       }
       this.cache.set(p, state);
     }
-    this.opts.log.debug("loaded partitions", { partitions: partitions.length, replayedChunks: replayed, ms: Date.now() - started });
+    this.opts.log.info("loaded partitions", {
+      partitions: partitions.length, databaseMs: loaded - started, replayedChunks: replayed, replayMs: Date.now() - loaded,
+    });
   }
 }

@@ -85,6 +85,21 @@ describe("UPGRADE (PatId1)", () => {
     expect(detect(s11, r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
   });
 
+  it("decides the same on a restored partition as on the one built live", () => {
+    const allWeights = (_m: string, c: string) => (c === "C10" ? 0.5 : weights.get(c));
+    const built = new PartitionState(0, 0, 0, allWeights, 0);
+    expect(detect(built, rows(0), { ...t, upgradeMinMerchantTxns: 1_000 })).toEqual([]);
+    // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
+    const restored = new PartitionState(0, 1, 1, allWeights, 0);
+    for (const i of [3, 9, 0, 7, 1, 8, 2, 6, 4, 5]) {
+      restored.restorePair({ merchant: "M1", customer: `C${i}`, n: i + 1, cents: (i + 1) * 100, gender: "F" });
+    }
+    const next = [...txns("C10", "M1", 25, 100), ...rows(0)];
+    const fired = detect(built, next, { ...t, upgradeMinMerchantTxns: 1 }).sort();
+    expect(fired).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
+    expect(detect(restored, next, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(fired);
+  });
+
   it("ignores customers without a weight", () => {
     const state = new PartitionState(0, 0, 0, () => undefined, 0);
     expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual([]);
