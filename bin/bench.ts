@@ -13,7 +13,7 @@ import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
 
-const USAGE = "usage: npm run bench -- [--cluster N [--kill-one]] [--rows N] [--customers N] [--merchants N]";
+const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
 /**
  * `npm run bench`: demo data through the whole pipeline with no pause between
@@ -24,7 +24,7 @@ const USAGE = "usage: npm run bench -- [--cluster N [--kill-one]] [--rows N] [--
  */
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2));
-  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {
     const v = flags.get(name);
     if (v !== undefined && !/^\d+$/.test(v)) throw new ConfigError(`--${name} must be a positive integer\n${USAGE}`);
@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const customers = count("customers");
   const merchants = count("merchants");
   const killOne = flags.get("kill-one") === "true";
+  const joinOne = flags.get("join-one") === "true";
   if (killOne && nodes < 2) throw new ConfigError(`--kill-one needs --cluster 2 or more\n${USAGE}`);
+  if (joinOne && (nodes < 1 || killOne)) throw new ConfigError(`--join-one needs --cluster 1 or more, and no --kill-one\n${USAGE}`);
 
   const dataDir = path.resolve(".data", `bench-data-${rows}-${customers ?? "d"}-${merchants ?? "d"}`);
   if (!existsSync(path.join(dataDir, "CustomerImportance.csv"))) {
@@ -92,12 +94,17 @@ async function main(): Promise<void> {
     const { chunkRows } = config;
     const expectedChunks = Math.ceil(rows / chunkRows);
     let killedAt: Date | undefined;
+    let joinedAt: Date | undefined;
     for (;;) {
       const [{ done }] = await ds.query(`SELECT count(*)::int AS done FROM chunks WHERE status <> 'pending'`);
       if (done >= expectedChunks) break;
       if (killOne && !killedAt && done >= expectedChunks / 2) {
         children[0].child.kill("SIGKILL");
         killedAt = new Date();
+      }
+      if (joinOne && !joinedAt && done >= expectedChunks / 2) {
+        startChild(`merchant-state ${nodes + 1} (joined halfway)`, `bench-ms-${nodes + 1}`, ["--services", "merchant-state"]);
+        joinedAt = new Date();
       }
       await sleep(20);
     }
@@ -113,11 +120,12 @@ async function main(): Promise<void> {
        FROM chunks`,
     );
     const detections = await outboxCounts(ds);
-    const [k] = killedAt
+    const changedAt = killedAt ?? joinedAt;
+    const [k] = changedAt
       ? await ds.query(
           `SELECT extract(epoch FROM min(finished_at) - $1::timestamptz) AS stalled, max(extract(epoch FROM finished_at - started_at)) AS slowest
            FROM chunks WHERE finished_at > $1`,
-          [killedAt],
+          [changedAt],
         )
       : [undefined];
     const seconds = (sinksDone - new Date(t.first).getTime()) / 1000;
@@ -133,6 +141,9 @@ async function main(): Promise<void> {
     if (nodes > 0) console.log(`process logs:       ${logs}`);
     if (killedAt) {
       console.log(`takeover:           first chunk applied ${Number(k.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
+    }
+    if (joinedAt) {
+      console.log(`join:               slowest chunk after the new node started ${Number(k.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`);
     }
   } finally {
     for (const c of children) c.child.kill("SIGTERM");

@@ -20,7 +20,9 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
 
   async function rebalance(): Promise<void> {
     if (!host) return;
-    await host.retain(new Set([...owners()].filter(([, node]) => node === broker.nodeID).map(([p]) => p)));
+    const live = nodesRunning(broker, "merchant-state");
+    const owned = [...assignPartitions(rt.config.partitions, live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
+    await host.retain(new Set(owned), live);
   }
 
   return {

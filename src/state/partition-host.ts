@@ -4,7 +4,7 @@ import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { describeError } from "../retry";
-import { checkpointPartitions, commitChunk, FencedOutError, loadPartitions, type Checkpoint } from "../storage/partition-store";
+import { checkpointPartitions, commitChunk, FencedOutError, lastCommitters, loadPartitions, type Checkpoint } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import type { Match, PartitionState } from "./partition-state";
 
@@ -45,13 +45,21 @@ export class PartitionHost {
     return this.serially(() => this.applyNow(req, true));
   }
 
-  /** Checkpoints and drops the partitions this node no longer owns; loads the ones it newly owns. */
-  async retain(owned: ReadonlySet<number>): Promise<void> {
+  /**
+   * Checkpoints and drops the partitions this node no longer owns; loads the
+   * ones it newly owns, except those another live node last committed: that
+   * node is handing them over and may apply one more chunk, so a load now
+   * would be stale. Those load on their first chunk, after its last commit.
+   */
+  async retain(owned: ReadonlySet<number>, liveNodes: readonly string[]): Promise<void> {
     await this.serially(async () => {
       const released = [...this.cache.keys()].filter((p) => !owned.has(p));
       await this.checkpoint(released);
       for (const p of released) this.cache.delete(p);
-      await this.load([...owned].filter((p) => !this.cache.has(p)));
+      const gained = [...owned].filter((p) => !this.cache.has(p));
+      const others = new Set(liveNodes.filter((n) => n !== this.opts.nodeId));
+      const lastOwners = await lastCommitters(this.ds, gained);
+      await this.load(gained.filter((p) => !others.has(lastOwners.get(p) ?? "")));
     }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
   }
 

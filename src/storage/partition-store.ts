@@ -129,6 +129,13 @@ export interface ChunkCommit {
   readonly checkpoint?: Checkpoint;
 }
 
+/** The node that last committed to each partition (applied a chunk or checkpointed it). */
+export async function lastCommitters(ds: DataSource, partitions: readonly number[]): Promise<Map<number, string>> {
+  if (partitions.length === 0) return new Map();
+  const rows = await ds.query(`SELECT partition, owner FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`, [[...partitions]]);
+  return new Map(rows.map((r: { partition: number; owner: string }) => [r.partition, r.owner]));
+}
+
 /** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint. */
 export async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {

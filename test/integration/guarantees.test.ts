@@ -67,8 +67,8 @@ describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
     const a = host("node-a");
     const b = host("node-b");
-    await a.retain(new Set([0, 1, 2, 3]));
-    await b.retain(new Set([0, 1, 2, 3]));
+    await a.retain(new Set([0, 1, 2, 3]), ["node-a"]);
+    await b.retain(new Set([0, 1, 2, 3]), ["node-b"]);
     const [ra, rb] = await Promise.all([a.apply(request(1, 0, child(2))), b.apply(request(1, 0, child(2)))]);
     expect(ra.applied.length + rb.applied.length).toBe(PARTITIONS);
     expect([...ra.skipped, ...rb.skipped].sort()).toEqual([...ra.applied, ...rb.applied].sort());
@@ -93,6 +93,22 @@ describe("fenced commits", () => {
     const [agg] = await ds.query(`SELECT txn_count FROM pair_aggregates WHERE customer = 'C1'`);
     expect(agg.txn_count).toBe(3);
     await expect(a.apply(request(5, 4, child(1)))).rejects.toThrow("partition 0 is at chunk 3, but chunk 5 follows 4");
+  });
+
+  it("a node gaining partitions from a live node loads them on their first chunk, after the old owner's last commit", async () => {
+    const a = host("node-a");
+    const b = host("node-b");
+    await a.apply(request(1, 0, child(1)));
+    await b.retain(new Set([0, 1, 2, 3]), ["node-a", "node-b"]); // node-a is still live: it may apply one more chunk
+    expect(b.cached().size).toBe(0);
+    await a.apply(request(2, 1, child(1)));
+    const r3 = await b.apply(request(3, 2, child(1)));
+    expect(r3.applied).toHaveLength(PARTITIONS);
+    expect(r3.detections).toBe(1);
+    // Gaining them from a node that is gone (node-b last committed; it is not live) loads at once.
+    const c = host("node-c");
+    await c.retain(new Set([0, 1, 2, 3]), ["node-a", "node-c"]);
+    expect([...c.cached().values()].map((s) => s.appliedSeq)).toEqual([3, 3, 3, 3]);
   });
 
   it("re-applying a chunk that already committed changes nothing", async () => {
