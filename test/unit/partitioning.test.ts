@@ -17,11 +17,21 @@ describe("partitioning", () => {
     expect(assignPartitions(64, ["c", "a", "b"])).toEqual(assignPartitions(64, ["a", "b", "c"]));
   });
 
-  it("moves few partitions besides the leaving node's when a node leaves", () => {
-    const before = assignPartitions(64, ["a", "b", "c", "d"]);
-    const after = assignPartitions(64, ["a", "b", "c"]);
-    const movedFromSurvivors = [...before].filter(([p, node]) => node !== "d" && after.get(p) !== node).length;
-    expect(movedFromSurvivors).toBeLessThanOrEqual(8);
+  const moved = (a: Map<number, string>, b: Map<number, string>) => [...a].filter(([p, node]) => b.get(p) !== node).length;
+  const clusters = [["a", "b", "c", "d"], ["ms-1", "ms-2", "ms-3", "ms-4"], ["bench-ms-1", "bench-ms-2", "bench-ms-3", "bench-ms-4"], ["3f2a9c1d", "7b1e4400", "c0ffee12", "deadbeef"]];
+
+  it.each(clusters)("moves at most 4 partitions besides the leaving node's, whichever of %s, %s, %s, %s leaves", (...nodes) => {
+    const before = assignPartitions(64, nodes);
+    for (const gone of nodes) {
+      const after = assignPartitions(64, nodes.filter((n) => n !== gone));
+      const own = [...before.values()].filter((n) => n === gone).length;
+      expect(moved(before, after) - own).toBeLessThanOrEqual(4);
+    }
+  });
+
+  it.each(clusters)("moves at most 4 partitions besides the new node's share when %s joins %s, %s, %s", (...nodes) => {
+    const others = nodes.slice(1);
+    expect(moved(assignPartitions(64, others), assignPartitions(64, nodes)) - 16).toBeLessThanOrEqual(4);
   });
 
   it("assigns nothing when there is no node", () => {
