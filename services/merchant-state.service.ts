@@ -16,12 +16,13 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
   let host: PartitionHost | undefined;
   let broker: ServiceBroker;
 
-  const owners = () => assignPartitions(rt.config.partitions, nodesRunning(broker, "merchant-state"));
+  const liveNodes = () => nodesRunning(broker, "merchant-state");
+  const owners = (nodes = liveNodes()) => assignPartitions(rt.config.partitions, nodes);
 
   async function rebalance(): Promise<void> {
     if (!host) return;
-    const live = nodesRunning(broker, "merchant-state");
-    const owned = [...assignPartitions(rt.config.partitions, live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
+    const live = liveNodes();
+    const owned = [...owners(live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
     await host.retain(new Set(owned), live);
   }
 
