@@ -1,5 +1,6 @@
-import type { DataSource, QueryRunner } from "typeorm";
+import type { DataSource } from "typeorm";
 import { hash32 } from "../partitioning";
+import { SessionLock } from "./session-lock";
 
 /** First key of the two-key advisory locks that say "this node is alive". */
 const LIVENESS_LOCK_CLASS = 7_700_100;
@@ -17,18 +18,17 @@ export interface LivenessReading {
 }
 
 /**
- * Each cluster node holds a session-level advisory lock keyed by its node id
- * on a connection of its own. PostgreSQL drops the lock the moment that
- * process's connection closes, which on kill -9 is at once: a peer reading
- * pg_locks learns of the death long before a heartbeat timeout would.
+ * Each cluster node holds a session lock keyed by its node id. PostgreSQL
+ * drops it the moment that process's connection closes, which on kill -9 is
+ * at once: a peer reading pg_locks learns of the death long before a
+ * heartbeat timeout would.
  */
 export class LivenessLock {
-  private runner: QueryRunner | undefined;
+  private readonly lock: SessionLock;
 
-  constructor(
-    private readonly ds: DataSource,
-    readonly nodeId: string,
-  ) {}
+  constructor(ds: DataSource, nodeId: string) {
+    this.lock = new SessionLock(ds, [LIVENESS_LOCK_CLASS, livenessKey(nodeId)]);
+  }
 
   /**
    * Takes the lock if this process does not hold it yet, and reads which nodes
@@ -36,18 +36,10 @@ export class LivenessLock {
    * id's lock (a duplicate NODE_ID, or our previous incarnation not yet gone).
    */
   async read(): Promise<LivenessReading | undefined> {
-    if (!this.runner) {
-      const runner = this.ds.createQueryRunner();
-      await runner.connect();
-      const [{ locked }] = await runner.query("SELECT pg_try_advisory_lock($1, $2) AS locked", [LIVENESS_LOCK_CLASS, livenessKey(this.nodeId)]);
-      if (!locked) {
-        await runner.release();
-        return undefined;
-      }
-      this.runner = runner;
-    }
+    const runner = await this.lock.connection();
+    if (!runner) return undefined;
     try {
-      const [row] = await this.runner.query(
+      const [row] = await runner.query(
         `SELECT pg_backend_pid() AS session,
                 array(SELECT objid::int FROM pg_locks
                       WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
@@ -56,16 +48,12 @@ export class LivenessLock {
       );
       return { session: row.session, live: new Set(row.live as number[]) };
     } catch (err) {
-      await this.release();
+      await this.lock.release();
       throw err;
     }
   }
 
-  async release(): Promise<void> {
-    const runner = this.runner;
-    this.runner = undefined;
-    if (!runner) return;
-    await runner.query("SELECT pg_advisory_unlock($1, $2)", [LIVENESS_LOCK_CLASS, livenessKey(this.nodeId)]).catch(() => undefined);
-    await runner.release().catch(() => undefined);
+  release(): Promise<void> {
+    return this.lock.release();
   }
 }
