@@ -50,10 +50,6 @@ export class PartitionState {
     return m;
   }
 
-  restorePair(row: PairRow): void {
-    this.merchant(row.merchant).restore(row.customer, row.n, row.cents, row.gender, this.weightOf(row.merchant, row.customer));
-  }
-
   markEmitted(patternId: string, merchant: string, customer: string): void {
     this.merchant(merchant).emitted.add(`${patternId}|${customer}`);
   }

@@ -34,10 +34,11 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
   const missing = ids.filter((p) => !states.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
   for (const row of checkpoints.aggregates) {
-    const state = states.get(row.partition)!;
+    const merchant = states.get(row.partition)!.merchant(row.merchant);
+    const merchantWeights = weights.get(row.partition)?.get(row.merchant);
     const [customers, counts, cents, genders] = unpackColumns(row, 4);
     for (let i = 0; i < customers.length; i++) {
-      state.restorePair({ merchant: row.merchant, customer: customers[i], n: Number(counts[i]), cents: Number(cents[i]), gender: genders[i] });
+      merchant.restore(customers[i], Number(counts[i]), Number(cents[i]), genders[i], merchantWeights?.get(customers[i]));
     }
   }
   for (const d of checkpoints.emitted) states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);

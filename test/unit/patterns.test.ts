@@ -92,7 +92,7 @@ describe("UPGRADE (PatId1)", () => {
     // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
     const restored = new PartitionState(0, 1, 1, allWeights, 0);
     for (const i of [3, 9, 0, 7, 1, 8, 2, 6, 4, 5]) {
-      restored.restorePair({ merchant: "M1", customer: `C${i}`, n: i + 1, cents: (i + 1) * 100, gender: "F" });
+      restored.merchant("M1").restore(`C${i}`, i + 1, (i + 1) * 100, "F", weights.get(`C${i}`));
     }
     const next = [...txns("C10", "M1", 25, 100), ...rows(0)];
     const fired = detect(built, next, { ...t, upgradeMinMerchantTxns: 1 }).sort();
@@ -119,7 +119,7 @@ describe("emission", () => {
 
   it("remembers what a reloaded partition already emitted", () => {
     const state = new PartitionState(0, 3, 3, noWeights, 0);
-    state.restorePair({ merchant: "M1", customer: "C1", n: 85, cents: 85 * 100, gender: "F" });
+    state.merchant("M1").restore("C1", 85, 85 * 100, "F", undefined);
     state.markEmitted("PatId2", "M1", "C1");
     expect(detect(state, txns("C1", "M1", 1, 100))).toEqual([]);
   });
