@@ -18,6 +18,7 @@ import { ensurePartitions, openDatabase } from "../../src/storage/database";
 import { CHUNK_PREFIX, DETECTION_PREFIX, QUARANTINE_PREFIX } from "../../src/storage/object-store";
 import { moveToPatternDetections, S3BatchStore } from "../../src/storage/outbox";
 import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/infra";
+import { waitFor } from "../support/pipeline";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -134,9 +135,8 @@ describe("liveness locks", () => {
 
     // What PostgreSQL sees of a kill -9: node-b's connection ends.
     await ds.query("SELECT pg_terminate_backend($1)", [before.session]);
-    let live = (await a.read())!.live;
-    for (let i = 0; i < 50 && live.has(livenessKey("node-b")); i++) live = (await new Promise((r) => setTimeout(r, 20)).then(() => a.read()))!.live;
-    expect([...live]).toEqual([livenessKey("node-a")]);
+    await waitFor("node-b's lock to go", async () => !(await a.read())!.live.has(livenessKey("node-b")), 2_000, 20);
+    expect([...(await a.read())!.live]).toEqual([livenessKey("node-a")]);
 
     // A node whose session was lost takes its lock again, in a new session.
     await expect(b.read()).rejects.toThrow();

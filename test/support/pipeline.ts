@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
+import { sleep } from "../../src/retry";
 import type { TestS3 } from "./infra";
 
 const DIST = path.join(__dirname, "..", "..", "dist", "bin");
@@ -50,11 +51,11 @@ export async function query<T = Record<string, unknown>>(databaseUrl: string, sq
   }
 }
 
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check().catch(() => false)) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(everyMs);
   }
   throw new Error(`timed out waiting for ${what}`);
 }

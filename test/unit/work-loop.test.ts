@@ -1,4 +1,5 @@
 import { WorkLoop } from "../../src/app/loop";
+import { sleep } from "../../src/retry";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 
@@ -12,7 +13,7 @@ describe("WorkLoop", () => {
       return 60_000;
     }, quiet);
     loop.start();
-    await new Promise((r) => setTimeout(r, 50));
+    await sleep(50);
     expect(steps).toBe(2);
     await loop.stop();
   });
@@ -21,9 +22,9 @@ describe("WorkLoop", () => {
     let steps = 0;
     const loop = new WorkLoop("test", async () => (steps++, 60_000), quiet);
     loop.start();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     loop.wake();
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect(steps).toBe(2);
     await loop.stop();
   });
@@ -35,7 +36,7 @@ describe("WorkLoop", () => {
       return 60_000;
     }, quiet);
     loop.start();
-    await new Promise((r) => setTimeout(r, 700)); // first backoff is 500 ms
+    await sleep(700); // first backoff is 500 ms
     expect(calls).toBe(2);
     await loop.stop();
   });
