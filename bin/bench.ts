@@ -1,3 +1,4 @@
+import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,18 @@ import { outboxCounts } from "../src/storage/outbox";
 
 const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
+const HELP = `
+${USAGE}
+
+Runs demo data (generated once into .data/bench-data-*) through the whole
+pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder,
+and prints rows/s. --cluster N: N merchant-state processes over NATS;
+--kill-one: kill one of them halfway; --join-one: start another one halfway.
+
+Environment: NATS_URL (--cluster; default: a nats-server it starts), LOG_LEVEL
+(children's log level), and the variables of npm start, passed to the children.
+`;
+
 /**
  * `npm run bench`: demo data through the whole pipeline with no pause between
  * chunks, on a fresh embedded PostgreSQL and S3 server. One process by
@@ -23,6 +36,7 @@ const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [
  * Rows/s runs from the first chunk read to the last detection in both sinks.
  */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {

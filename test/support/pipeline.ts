@@ -10,6 +10,8 @@ const DIST = path.join(__dirname, "..", "..", "dist", "bin");
 export interface RunningProcess {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** stdout alone. */
+  readonly stdout: () => string;
   readonly exited: Promise<number | null>;
 }
 
@@ -20,10 +22,11 @@ export function startProgram(program: string, args: readonly string[], env: Reco
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (d) => (output += d));
+  let stdout = "";
+  child.stdout!.on("data", (d) => ((output += d), (stdout += d)));
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? null : 0))));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, exited };
 }
 
 export function pipelineEnv(databaseUrl: string, s3: TestS3, extra: Record<string, string> = {}): Record<string, string> {
