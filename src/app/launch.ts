@@ -4,7 +4,8 @@ import path from "node:path";
 import { ConfigError, type Config } from "../config";
 import { BANKSIM_ROWS, generate } from "../demo/generator";
 import type { Log } from "../log";
-import { EMBEDDED_S3_KEY, startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "./embedded";
+import { EMBEDDED_S3_KEY, startEmbeddedS3, type EmbeddedServer } from "./embedded";
+import { startEmbeddedPostgres } from "./embedded-postgres";
 import type { ResolvedConfig } from "./runtime";
 
 export const DEMO_SEED = 42;

@@ -53,6 +53,7 @@ export class WorkLoop {
         failures = 0;
         this.lastError = undefined;
       } catch (err) {
+        if (!this.running) break; // a step cut short by stop() is not a failure
         failures++;
         this.lastError = `${this.name}: ${describeError(err)} (${failures} attempt${failures === 1 ? "" : "s"})`;
         delay = Math.min(250 * 2 ** Math.min(failures, 5), 8000);

@@ -1,4 +1,5 @@
 import { createReadStream } from "node:fs";
+import { createServer } from "node:net";
 import { access, constants, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { ConfigError } from "../config";
@@ -17,12 +18,23 @@ const REFUSED_CREDENTIALS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatc
  * this process's services need. Each problem becomes one ConfigError naming it.
  */
 export async function checkInputs(config: ResolvedConfig, store: ObjectStore): Promise<void> {
+  if (config.services.includes("api") && config.apiPort !== 0) await checkPortFree(process.env.API_HOST ?? "0.0.0.0", config.apiPort);
   await checkBucket(store, config.s3.endpoint);
   if (config.services.includes("chunker") && config.source) await checkReadable("--source", config.source, store, config.s3.endpoint);
   if (config.services.includes("ingest") && config.importance) {
     await checkReadable("--importance", config.importance, store, config.s3.endpoint);
     await checkImportanceHeader(config.importance, store);
   }
+}
+
+/** Listens on the port for a moment: taken, it is a ConfigError instead of the gateway's fatal stack trace later. */
+async function checkPortFree(host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(err.code === "EADDRINUSE" ? new ConfigError(`API_PORT ${port} is already in use on ${host} (another instance, or another program)`) : err));
+    server.listen(port, host, () => server.close(() => resolve()));
+  });
 }
 
 /** HeadBucket, with a refusal of the credentials or a missing bucket said as such. */

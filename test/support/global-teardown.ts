@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import path from "node:path";
 import { deleteBucket, dropDatabase, testS3 } from "./infra";
 
 /**
@@ -16,5 +17,14 @@ export default async function globalTeardown(): Promise<void> {
     }
   }
   for (const server of (globalThis.__testServers ?? []).reverse()) await server.stop().catch(() => undefined);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  const folders = [...(globalThis.__testFolders ?? []), ...(dir ? [...embeddedDataElsewhere(dir), dir] : [])];
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+}
+
+/** As root, an embedded run keeps its PostgreSQL data outside DATA_DIR; DATA_DIR/postgres is then a file naming it. */
+function embeddedDataElsewhere(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name === "postgres")
+    .map((e) => readFileSync(path.join(e.parentPath, e.name), "utf8").trim())
+    .filter((p) => path.isAbsolute(p) && existsSync(path.join(p, "PG_VERSION")));
 }

@@ -15,10 +15,14 @@ export interface RunningProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** Runs one of the project's programs (from dist/, built by `npm test`) as a real child process. */
-export function startProgram(program: string, args: readonly string[], env: Record<string, string>): RunningProcess {
+/**
+ * Runs one of the project's programs (from dist/, built by `npm test`) as a real child process;
+ * detached: in a process group of its own, as a terminal runs it (kill(-pid) signals the group).
+ */
+export function startProgram(program: string, args: readonly string[], env: Record<string, string>, options: { detached?: boolean } = {}): RunningProcess {
   const child = spawn(process.execPath, [path.join(DIST, `${program}.js`), ...args], {
     env: { ...process.env, ...env },
+    detached: options.detached,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
