@@ -40,6 +40,7 @@ interface Place {
  */
 export async function startEmbeddedPostgres(dir: string, port: number, log: Log): Promise<EmbeddedPostgres> {
   const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`;
+  await mkdir(path.dirname(dir), { recursive: true });
   const place = await placeFor(dir);
   const owner = path.join(path.dirname(dir), "postgres-owner.pid");
   const otherOwner = liveOwner(owner);
@@ -95,7 +96,6 @@ async function placeFor(dir: string): Promise<Place> {
       if (!existsSync(installed)) throw err;
     });
   }
-  await mkdir(path.dirname(dir), { recursive: true });
   // A data folder of an earlier version, made when the server could still reach it there.
   if (existsSync(path.join(dir, "PG_VERSION"))) return { dataDir: path.resolve(dir), binDir: path.join(installed, "bin"), runAs };
   let dataDir = existsSync(dir) ? (await readFile(dir, "utf8")).trim() : "";
