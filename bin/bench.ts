@@ -2,6 +2,7 @@ import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
@@ -63,9 +64,11 @@ async function main(): Promise<void> {
   const quiet = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
   const servers: EmbeddedServer[] = [];
   const children: Array<{ name: string; child: ChildProcess; peakKiB: number }> = [];
+  let pgData: string | undefined;
   try {
     const pg = await startEmbeddedPostgres(path.join(work, "postgres"), 25000 + Math.floor(Math.random() * 10000), quiet);
     servers.push(pg);
+    pgData = pg.dataDir;
     const s3 = await startEmbeddedS3(path.join(work, "s3"), 45000 + Math.floor(Math.random() * 10000), "bench-bucket");
     servers.push(s3);
     let transporter: string | undefined;
@@ -164,6 +167,8 @@ async function main(): Promise<void> {
     for (const c of children) c.child.kill("SIGTERM");
     await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once("exit", r)))));
     await stopAll(servers);
+    // As root the database lives outside the work folder (see embedded-postgres.ts); it is of no use after the run.
+    if (pgData && !pgData.startsWith(work)) await rm(pgData, { recursive: true, force: true });
   }
 }
 

