@@ -1,15 +1,15 @@
 # One image, any role: `node dist/bin/start.js --services <list>`.
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
-COPY tsconfig.json moleculer.config.ts ./
+# npm ci runs the `prepare` script, which compiles: the sources must be in place first.
+COPY package.json package-lock.json tsconfig.json moleculer.config.ts ./
+COPY scripts scripts
 COPY bin bin
 COPY entities entities
 COPY services services
 COPY src src
 COPY types types
-RUN npm run build && npm prune --omit=dev
+RUN npm ci --no-audit --no-fund && npm run build && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 WORKDIR /app

@@ -8,4 +8,5 @@ module.exports = {
   maxWorkers: 2,
   globalSetup: "<rootDir>/test/support/global-setup.ts",
   globalTeardown: "<rootDir>/test/support/global-teardown.ts",
+  setupFilesAfterEnv: ["<rootDir>/test/support/cleanup.ts"],
 };

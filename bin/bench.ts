@@ -1,11 +1,14 @@
+import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { rm } from "node:fs/promises";
 import path from "node:path";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
-import { EMBEDDED_S3_KEY, startEmbeddedPostgres, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
+import { EMBEDDED_S3_KEY, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
+import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
 import { ALL_SERVICES, ConfigError, loadConfig, parseFlags, type ServiceName } from "../src/config";
@@ -15,6 +18,18 @@ import { outboxCounts } from "../src/storage/outbox";
 
 const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
+const HELP = `
+${USAGE}
+
+Runs demo data (generated once into .data/bench-data-*) through the whole
+pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder,
+and prints rows/s. --cluster N: N merchant-state processes over NATS;
+--kill-one: kill one of them halfway; --join-one: start another one halfway.
+
+Environment: NATS_URL (--cluster; default: a nats-server it starts), LOG_LEVEL
+(children's log level), and the variables of npm start, passed to the children.
+`;
+
 /**
  * `npm run bench`: demo data through the whole pipeline with no pause between
  * chunks, on a fresh embedded PostgreSQL and S3 server. One process by
@@ -23,6 +38,7 @@ const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [
  * Rows/s runs from the first chunk read to the last detection in both sinks.
  */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {
@@ -48,9 +64,11 @@ async function main(): Promise<void> {
   const quiet = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
   const servers: EmbeddedServer[] = [];
   const children: Array<{ name: string; child: ChildProcess; peakKiB: number }> = [];
+  let pgData: string | undefined;
   try {
     const pg = await startEmbeddedPostgres(path.join(work, "postgres"), 25000 + Math.floor(Math.random() * 10000), quiet);
     servers.push(pg);
+    pgData = pg.dataDir;
     const s3 = await startEmbeddedS3(path.join(work, "s3"), 45000 + Math.floor(Math.random() * 10000), "bench-bucket");
     servers.push(s3);
     let transporter: string | undefined;
@@ -149,6 +167,8 @@ async function main(): Promise<void> {
     for (const c of children) c.child.kill("SIGTERM");
     await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once("exit", r)))));
     await stopAll(servers);
+    // As root the database lives outside the work folder (see embedded-postgres.ts); it is of no use after the run.
+    if (pgData && !pgData.startsWith(work)) await rm(pgData, { recursive: true, force: true });
   }
 }
 

@@ -1,10 +1,21 @@
+import { exitWithUsageIfAsked } from "../src/app/usage";
 import { ConfigError, parseFlags } from "../src/config";
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 
 const USAGE = "usage: npm run generate -- [--rows N] [--seed S] [--out DIR] [--dirty FRACTION] [--customers N] [--merchants N]";
 
+const HELP = `
+${USAGE}
+
+Writes BankSim-shaped transactions.csv and CustomerImportance.csv into --out
+(default data/): --rows (default 594643, BankSim's size), --seed (default 42),
+--dirty: the fraction of malformed rows mixed in (default 0), --customers and
+--merchants: how many distinct ones. Reads no environment variables.
+`;
+
 /** `npm run generate`: BankSim-shaped transactions.csv and CustomerImportance.csv. */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
   const known = new Set(["rows", "seed", "out", "dirty", "customers", "merchants"]);
   for (const name of flags.keys()) if (!known.has(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);

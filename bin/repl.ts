@@ -2,13 +2,25 @@ import { hostname } from "node:os";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { replCommands } from "../services/repl-commands";
+import { exitWithUsageIfAsked } from "../src/app/usage";
 import { ConfigError, loadConfig } from "../src/config";
+
+const HELP = `
+usage: npm run repl -- [--transporter nats://host:4222] [--pipeline-node NODE_ID]
+
+Attaches a Moleculer REPL to a running pipeline: over NATS when --transporter /
+TRANSPORTER is set, else to the embedded pipeline's control port on 127.0.0.1.
+
+Environment: TRANSPORTER, CONTROL_PORT (default 6001), PIPELINE_NODE_ID (default
+<hostname>-all, the node id of a plain npm start).
+`;
 
 /**
  * `npm run repl`: attaches a Moleculer REPL to a running pipeline, over NATS
  * (--transporter / TRANSPORTER) or to the embedded pipeline's control port.
  */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const config = loadConfig(process.env, process.argv.slice(2), ["pipeline-node"]);
   const flags = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
   const pipelineNode = flags.get("--pipeline-node") ?? process.env.PIPELINE_NODE_ID ?? `${hostname()}-all`;

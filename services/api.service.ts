@@ -72,7 +72,14 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           const services = Object.fromEntries(
             ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "api"].map((s) => [s, nodesRunning(this.broker, s)]),
           );
-          const healthy = checks.database === "ok" && checks.s3 === "ok";
+          // A work loop that keeps failing (unreadable source, bad importance file) degrades health too.
+          const failing = await Promise.all(
+            ["chunker", "ingest"].flatMap((s) => services[s].map((nodeID) =>
+              ctx.call<{ failure: string | null }, object>(`${s}.status`, {}, { nodeID, timeout: 2000 }).then((r) => r.failure, () => null))),
+          );
+          const failures = failing.filter((f): f is string => typeof f === "string");
+          if (failures.length > 0) checks.work = failures.join("; ");
+          const healthy = checks.database === "ok" && checks.s3 === "ok" && failures.length === 0;
           if (!healthy) ctx.meta.$statusCode = 503;
           return { status: healthy ? "ok" : "degraded", checks, services };
         },

@@ -18,7 +18,7 @@ export function chunkerService(rt: Runtime): ServiceSchema {
       status: {
         async handler() {
           const progress = await chunker?.status();
-          return { source: rt.config.source ?? null, leader: leader?.held ?? false, ...progress, finished: progress?.finished ?? false };
+          return { source: rt.config.source ?? null, leader: leader?.held ?? false, ...progress, finished: progress?.finished ?? false, failure: loop?.failure ?? null };
         },
       },
     },

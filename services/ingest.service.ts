@@ -32,7 +32,7 @@ export function ingestService(rt: Runtime): ServiceSchema {
     actions: {
       status: {
         async handler() {
-          return { leader: leader?.held ?? false, ...(await ledger!.summary()) };
+          return { leader: leader?.held ?? false, failure: loop?.failure ?? null, ...(await ledger!.summary()) };
         },
       },
     },

@@ -93,6 +93,13 @@ const SETTINGS = {
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
 } satisfies Record<string, Setting>;
 
+/** The settings table as help text: one line per flag or environment variable, with its default. */
+export function describeSettings(): string {
+  return Object.values(SETTINGS as Record<string, Setting>)
+    .map((s) => `  ${[s.flag && `--${s.flag}`, s.env].filter(Boolean).join(" / ").padEnd(44)} ${s.fallback === "" ? "(unset)" : `default ${s.fallback}`}`)
+    .join("\n");
+}
+
 /** Parses `--name value`, `--name=value` and bare `--flag` arguments. */
 export function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();

@@ -4,8 +4,8 @@ import path from "node:path";
 import { ConfigError, type Config } from "../config";
 import { BANKSIM_ROWS, generate } from "../demo/generator";
 import type { Log } from "../log";
-import { parseS3Url } from "../storage/object-store";
-import { EMBEDDED_S3_KEY, startEmbeddedPostgres, startEmbeddedS3, type EmbeddedServer } from "./embedded";
+import { EMBEDDED_S3_KEY, startEmbeddedS3, type EmbeddedServer } from "./embedded";
+import { startEmbeddedPostgres } from "./embedded-postgres";
 import type { ResolvedConfig } from "./runtime";
 
 export const DEMO_SEED = 42;
@@ -19,7 +19,7 @@ export interface Launched {
  * Fills in what the configuration leaves open: the embedded PostgreSQL and S3
  * server, and the demo data when no source is given.
  */
-export async function resolveDefaults(config: Config, log: Log): Promise<Launched> {
+export async function resolveDefaults(config: Config, log: Log, signal?: AbortSignal): Promise<Launched> {
   if (config.transporter && (!config.databaseUrl || !config.s3.endpoint)) {
     throw new ConfigError("a cluster node (TRANSPORTER set) needs DATABASE_URL and S3_ENDPOINT: embedded servers are for one process only");
   }
@@ -30,21 +30,20 @@ export async function resolveDefaults(config: Config, log: Log): Promise<Launche
       const pg = await startEmbeddedPostgres(path.join(config.dataDir, "postgres"), config.embeddedPgPort, log);
       embedded.push(pg);
       databaseUrl = pg.url;
+      signal?.throwIfAborted();
     }
     let s3 = config.s3;
     if (!s3.endpoint) {
       const server = await startEmbeddedS3(path.join(config.dataDir, "s3"), config.embeddedS3Port, s3.bucket);
       embedded.push(server);
       s3 = { ...s3, endpoint: server.url, accessKeyId: EMBEDDED_S3_KEY, secretAccessKey: EMBEDDED_S3_KEY };
+      signal?.throwIfAborted();
     }
     let { source, importance } = config;
     if (!source && config.services.includes("chunker")) {
       const demo = await demoData(path.join(config.dataDir, "demo"), log);
       source = demo.transactions;
       importance ??= demo.importance;
-    }
-    for (const [what, location] of [["--source", source], ["--importance", importance]] as const) {
-      if (location && !parseS3Url(location) && !existsSync(location)) throw new ConfigError(`${what}: file not found: ${location}`);
     }
     return { config: { ...config, databaseUrl, s3: { ...s3, endpoint: s3.endpoint! }, source, importance }, embedded };
   } catch (err) {

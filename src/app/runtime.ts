@@ -21,12 +21,14 @@ export class Runtime {
   constructor(
     readonly config: ResolvedConfig,
     private readonly log: Log,
+    /** Aborted when the process is asked to stop; ends a database connect retry. */
+    private readonly stopSignal?: AbortSignal,
   ) {
     this.store = new ObjectStore(createS3Client(config.s3), config.s3.bucket);
   }
 
   db(): Promise<DataSource> {
-    this.database ??= openDatabase({ url: this.config.databaseUrl, applicationName: this.config.nodeId, log: this.log }).then(
+    this.database ??= openDatabase({ url: this.config.databaseUrl, applicationName: this.config.nodeId, log: this.log, signal: this.stopSignal }).then(
       async (ds) => {
         await ensurePartitions(ds, this.config.partitions);
         return ds;

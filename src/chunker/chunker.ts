@@ -38,7 +38,9 @@ export class Chunker {
 
   /** Writes the next chunk, or returns null (and records it) when the source has nothing past the offset. */
   async writeNext(): Promise<WrittenChunk | null> {
-    const current = (await this.progress.read()) ?? (await this.start());
+    let current = await this.progress.read();
+    // No header yet (an empty source): look again, it may have grown since.
+    if (!current || current.header === "") current = await this.start(current);
     const size = await this.source.size();
     if (current.byteOffset >= size) {
       if (!current.finished) await this.progress.save({ ...current, finished: true });
@@ -66,9 +68,10 @@ export class Chunker {
     return this.progress.read();
   }
 
-  private async start(): Promise<ChunkerProgress> {
+  /** Progress at the start of the source; an empty source (no header line) has header "" and counts as finished. */
+  private async start(before: ChunkerProgress | null): Promise<ChunkerProgress> {
     const first = await readLines(await this.source.open(0), 1);
-    if (first.lines.length === 0) throw new Error(`source ${this.source.id} is empty: it has no header line`);
+    if (first.lines.length === 0) return { header: "", byteOffset: 0, rowOffset: 0, chunksWritten: 0, finished: before?.finished ?? false };
     return { header: first.lines[0], byteOffset: first.bytes, rowOffset: 0, chunksWritten: 0, finished: false };
   }
 }

