@@ -1,3 +1,4 @@
+import { divideDown, formatDecimal } from "../decimal";
 import type { MerchantAggregates } from "./merchant-aggregates";
 
 export interface MerchantSummary {
@@ -7,7 +8,15 @@ export interface MerchantSummary {
   readonly customers: number;
   readonly femaleCustomers: number;
   readonly maleCustomers: number;
-  readonly topCustomers: Array<{ customer: string; transactions: number; averageAmount: number; weight: number | null }>;
+  readonly topCustomers: Array<{
+    customer: string;
+    transactions: number;
+    /** Sum of the amounts, exact. */
+    totalAmount: string;
+    /** Two more decimals than the amounts had, cut off: it never reads above the true average. */
+    averageAmount: string;
+    weight: number | null;
+  }>;
 }
 
 /** A merchant's live aggregates, its most active customers first. */
@@ -22,7 +31,11 @@ export function summarizeMerchant(partition: number, merchant: string, m: Mercha
     femaleCustomers: m?.femaleCustomers ?? 0,
     maleCustomers: m?.maleCustomers ?? 0,
     topCustomers: customers.slice(0, top).map(([customer, a]) => ({
-      customer, transactions: a.n, averageAmount: Math.round(a.cents / a.n) / 100, weight: a.weight ?? null,
+      customer,
+      transactions: a.n,
+      totalAmount: formatDecimal(a.amount),
+      averageAmount: formatDecimal(divideDown(a.amount, a.n, a.amount.scale + 2)),
+      weight: a.weight ?? null,
     })),
   };
 }
