@@ -27,16 +27,19 @@ export function isPlainDecimal(text: string): boolean {
 
 /** The decimal `text` is in plain notation, keeping every digit it was written with; undefined for anything else. */
 export function parseDecimal(text: string): Decimal | undefined {
-  if (!PLAIN_DECIMAL.test(text)) return undefined;
-  const point = text.indexOf(".");
-  const scale = point < 0 ? 0 : text.length - point - 1;
-  const digits = point < 0 ? text.length : text.length - 1;
-  if (digits > SAFE_DIGITS) return { units: demote(BigInt(point < 0 ? text : text.slice(0, point) + text.slice(point + 1))), scale };
+  // One pass that checks and accumulates: this runs for every row applied.
   let units = 0;
+  let point = -1;
   for (let i = 0; i < text.length; i++) {
-    if (i !== point) units = units * 10 + text.charCodeAt(i) - 48;
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) units = units * 10 + c - 48;
+    else if (c === 46 && point < 0 && i > 0 && i < text.length - 1) point = i;
+    else return undefined;
   }
-  return { units, scale };
+  if (text.length === 0) return undefined;
+  const scale = point < 0 ? 0 : text.length - point - 1;
+  if (text.length - (point < 0 ? 0 : 1) <= SAFE_DIGITS) return { units, scale };
+  return { units: demote(BigInt(point < 0 ? text : text.slice(0, point) + text.slice(point + 1))), scale };
 }
 
 /** parseDecimal for text validated earlier (configured, stored, sent); throws naming `what` if it is not. */

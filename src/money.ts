@@ -2,15 +2,24 @@ import { printable } from "./csv/fields";
 import { isPlainDecimal } from "./decimal";
 
 /**
+ * Digits an amount may have. Far beyond any money, it keeps arithmetic on a
+ * hostile row cheap and every sum within what a PostgreSQL numeric stores.
+ */
+export const MAX_AMOUNT_DIGITS = 1000;
+
+/**
  * Why `text` is not a valid amount (SPEC.md: a non-negative number in plain
  * decimal notation), or undefined when it is one.
  */
 export function amountProblem(text: string): string | undefined {
-  if (isPlainDecimal(text)) return undefined;
   if (text === "") return "amount is empty";
   const shown = printable(text, 40);
-  if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown}" is negative`;
-  return `amount "${shown}" is not a plain decimal (digits, optionally a point and more digits)`;
+  if (!isPlainDecimal(text)) {
+    if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown}" is negative`;
+    return `amount "${shown}" is not a plain decimal (digits, optionally a point and more digits)`;
+  }
+  if (text.length > MAX_AMOUNT_DIGITS + 1) return `amount "${shown}" has more than ${MAX_AMOUNT_DIGITS} digits`;
+  return undefined;
 }
 
 /** A configured money threshold ("23", "22.995"), checked like an amount; throws naming the setting. */

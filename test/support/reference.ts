@@ -58,7 +58,7 @@ const strip = (s: string): string => {
 
 function amount(text: string): Amount | null {
   const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) return null;
+  if (!m || m[1].length + (m[2]?.length ?? 0) > 1000) return null; // the documented limit: 1,000 digits
   const frac = m[2] ?? "";
   return { digits: BigInt(m[1] + frac), scale: frac.length };
 }

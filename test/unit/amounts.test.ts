@@ -1,5 +1,5 @@
-import { add, compare, decimalOf, divideDown, formatDecimal, multiply, parseDecimal, ZERO, type Decimal } from "../../src/decimal";
-import { amountProblem, moneySetting } from "../../src/money";
+import { add, compare, decimalOf, divideDown, formatDecimal, isPlainDecimal, multiply, parseDecimal, ZERO, type Decimal } from "../../src/decimal";
+import { amountProblem, MAX_AMOUNT_DIGITS, moneySetting } from "../../src/money";
 
 const d = (text: string): Decimal => decimalOf(text, "test value");
 const sum = (...texts: string[]): string => formatDecimal(texts.map(d).reduce(add, ZERO));
@@ -58,6 +58,18 @@ describe("amounts in the input", () => {
     ["-5.00", 'amount "-5.00" is negative'],
     ["", "amount is empty"],
   ])("%j is refused: %s", (text, reason) => expect(amountProblem(text)).toBe(reason));
+
+  it("refuses more digits than any money has, which PostgreSQL could not store in a sum", () => {
+    const longest = `${"9".repeat(MAX_AMOUNT_DIGITS / 2)}.${"9".repeat(MAX_AMOUNT_DIGITS / 2)}`;
+    expect(amountProblem(longest)).toBeUndefined();
+    expect(amountProblem(`${longest}9`)).toMatch(new RegExp(`^amount "9{40}\\.\\.\\." has more than ${MAX_AMOUNT_DIGITS} digits$`));
+  });
+
+  it("is read by the arithmetic exactly as it is validated", () => {
+    for (const text of ["4.55", "12", "0", "0.125", "1.", ".1", "1..2", "1.2.3", "", ".", "-1", "+1", "1e3", "0x10", " 1", "1 ", "١٢"]) {
+      expect([text, parseDecimal(text) !== undefined]).toEqual([text, isPlainDecimal(text)]);
+    }
+  });
 
   it("quotes a long or unprintable amount shortened and cleaned", () => {
     expect(amountProblem(`1\u0000${"9".repeat(100)}`)).toBe(`amount "1?${"9".repeat(38)}..." is not a plain decimal (digits, optionally a point and more digits)`);
