@@ -18,7 +18,7 @@ export function amountProblem(text: string): string | undefined {
     if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown}" is negative`;
     return `amount "${shown}" is not a plain decimal (digits, optionally a point and more digits)`;
   }
-  if (text.length > MAX_AMOUNT_DIGITS + 1) return `amount "${shown}" has more than ${MAX_AMOUNT_DIGITS} digits`;
+  if (text.length - (text.includes(".") ? 1 : 0) > MAX_AMOUNT_DIGITS) return `amount "${shown}" has more than ${MAX_AMOUNT_DIGITS} digits`;
   return undefined;
 }
 

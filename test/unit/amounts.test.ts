@@ -62,6 +62,8 @@ describe("amounts in the input", () => {
   it("refuses more digits than any money has, which PostgreSQL could not store in a sum", () => {
     const longest = `${"9".repeat(MAX_AMOUNT_DIGITS / 2)}.${"9".repeat(MAX_AMOUNT_DIGITS / 2)}`;
     expect(amountProblem(longest)).toBeUndefined();
+    expect(amountProblem("9".repeat(MAX_AMOUNT_DIGITS))).toBeUndefined();
+    expect(amountProblem("9".repeat(MAX_AMOUNT_DIGITS + 1))).toMatch(/has more than/);
     expect(amountProblem(`${longest}9`)).toMatch(new RegExp(`^amount "9{40}\\.\\.\\." has more than ${MAX_AMOUNT_DIGITS} digits$`));
   });
 
