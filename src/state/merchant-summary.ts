@@ -13,11 +13,14 @@ export interface MerchantSummary {
     transactions: number;
     /** Sum of the amounts, exact. */
     totalAmount: string;
-    /** Two more decimals than the amounts had, cut off: it never reads above the true average. */
+    /** Cut off at two more decimals than the amounts (shown only when not zero): it never reads above the true average. */
     averageAmount: string;
     weight: number | null;
   }>;
 }
+
+/** The two extra decimals of an average when they are zeros (with the point, if the amounts had none). */
+const EXTRA_ZEROS = /(\.00|0{1,2})$/;
 
 /** A merchant's live aggregates, its most active customers first. */
 export function summarizeMerchant(partition: number, merchant: string, m: MerchantAggregates | undefined, top = 10): MerchantSummary {
@@ -34,7 +37,7 @@ export function summarizeMerchant(partition: number, merchant: string, m: Mercha
       customer,
       transactions: a.n,
       totalAmount: formatDecimal(a.amount),
-      averageAmount: formatDecimal(divideDown(a.amount, a.n, a.amount.scale + 2)),
+      averageAmount: formatDecimal(divideDown(a.amount, a.n, a.amount.scale + 2)).replace(EXTRA_ZEROS, ""),
       weight: a.weight ?? null,
     })),
   };

@@ -1,6 +1,7 @@
 import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
+import { summarizeMerchant } from "../../src/state/merchant-summary";
 import { PartitionState } from "../../src/state/partition-state";
 
 const SPEC: PatternThresholds = {
@@ -146,5 +147,17 @@ describe("emission", () => {
       { merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
     ]);
     expect(state.takeDirty()).toEqual([]);
+  });
+});
+
+describe("merchant summary", () => {
+  it("shows each customer's exact total and an average that never reads above the true one", () => {
+    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    state.apply([...txns("C1", "M1", 3, "22.995"), ...txns("C2", "M1", 2, "10"), ...txns("C2", "M1", 1, "0.02"), ...txns("C3", "M1", 1, "7")], PATTERN_RULES, SPEC);
+    expect(summarizeMerchant(0, "M1", state.merchants.get("M1")).topCustomers).toEqual([
+      { customer: "C1", transactions: 3, totalAmount: "68.985", averageAmount: "22.995", weight: null },
+      { customer: "C2", transactions: 3, totalAmount: "20.02", averageAmount: "6.6733", weight: null },
+      { customer: "C3", transactions: 1, totalAmount: "7", averageAmount: "7", weight: null },
+    ]);
   });
 });
