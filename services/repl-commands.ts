@@ -46,7 +46,9 @@ export const replCommands = [
         topCustomers: Array<Record<string, unknown>>; detections: Array<Record<string, unknown>>;
       } = await broker.call("merchant-state.merchant", { id: String((raw as CommandArgs).id) });
       console.log(`merchant ${r.merchant}: partition ${r.partition ?? "-"}, ${r.transactions} transactions, ${r.customers} customers (F ${r.femaleCustomers}, M ${r.maleCustomers})`);
-      print(helpers, ["top customer", "transactions", "avg amount", "weight"], r.topCustomers.map((c) => [c.customer, c.transactions, c.averageAmount, c.weight === null ? "-" : Number(c.weight).toFixed(4)]));
+      print(helpers, ["top customer", "transactions", "total amount", "avg amount", "weight"], r.topCustomers.map((c) => [
+        c.customer, c.transactions, c.totalAmount, c.averageAmount, c.weight === null ? "-" : Number(c.weight).toFixed(4),
+      ]));
       print(helpers, ["pattern", "action", "customer", "chunk", "detected"], r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime]));
     },
   },

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
-import { moneyToCents } from "./money";
+import { moneySetting } from "./money";
 import type { PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
 
@@ -197,7 +197,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
       upgradeCountQuantile: wrap(SETTINGS.upgradeCountQuantile, parseProbability),
       upgradeWeightQuantile: wrap(SETTINGS.upgradeWeightQuantile, parseProbability),
       childMinTxns: int(SETTINGS.childMinTxns, 1),
-      childMaxAvgCents: wrap(SETTINGS.childMaxAvgAmount, moneyToCents),
+      childMaxAvgAmount: wrap(SETTINGS.childMaxAvgAmount, moneySetting),
       deiMinFemaleCustomers: int(SETTINGS.deiMinFemaleCustomers, 0),
     },
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),

@@ -1,34 +1,30 @@
-/** Amounts are integer cents so that "average < 23" never depends on float rounding. */
-
-const PLAIN_DECIMAL = /^(\d*)(?:\.(\d*))?$/;
-
-export type AmountParse = { cents: number } | { reason: string };
+import { printable } from "./csv/fields";
+import { isPlainDecimal } from "./decimal";
 
 /**
- * Parses a non-negative decimal amount into integer cents. More than two
- * decimals are rounded half-up to the cent; exponent forms ("1e3") go through
- * Number and are rounded the same way.
+ * Digits an amount may have. Far beyond any money, it keeps arithmetic on a
+ * hostile row cheap and every sum within what a PostgreSQL numeric stores.
  */
-export function parseAmountCents(text: string): AmountParse {
-  const plain = PLAIN_DECIMAL.exec(text);
-  if (plain && (plain[1] !== "" || (plain[2] ?? "") !== "")) {
-    const whole = plain[1] === "" ? 0 : Number(plain[1]);
-    const fraction = (plain[2] ?? "").padEnd(3, "0");
-    const cents = whole * 100 + Number(fraction.slice(0, 2)) + (fraction.charCodeAt(2) >= 53 /* '5' */ ? 1 : 0);
-    if (!Number.isSafeInteger(cents)) return { reason: `amount is too large: "${text}"` };
-    return { cents };
+export const MAX_AMOUNT_DIGITS = 1000;
+
+/**
+ * Why `text` is not a valid amount (SPEC.md: a non-negative number in plain
+ * decimal notation), or undefined when it is one.
+ */
+export function amountProblem(text: string): string | undefined {
+  if (text === "") return "amount is empty";
+  const shown = printable(text, 40);
+  if (!isPlainDecimal(text)) {
+    if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown}" is negative`;
+    return `amount "${shown}" is not a plain decimal (digits, optionally a point and more digits)`;
   }
-  const value = text.trim() === "" ? NaN : Number(text);
-  if (!Number.isFinite(value)) return { reason: `amount is not a finite number: "${text}"` };
-  if (value < 0) return { reason: `amount is negative: "${text}"` };
-  const cents = Math.round(value * 100);
-  if (!Number.isSafeInteger(cents)) return { reason: `amount is too large: "${text}"` };
-  return { cents };
+  if (text.length - (text.includes(".") ? 1 : 0) > MAX_AMOUNT_DIGITS) return `amount "${shown}" has more than ${MAX_AMOUNT_DIGITS} digits`;
+  return undefined;
 }
 
-/** Parses a configured money threshold ("23", "22.50") into cents; throws on anything else. */
-export function moneyToCents(text: string, what: string): number {
-  const parsed = parseAmountCents(text);
-  if ("reason" in parsed) throw new Error(`${what}: ${parsed.reason}`);
-  return parsed.cents;
+/** A configured money threshold ("23", "22.995"), checked like an amount; throws naming the setting. */
+export function moneySetting(text: string, what: string): string {
+  const problem = amountProblem(text);
+  if (problem) throw new Error(`${what}: ${problem}`);
+  return text;
 }

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { parseAmountCents } from "../money";
+import { amountProblem } from "../money";
 import { forEachLine, splitCsvLine } from "./lines";
 import { CsvFormatError, locateColumns, unquote } from "./fields";
 
@@ -13,7 +13,8 @@ export interface Transaction {
   readonly customer: string;
   readonly merchant: string;
   readonly gender: string;
-  readonly cents: number;
+  /** As written, in plain decimal notation: exact, and safe on the wire. */
+  readonly amount: string;
 }
 
 export interface RejectedRow {
@@ -44,15 +45,16 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if (customer === "") return { reason: "customer is empty" };
   const merchant = unquote(fields[col.merchant].trim());
   if (merchant === "") return { reason: "merchant is empty" };
-  const amount = parseAmountCents(unquote(fields[col.amount].trim()));
-  if ("reason" in amount) return amount;
+  const amount = unquote(fields[col.amount].trim());
+  const problem = amountProblem(amount);
+  if (problem) return { reason: problem };
   const fraud = unquote(fields[col.fraud].trim());
   if (fraud !== "0" && fraud !== "1") return { reason: `fraud is not 0 or 1: "${fraud}"` };
   const gender = unquote(fields[col.gender].trim());
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return { reason: "customer, merchant or gender contains a control character" };
   }
-  return { txn: { customer, merchant, gender, cents: amount.cents } };
+  return { txn: { customer, merchant, gender, amount } };
 }
 
 /**

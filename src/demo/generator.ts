@@ -85,7 +85,9 @@ export async function generate(opts: GeneratorOptions): Promise<GeneratedFiles> 
     const fraud = random.next() < 0.012 ? 1 : 0;
     const amount = m.category.mean * c.thrift * random.logNormal(0.35) * (fraud ? 4 : 1);
     const step = Math.floor((i * STEPS) / opts.rows);
-    tx.push(formatTransaction(random, [String(step), c.id, c.age, c.gender, "28007", m.id, "28007", m.category.name], amount.toFixed(2), fraud));
+    // Most amounts have cents, as in BankSim; a few have more decimals, which must be kept exactly.
+    const decimals = i % 40 === 7 ? 3 : 2;
+    tx.push(formatTransaction(random, [String(step), c.id, c.age, c.gender, "28007", m.id, "28007", m.category.name], amount.toFixed(decimals), fraud));
     const weight = (c.weightBase * random.logNormal(0.3)).toFixed(2);
     imp.push(`'${c.id}','${m.id}',${weight},'${m.category.name}',${fraud}`);
     if (opts.dirty > 0 && random.next() < opts.dirty) {
@@ -144,6 +146,9 @@ function formatTransaction(random: Random, strings: string[], amount: string, fr
   return `${step},${rest.map((s) => `${quote}${s}${quote}`).join(",")},${amount},${fraud}`;
 }
 
+/** Numbers a float parser would take, but not in the plain decimal notation SPEC.md requires. */
+const NOT_PLAIN_AMOUNTS = ["'abc'", "0x10", "1e3", ".5", "+4", "NaN", "12.", "Infinity"];
+
 function malformedRow(random: Random, step: number, c: Customer, m: Merchant): string {
   const base = [String(step), `'${c.id}'`, `'${c.age}'`, `'${c.gender}'`, "'28007'", `'${m.id}'`, "'28007'", `'${m.category.name}'`, "12.50", "0"];
   const broken = [...base];
@@ -153,7 +158,7 @@ function malformedRow(random: Random, step: number, c: Customer, m: Merchant): s
     case 2: broken[0] = random.next() < 0.5 ? "-3" : "'x'"; break;
     case 3: broken[1] = "''"; break;
     case 4: broken[5] = "''"; break;
-    case 5: broken[8] = "'abc'"; break;
+    case 5: broken[8] = NOT_PLAIN_AMOUNTS[random.int(NOT_PLAIN_AMOUNTS.length)]; break;
     case 6: broken[8] = "-5.00"; break;
     default: broken[9] = "2"; break;
   }

@@ -1,13 +1,15 @@
+import { compare, decimalOf, multiply } from "../decimal";
 import type { PatternRule } from "./rule";
 
-/** PatId2: n(c,m) >= min and avg(c,m) < max, i.e. sum < max * n in exact cents. */
+/** PatId2: n(c,m) >= min and avg(c,m) < max, i.e. sum < max * n, exactly. */
 export const child: PatternRule = {
   patternId: "PatId2",
   actionType: "CHILD",
   *matches(merchant, touched, t) {
+    const maxAvg = decimalOf(t.childMaxAvgAmount, "CHILD_MAX_AVG_AMOUNT");
     for (const customer of touched) {
       const agg = merchant.customers.get(customer);
-      if (agg && agg.n >= t.childMinTxns && agg.cents < t.childMaxAvgCents * agg.n) yield customer;
+      if (agg && agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield customer;
     }
   },
 };

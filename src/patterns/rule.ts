@@ -7,7 +7,8 @@ export interface PatternThresholds {
   readonly upgradeCountQuantile: Probability;
   readonly upgradeWeightQuantile: Probability;
   readonly childMinTxns: number;
-  readonly childMaxAvgCents: number;
+  /** Plain decimal text, so that it crosses the wire exactly. */
+  readonly childMaxAvgAmount: string;
   readonly deiMinFemaleCustomers: number;
 }
 

@@ -1,10 +1,11 @@
 import type { Transaction } from "../csv/transactions";
+import { add, decimalOf, ZERO, type Decimal } from "../decimal";
 
 export interface CustomerAggregate {
   /** n(c,m): valid transactions of the customer at the merchant. */
   n: number;
-  /** Sum of their amounts in cents. */
-  cents: number;
+  /** Sum of their amounts, exact. */
+  amount: Decimal;
   /** Gender on the customer's first transaction at the merchant. */
   readonly gender: string;
   /** w(c,m), when the importance data has the pair. */
@@ -35,16 +36,16 @@ export class MerchantAggregates {
     if (agg.n > 0) this.countFrequency[agg.n]--;
     agg.n++;
     this.countFrequency[agg.n] = (this.countFrequency[agg.n] ?? 0) + 1;
-    agg.cents += txn.cents;
+    agg.amount = add(agg.amount, decimalOf(txn.amount, "transaction amount"));
     this.txnCount++;
     return agg;
   }
 
   /** Puts back a customer aggregate as it was committed. */
-  restore(customer: string, n: number, cents: number, gender: string, weight: number | undefined): void {
+  restore(customer: string, n: number, amount: Decimal, gender: string, weight: number | undefined): void {
     const agg = this.addCustomer(customer, gender, weight, false);
     agg.n = n;
-    agg.cents = cents;
+    agg.amount = amount;
     this.countFrequency[n] = (this.countFrequency[n] ?? 0) + 1;
     this.txnCount += n;
   }
@@ -74,7 +75,7 @@ export class MerchantAggregates {
 
   /** `keepSorted`: insert the weight in order (a live add) rather than append and sort on next read (a bulk restore). */
   private addCustomer(customer: string, gender: string, weight: number | undefined, keepSorted = true): CustomerAggregate {
-    const agg: CustomerAggregate = { n: 0, cents: 0, gender, weight };
+    const agg: CustomerAggregate = { n: 0, amount: ZERO, gender, weight };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;

@@ -1,4 +1,5 @@
 import type { Transaction } from "../csv/transactions";
+import type { Decimal } from "../decimal";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { MerchantAggregates } from "./merchant-aggregates";
 
@@ -17,7 +18,8 @@ export interface PairRow {
   readonly merchant: string;
   readonly customer: string;
   readonly n: number;
-  readonly cents: number;
+  /** Sum of the amounts, exact. */
+  readonly amount: Decimal;
   readonly gender: string;
 }
 
@@ -60,7 +62,7 @@ export class PartitionState {
     for (const [merchant, customers] of this.dirty) {
       for (const customer of customers) {
         const agg = merchant.customers.get(customer)!;
-        rows.push({ merchant: merchant.merchant, customer, n: agg.n, cents: agg.cents, gender: agg.gender });
+        rows.push({ merchant: merchant.merchant, customer, n: agg.n, amount: agg.amount, gender: agg.gender });
       }
     }
     this.dirty = new Map();

@@ -5,7 +5,7 @@ import { ConfigError } from "../config";
 import { describeError, retry } from "../retry";
 import type { Log } from "../log";
 
-// bigint columns (sequences, cents) stay far below 2^53; read them as numbers.
+// bigint columns (sequences, counts) stay far below 2^53; read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 const MIGRATION_LOCK = 7_700_001;

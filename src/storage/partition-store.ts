@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from "typeorm";
+import { decimalOf, formatDecimal } from "../decimal";
 import type { Match, PairRow } from "../state/partition-state";
 import { PartitionState } from "../state/partition-state";
 import { weightsVersion } from "./weights-store";
@@ -36,9 +37,9 @@ export async function loadPartitions(ds: DataSource, partitions: readonly number
   for (const row of checkpoints.aggregates) {
     const merchant = states.get(row.partition)!.merchant(row.merchant);
     const merchantWeights = weights.get(row.partition)?.get(row.merchant);
-    const [customers, counts, cents, genders] = unpackColumns(row, 4);
+    const [customers, counts, amounts, genders] = unpackColumns(row, 4);
     for (let i = 0; i < customers.length; i++) {
-      merchant.restore(customers[i], Number(counts[i]), Number(cents[i]), genders[i], merchantWeights?.get(customers[i]));
+      merchant.restore(customers[i], Number(counts[i]), decimalOf(amounts[i], "pair_aggregates.amount_sum"), genders[i], merchantWeights?.get(customers[i]));
     }
   }
   for (const d of checkpoints.emitted) states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);
@@ -82,7 +83,7 @@ async function loadCheckpoints(ds: DataSource, ids: number[]): Promise<StoredChe
     // Grouping a million pairs by merchant spills to disk at the default 4 MB.
     await em.query(`SET LOCAL work_mem = '64MB'`);
     const aggregates = await em.query(
-      `SELECT partition, merchant, ${packColumns(["customer", "txn_count::text", "amount_cents::text", "gender"])}
+      `SELECT partition, merchant, ${packColumns(["customer", "txn_count::text", "amount_sum::text", "gender"])}
        FROM pair_aggregates WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
     );
@@ -170,10 +171,13 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
   const rows = checkpoint.pairs;
   if (rows.length > 0) {
     await em.query(
-      `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_cents, gender)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[])
-       ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_cents = EXCLUDED.amount_cents`,
-      [rows.map((r) => r.partition), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.n), rows.map((r) => r.cents), rows.map((r) => r.gender)],
+      `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_sum, gender)
+       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::numeric[], $6::text[])
+       ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_sum = EXCLUDED.amount_sum`,
+      [
+        rows.map((r) => r.partition), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.n),
+        rows.map((r) => formatDecimal(r.amount)), rows.map((r) => r.gender),
+      ],
     );
   }
   await em.query(`UPDATE partition_state SET checkpoint_seq = $1 WHERE partition = ANY($2)`, [seq, [...checkpoint.partitions]]);

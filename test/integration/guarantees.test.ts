@@ -25,7 +25,7 @@ import path from "node:path";
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 const T: PatternThresholds = {
   upgradeMinMerchantTxns: 50_000, upgradeCountQuantile: parseProbability("0.9", "q"), upgradeWeightQuantile: parseProbability("0.1", "q"),
-  childMinTxns: 3, childMaxAvgCents: 2300, deiMinFemaleCustomers: 100,
+  childMinTxns: 3, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100,
 };
 const PARTITIONS = 4;
 const HEADER = "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud";
@@ -62,7 +62,7 @@ function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyReques
   };
 }
 
-const child = (n: number): Transaction[] => Array.from({ length: n }, () => ({ customer: "C1", merchant: "M1", gender: "F", cents: 100 }));
+const child = (n: number): Transaction[] => Array.from({ length: n }, () => ({ customer: "C1", merchant: "M1", gender: "F", amount: "1.00" }));
 
 describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
@@ -165,7 +165,7 @@ describe("checkpoints", () => {
     await ledger.finish(1, "applied", 1, 0); // chunk 2 stays pending: ingest was killed before recording it
     const p = partitionOf("M1", PARTITIONS);
     const reloaded = await host("node-b", { checkpointEvery: 100 }).merchant(p, "M1");
-    expect(reloaded?.customers.get("C1")).toMatchObject({ n: 2, cents: 1000 });
+    expect(reloaded?.customers.get("C1")).toMatchObject({ n: 2, amount: { units: 1000, scale: 2 } });
   });
 
   it("a node that takes over replays the chunks after the last checkpoint and carries on exactly", async () => {
@@ -198,7 +198,7 @@ describe("checkpoints", () => {
 describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
     const h = host("n", { thresholds: { ...T, childMinTxns: 1 } });
-    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", cents: 1 }));
+    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01" }));
     await h.apply(request(1, 0, rows));
   }
 
@@ -317,10 +317,10 @@ describe("ingest", () => {
     ]);
     expect(outcomes[1].error).toContain("missing required columns");
     expect(await s3.store.readText(`${QUARANTINE_PREFIX}d.csv`)).toBe(
-      'chunk,line,reason,row\ntransaction-chunks/d.csv,2,"amount is not a finite number: ""oops""","0,\'C1\',\'1\',\'F\',\'1\',\'M1\',\'1\',\'x\',oops,0"\n',
+      'chunk,line,reason,row\ntransaction-chunks/d.csv,2,"amount ""oops"" is not a plain decimal (digits, optionally a point and more digits)","0,\'C1\',\'1\',\'F\',\'1\',\'M1\',\'1\',\'x\',oops,0"\n',
     );
-    const [agg] = await ds.query(`SELECT txn_count, amount_cents FROM pair_aggregates`);
-    expect(agg).toEqual({ txn_count: 2, amount_cents: 300 });
+    const [agg] = await ds.query(`SELECT txn_count, amount_sum::text FROM pair_aggregates`);
+    expect(agg).toEqual({ txn_count: 2, amount_sum: "3.00" });
     expect(await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`)).toEqual([{ applied_seq: 4 }]);
     expect(await ingest.discover()).toBe(0);
     const stats = await pipelineStats(ds);

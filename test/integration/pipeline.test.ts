@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
 import { QUARANTINE_PREFIX } from "../../src/storage/object-store";
-import { expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
+import { expectExactAggregates, expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { chunkIndexOf, freePort, pipelineEnv, query, startProgram, waitFor } from "../support/pipeline";
 import { referenceDetections, type ReferenceResult } from "../support/reference";
@@ -28,6 +28,7 @@ describe("the pipeline, one process, real PostgreSQL and S3", () => {
     expect(run.output()).toContain('"rowsBad"');
 
     await expectExactResult(databaseUrl, s3, reference);
+    await expectExactAggregates(databaseUrl, reference);
 
     const quarantined: string[] = [];
     for (const key of await s3.store.listKeys(QUARANTINE_PREFIX)) {

@@ -47,3 +47,11 @@ export async function expectExactResult(databaseUrl: string, s3: TestS3, referen
   });
   expect(inFiles.sort()).toEqual(expected);
 }
+
+/** The persisted aggregates (after a clean stop checkpointed them) are n(c,m) and the exact amount sums of the reference. */
+export async function expectExactAggregates(databaseUrl: string, reference: ReferenceResult): Promise<void> {
+  const rows = await query<{ merchant: string; customer: string; n: number; amount: string }>(
+    databaseUrl, `SELECT merchant, customer, txn_count AS n, trim_scale(amount_sum)::text AS amount FROM pair_aggregates`,
+  );
+  expect(new Map(rows.map((r) => [`${r.merchant}|${r.customer}`, { n: r.n, amount: r.amount }]))).toEqual(reference.aggregates);
+}

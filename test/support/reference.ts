@@ -34,15 +34,21 @@ export interface ReferenceResult {
   /** Invalid rows as (chunk index, line in the chunk object). */
   readonly badRows: Array<{ chunkIndex: number; line: number }>;
   readonly chunks: number;
-  /** n(c,m) and sum of cents after the last chunk, by `merchant|customer`. */
-  readonly aggregates: Map<string, { n: number; cents: number }>;
+  /** n(c,m) and the exact sum of amounts (no trailing zeros) after the last chunk, by `merchant|customer`. */
+  readonly aggregates: Map<string, { n: number; amount: string }>;
 }
 
 interface Row {
   readonly customer: string;
   readonly merchant: string;
   readonly gender: string;
-  readonly cents: bigint;
+  readonly amount: Amount;
+}
+
+/** digits × 10^-scale, as written. */
+interface Amount {
+  readonly digits: bigint;
+  readonly scale: number;
 }
 
 const strip = (s: string): string => {
@@ -50,11 +56,24 @@ const strip = (s: string): string => {
   return t.length >= 2 && (t[0] === "'" || t[0] === '"') && t[t.length - 1] === t[0] ? t.slice(1, -1) : t;
 };
 
-function cents(text: string): bigint | null {
+function amount(text: string): Amount | null {
   const m = /^(\d+)(?:\.(\d+))?$/.exec(text);
-  if (!m) return null;
-  const frac = (m[2] ?? "").padEnd(3, "0");
-  return BigInt(m[1]) * 100n + BigInt(frac.slice(0, 2)) + (Number(frac[2]) >= 5 ? 1n : 0n);
+  if (!m || m[1].length + (m[2]?.length ?? 0) > 1000) return null; // the documented limit: 1,000 digits
+  const frac = m[2] ?? "";
+  return { digits: BigInt(m[1] + frac), scale: frac.length };
+}
+
+/** An amount as an integer at a finer scale. */
+const atScale = (a: Amount, scale: number): bigint => a.digits * 10n ** BigInt(scale - a.scale);
+
+const finestScale = (rows: readonly Row[], atLeast: number): number => rows.reduce((max, r) => Math.max(max, r.amount.scale), atLeast);
+
+/** Plain decimal text of digits × 10^-scale, without trailing zeros. */
+function plain(digits: bigint, scale: number): string {
+  const text = digits.toString().padStart(scale + 1, "0");
+  const whole = text.slice(0, text.length - scale);
+  const frac = text.slice(text.length - scale).replace(/0+$/, "");
+  return frac === "" ? whole : `${whole}.${frac}`;
 }
 
 function parseRow(fields: string[], col: Map<string, number>, width: number): Row | null {
@@ -62,10 +81,10 @@ function parseRow(fields: string[], col: Map<string, number>, width: number): Ro
   const get = (name: string) => strip(fields[col.get(name)!]);
   if (!/^\d+$/.test(get("step"))) return null;
   if (get("customer") === "" || get("merchant") === "") return null;
-  const amount = cents(get("amount"));
-  if (amount === null) return null;
+  const value = amount(get("amount"));
+  if (value === null) return null;
   if (get("fraud") !== "0" && get("fraud") !== "1") return null;
-  return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), cents: amount };
+  return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), amount: value };
 }
 
 /** q as an exact fraction num/den from its decimal text. */
@@ -92,17 +111,20 @@ function meanWeights(importanceCsv: string): Map<string, number> {
 }
 
 function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: ReferenceThresholds): Set<string> {
+  const maxAvg = amount(t.childMaxAvgAmount)!;
+  // Every amount as an integer at the finest scale written so far: sums and the CHILD test are then exact integer arithmetic.
+  const scale = finestScale(rows, maxAvg.scale);
   const merchants = new Map<string, Map<string, { n: bigint; sum: bigint; gender: string }>>();
   for (const r of rows) {
     const customers = merchants.get(r.merchant) ?? new Map();
     merchants.set(r.merchant, customers);
     const agg = customers.get(r.customer) ?? { n: 0n, sum: 0n, gender: r.gender };
     agg.n += 1n;
-    agg.sum += r.cents;
+    agg.sum += atScale(r.amount, scale);
     customers.set(r.customer, agg);
   }
   const out = new Set<string>();
-  const maxAvg = cents(t.childMaxAvgAmount)!;
+  const childSumBelow = atScale(maxAvg, scale);
   for (const [merchant, customers] of merchants) {
     let total = 0n;
     let female = 0;
@@ -113,7 +135,7 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
       if (a.gender === "M") male++;
     }
     for (const [customer, a] of customers) {
-      if (a.n >= BigInt(t.childMinTxns) && a.sum < maxAvg * a.n) out.add(`PatId2|${customer}|${merchant}`);
+      if (a.n >= BigInt(t.childMinTxns) && a.sum < childSumBelow * a.n) out.add(`PatId2|${customer}|${merchant}`);
     }
     if (female > t.deiMinFemaleCustomers && female < male) out.add(`PatId3||${merchant}`);
     if (total > BigInt(t.upgradeMinMerchantTxns)) {
@@ -164,14 +186,16 @@ export function referenceDetections(transactionsCsv: string, importanceCsv: stri
     const [patternId, customer, merchant] = key.split("|");
     return { patternId, customer, merchant, chunkIndex };
   });
-  const aggregates = new Map<string, { n: number; cents: number }>();
+  const scale = finestScale(rows, 0);
+  const sums = new Map<string, { n: number; sum: bigint }>();
   for (const r of rows) {
     const key = `${r.merchant}|${r.customer}`;
-    const a = aggregates.get(key) ?? { n: 0, cents: 0 };
+    const a = sums.get(key) ?? { n: 0, sum: 0n };
     a.n++;
-    a.cents += Number(r.cents);
-    aggregates.set(key, a);
+    a.sum += atScale(r.amount, scale);
+    sums.set(key, a);
   }
+  const aggregates = new Map([...sums].map(([key, a]) => [key, { n: a.n, amount: plain(a.sum, scale) }]));
   return { detections, badRows, chunks, aggregates };
 }
 

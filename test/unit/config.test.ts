@@ -7,9 +7,13 @@ describe("configuration", () => {
     expect(c.chunkIntervalMs).toBe(1000);
     expect(c.partitions).toBe(64);
     expect(c.s3.bucket).toBe("transaction-monitoring-bucket");
-    expect(c.thresholds).toMatchObject({ upgradeMinMerchantTxns: 50_000, childMinTxns: 80, childMaxAvgCents: 2300, deiMinFemaleCustomers: 100 });
+    expect(c.thresholds).toMatchObject({ upgradeMinMerchantTxns: 50_000, childMinTxns: 80, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100 });
     expect(c.thresholds.upgradeCountQuantile).toMatchObject({ num: 90, den: 100 });
     expect(c.services).toHaveLength(7);
+  });
+
+  it("takes CHILD_MAX_AVG_AMOUNT with every decimal it is given", () => {
+    expect(loadConfig({ CHILD_MAX_AVG_AMOUNT: "22.995" }, []).thresholds.childMaxAvgAmount).toBe("22.995");
   });
 
   it("takes flags over the environment", () => {
@@ -30,7 +34,8 @@ describe("configuration", () => {
     [{ S3_BUCKET: "No_Such" }, [], 'S3_BUCKET "No_Such" is not a valid bucket name'],
     [{ TRANSPORTER: "redis://x" }, [], "TRANSPORTER must look like nats://host:4222"],
     [{ UPGRADE_COUNT_QUANTILE: "2" }, [], "UPGRADE_COUNT_QUANTILE must be"],
-    [{ CHILD_MAX_AVG_AMOUNT: "cheap" }, [], "CHILD_MAX_AVG_AMOUNT"],
+    [{ CHILD_MAX_AVG_AMOUNT: "cheap" }, [], 'CHILD_MAX_AVG_AMOUNT: amount "cheap" is not a plain decimal'],
+    [{ CHILD_MAX_AVG_AMOUNT: "2.3e1" }, [], 'CHILD_MAX_AVG_AMOUNT: amount "2.3e1" is not a plain decimal'],
     [{}, ["--services", "ingest,nope"], "unknown service(s) nope"],
     [{}, ["--bogus"], "unknown flag --bogus"],
     [{}, ["stray"], 'unexpected argument "stray"'],

@@ -1,6 +1,7 @@
 import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
+import { summarizeMerchant } from "../../src/state/merchant-summary";
 import { PartitionState } from "../../src/state/partition-state";
 
 const SPEC: PatternThresholds = {
@@ -8,12 +9,12 @@ const SPEC: PatternThresholds = {
   upgradeCountQuantile: parseProbability("0.90", "q"),
   upgradeWeightQuantile: parseProbability("0.10", "q"),
   childMinTxns: 80,
-  childMaxAvgCents: 2300,
+  childMaxAvgAmount: "23",
   deiMinFemaleCustomers: 100,
 };
 
-function txns(customer: string, merchant: string, count: number, cents: number, gender = "F"): Transaction[] {
-  return Array.from({ length: count }, () => ({ customer, merchant, gender, cents }));
+function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {
+  return Array.from({ length: count }, () => ({ customer, merchant, gender, amount }));
 }
 
 function detect(state: PartitionState, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
@@ -24,23 +25,36 @@ const noWeights = () => undefined;
 
 describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
   it("does not fire at an average of exactly 23.00", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, 2300))).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.00"))).toEqual([]);
   });
 
   it("fires at 22.99 with exactly 80 transactions, not with 79", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 79, 2299))).toEqual([]);
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, 2299))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 79, "22.99"))).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.99"))).toEqual(["PatId2|C1|M1"]);
   });
 
   it("uses the exact average: 79 x 23.00 + 1 x 22.99 is below 23", () => {
-    const rows = [...txns("C1", "M1", 79, 2300), ...txns("C1", "M1", 1, 2299)];
+    const rows = [...txns("C1", "M1", 79, "23.00"), ...txns("C1", "M1", 1, "22.99")];
     expect(detect(new PartitionState(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
+  });
+
+  it("keeps every decimal: 22.995 is below 23, and 79 x 23 + 1 x 22.9999999999999999999 too", () => {
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"))).toEqual(["PatId2|C1|M1"]);
+    const rows = [...txns("C1", "M1", 79, "23"), ...txns("C1", "M1", 1, "22.9999999999999999999")];
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.000000000000000000"))).toEqual([]);
+  });
+
+  it("takes a threshold with decimals: below 22.995 is what counts", () => {
+    const t = { ...SPEC, childMaxAvgAmount: "22.995" };
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"), t)).toEqual([]);
+    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.9949"), t)).toEqual(["PatId2|C1|M1"]);
   });
 });
 
 describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
   function customers(prefix: string, count: number, gender: string): Transaction[] {
-    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, cents: 100 }));
+    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, amount: "1.00" }));
   }
 
   it("does not fire when F equals M", () => {
@@ -54,7 +68,7 @@ describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
 
   it("takes a customer's gender from its first transaction at the merchant", () => {
     const state = new PartitionState(0, 0, 0, noWeights, 0);
-    const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", cents: 1 }];
+    const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", amount: "0.01" }];
     expect(detect(state, rows)).toEqual([]);
   });
 });
@@ -64,7 +78,7 @@ describe("UPGRADE (PatId1)", () => {
   // Ten customers C0..C9 with n = 1..10 at M1 and weights 10..1: C9 has the most transactions and the lowest weight.
   const weights = new Map(Array.from({ length: 10 }, (_, i) => [`C${i}`, 10 - i]));
   const weightOf = (_m: string, c: string) => weights.get(c);
-  const rows = (extra: number) => Array.from({ length: 10 }, (_, i) => txns(`C${i}`, "M1", i + 1 + extra, 100)).flat();
+  const rows = (extra: number) => Array.from({ length: 10 }, (_, i) => txns(`C${i}`, "M1", i + 1 + extra, "1.00")).flat();
 
   it("needs N(m) strictly above the minimum", () => {
     // 10 customers with n = 1+9 .. 10+9: N = 145; with extra 0: N = 55
@@ -80,7 +94,7 @@ describe("UPGRADE (PatId1)", () => {
     // counts at q=0.(8/9)... use 11 customers so that position is integral: counts 1..11 at 0.9 → exactly 10.
     const w11 = new Map([...weights, ["C10", 0.5]]);
     const s11 = new PartitionState(0, 0, 0, (_m, c) => w11.get(c), 0);
-    const r11 = Array.from({ length: 11 }, (_, i) => txns(`C${i}`, "M1", i + 1, 100)).flat();
+    const r11 = Array.from({ length: 11 }, (_, i) => txns(`C${i}`, "M1", i + 1, "1.00")).flat();
     // C9 has n = 10 = Tn exactly; weights sorted 0.5,1..10 at 0.1 → position 1.0 → exactly 1: C9 (w=1) is in.
     expect(detect(s11, r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
   });
@@ -92,9 +106,9 @@ describe("UPGRADE (PatId1)", () => {
     // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
     const restored = new PartitionState(0, 1, 1, allWeights, 0);
     for (const i of [3, 9, 0, 7, 1, 8, 2, 6, 4, 5]) {
-      restored.merchant("M1").restore(`C${i}`, i + 1, (i + 1) * 100, "F", weights.get(`C${i}`));
+      restored.merchant("M1").restore(`C${i}`, i + 1, { units: (i + 1) * 100, scale: 2 }, "F", weights.get(`C${i}`));
     }
-    const next = [...txns("C10", "M1", 25, 100), ...rows(0)];
+    const next = [...txns("C10", "M1", 25, "1.00"), ...rows(0)];
     const fired = detect(built, next, { ...t, upgradeMinMerchantTxns: 1 }).sort();
     expect(fired).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
     expect(detect(restored, next, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(fired);
@@ -109,29 +123,41 @@ describe("UPGRADE (PatId1)", () => {
 describe("emission", () => {
   it("emits a detection once, at the first chunk after which it matches, never again", () => {
     const state = new PartitionState(0, 0, 0, noWeights, 0);
-    expect(detect(state, txns("C1", "M1", 79, 100))).toEqual([]);
-    expect(detect(state, txns("C1", "M1", 1, 100))).toEqual(["PatId2|C1|M1"]);
-    expect(detect(state, txns("C1", "M1", 5, 100))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 79, "1.00"))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 1, "1.00"))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(state, txns("C1", "M1", 5, "1.00"))).toEqual([]);
     // stops matching (average rises above 23), then matches again: still not re-emitted
-    expect(detect(state, txns("C1", "M1", 1, 1_000_000))).toEqual([]);
-    expect(detect(state, txns("C1", "M1", 50_000, 1))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 1, "10000.00"))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 50_000, "0.01"))).toEqual([]);
   });
 
   it("remembers what a reloaded partition already emitted", () => {
     const state = new PartitionState(0, 3, 3, noWeights, 0);
-    state.merchant("M1").restore("C1", 85, 85 * 100, "F", undefined);
+    state.merchant("M1").restore("C1", 85, { units: 85 * 100, scale: 2 }, "F", undefined);
     state.markEmitted("PatId2", "M1", "C1");
-    expect(detect(state, txns("C1", "M1", 1, 100))).toEqual([]);
+    expect(detect(state, txns("C1", "M1", 1, "1.00"))).toEqual([]);
   });
 
   it("collects the aggregates changed since the last checkpoint", () => {
     const state = new PartitionState(0, 0, 0, noWeights, 0);
-    state.apply([...txns("C1", "M1", 2, 150, "M"), ...txns("C2", "M1", 1, 99)], PATTERN_RULES, SPEC);
-    state.apply(txns("C1", "M1", 1, 50, "M"), PATTERN_RULES, SPEC);
+    state.apply([...txns("C1", "M1", 2, "1.50", "M"), ...txns("C2", "M1", 1, "0.99")], PATTERN_RULES, SPEC);
+    state.apply(txns("C1", "M1", 1, "0.50", "M"), PATTERN_RULES, SPEC);
     expect(state.takeDirty()).toEqual([
-      { merchant: "M1", customer: "C1", n: 3, cents: 350, gender: "M" },
-      { merchant: "M1", customer: "C2", n: 1, cents: 99, gender: "F" },
+      { merchant: "M1", customer: "C1", n: 3, amount: { units: 350, scale: 2 }, gender: "M" },
+      { merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
     ]);
     expect(state.takeDirty()).toEqual([]);
+  });
+});
+
+describe("merchant summary", () => {
+  it("shows each customer's exact total and an average that never reads above the true one", () => {
+    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    state.apply([...txns("C1", "M1", 3, "22.995"), ...txns("C2", "M1", 2, "10"), ...txns("C2", "M1", 1, "0.02"), ...txns("C3", "M1", 1, "7")], PATTERN_RULES, SPEC);
+    expect(summarizeMerchant(0, "M1", state.merchants.get("M1")).topCustomers).toEqual([
+      { customer: "C1", transactions: 3, totalAmount: "68.985", averageAmount: "22.995", weight: null },
+      { customer: "C2", transactions: 3, totalAmount: "20.02", averageAmount: "6.6733", weight: null },
+      { customer: "C3", transactions: 1, totalAmount: "7", averageAmount: "7", weight: null },
+    ]);
   });
 });

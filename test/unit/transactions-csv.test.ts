@@ -12,13 +12,13 @@ describe("reading a transactions chunk", () => {
   ])("accepts %s and drops the quotes from the values", async (_name, row) => {
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${row}\n`);
     expect(rejected).toEqual([]);
-    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", cents: 455 }]);
+    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", amount: "4.55" }]);
   });
 
   it("matches columns by name, with a quoted or unquoted header in any order", async () => {
     const header = "amount,fraud,merchant,customer,step,age,gender,zipcodeOri,zipMerchant,category";
     const { valid } = await parseTransactions(`${header}\n12.30,0,'M1','C1',3,'2','F','1','1','es_food'\r\n`);
-    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", cents: 1230 }]);
+    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", amount: "12.30" }]);
   });
 
   it.each([
@@ -28,9 +28,14 @@ describe("reading a transactions chunk", () => {
     ["a fractional step", "1.5,'C1','4','M','28007','M1','28007','x',4.55,0", 'step is not an integer >= 0: "1.5"'],
     ["an empty customer", "0,'','4','M','28007','M1','28007','x',4.55,0", "customer is empty"],
     ["an empty merchant", "0,'C1','4','M','28007','','28007','x',4.55,0", "merchant is empty"],
-    ["a non-numeric amount", "0,'C1','4','M','28007','M1','28007','x','abc',0", 'amount is not a finite number: "abc"'],
-    ["a negative amount", "0,'C1','4','M','28007','M1','28007','x',-5.00,0", 'amount is negative: "-5.00"'],
-    ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount is not a finite number: "Infinity"'],
+    ["a non-numeric amount", "0,'C1','4','M','28007','M1','28007','x','abc',0", 'amount "abc" is not a plain decimal (digits, optionally a point and more digits)'],
+    ["a hexadecimal amount", "0,'C1','4','M','28007','M1','28007','x',0x10,0", 'amount "0x10" is not a plain decimal (digits, optionally a point and more digits)'],
+    ["an amount in exponent notation", "0,'C1','4','M','28007','M1','28007','x',1e3,0", 'amount "1e3" is not a plain decimal (digits, optionally a point and more digits)'],
+    ["an amount without leading digits", "0,'C1','4','M','28007','M1','28007','x',.5,0", 'amount ".5" is not a plain decimal (digits, optionally a point and more digits)'],
+    ["a signed amount", "0,'C1','4','M','28007','M1','28007','x',+4,0", 'amount "+4" is not a plain decimal (digits, optionally a point and more digits)'],
+    ["a negative amount", "0,'C1','4','M','28007','M1','28007','x',-5.00,0", 'amount "-5.00" is negative'],
+    ["an empty amount", "0,'C1','4','M','28007','M1','28007','x','',0", "amount is empty"],
+    ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount "Infinity" is not a plain decimal (digits, optionally a point and more digits)'],
     ["a fraud flag of 2", "0,'C1','4','M','28007','M1','28007','x',4.55,2", 'fraud is not 0 or 1: "2"'],
     ["a control character in an id", "0,'C\u00011','4','M','28007','M1','28007','x',4.55,0", "customer, merchant or gender contains a control character"],
   ])("rejects a row with %s, with its line and reason", async (_name, row, reason) => {
@@ -38,6 +43,11 @@ describe("reading a transactions chunk", () => {
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${good}\n${row}\n${good}\n`);
     expect(valid).toHaveLength(2);
     expect(rejected).toEqual([{ line: 3, reason, fields: expect.any(Array) }]);
+  });
+
+  it("keeps an amount exactly as written, every decimal included", async () => {
+    const { valid } = await parseTransactions(`${HEADER}\n0,'C1','4','M','1','M1','1','x',22.995,0\n0,'C1','4','M','1','M1','1','x','0.000000000000000000001',0\n`);
+    expect(valid.map((t) => t.amount)).toEqual(["22.995", "0.000000000000000000001"]);
   });
 
   it("skips blank lines without counting them as rows", async () => {

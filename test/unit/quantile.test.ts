@@ -1,4 +1,3 @@
-import { moneyToCents, parseAmountCents } from "../../src/money";
 import { integerQuantileAt, parseProbability, quantileAt, type Probability } from "../../src/quantile";
 
 const quantileValue = (sorted: number[], q: Probability) => quantileAt(sorted.length, (i) => sorted[i], q);
@@ -6,18 +5,6 @@ function isAtLeastIntegerQuantile(value: number, sorted: number[], q: Probabilit
   const t = integerQuantileAt(sorted.length, (i) => sorted[i], q);
   return value * t.den >= t.num;
 }
-
-describe("amounts in cents", () => {
-  it.each([
-    ["4.55", 455], ["23", 2300], ["23.00", 2300], ["0.1", 10], [".5", 50], ["7.", 700], ["0.005", 1], ["0.004", 0], ["1e2", 10000],
-  ])("%s is %d cents", (text, cents) => expect(parseAmountCents(text)).toEqual({ cents }));
-
-  it("rejects what is not a non-negative finite number", () => {
-    expect(parseAmountCents("")).toEqual({ reason: 'amount is not a finite number: ""' });
-    expect(parseAmountCents("-0.01")).toEqual({ reason: 'amount is negative: "-0.01"' });
-    expect(() => moneyToCents("x", "CHILD_MAX_AVG_AMOUNT")).toThrow('CHILD_MAX_AVG_AMOUNT: amount is not a finite number: "x"');
-  });
-});
 
 describe("quantiles by linear interpolation", () => {
   const q = (t: string) => parseProbability(t, "q");
