@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { forEachRecord, type CsvRecord } from "../../src/csv/records";
+import { sourceRecords } from "../support/reference";
 
 const LIMIT = 1_048_576;
 
@@ -120,5 +121,19 @@ describe("reading CSV records (RFC 4180)", () => {
     expect(scan).toEqual({ complete: true, bytes: 8 + 50 * 1024 * 1024 + 9 });
     expect(elapsedMs).toBeLessThan(5_000);
     expect(peak).toBeLessThan(32 * 1024 * 1024);
+  });
+});
+
+describe("the record reader and the test reference, written apart", () => {
+  it("agree on the records of random text made of quotes, commas, line breaks and long runs", async () => {
+    const tokens = ['"', '""', ",", "\n", "\r\n", "\n\n", "a", "é", "x".repeat(30), "0,'C1','M1'"];
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 300; round++) {
+      const text = Array.from({ length: 1 + Math.floor(random() * 40) }, () => tokens[Math.floor(random() * tokens.length)]).join("");
+      const expected = sourceRecords(text, 64).map((r) => [r.first + 1, r.fields ?? "bad"]);
+      const actual = (await records(text, 64, 1 + Math.floor(random() * 16))).map((r) => [r.line, r.fields ?? "bad"]);
+      expect({ text, records: actual }).toEqual({ text, records: expected });
+    }
   });
 });
