@@ -287,6 +287,24 @@ describe("chunker", () => {
     expect((await restarted.writeNext())?.rows).toBe(1);
   });
 
+  it("counts records, not lines: a quoted field spanning lines across the 10,000th record is not cut, and chunks read back whole", async () => {
+    const file = path.join(tempDir(), "tx.csv");
+    const row = (i: number, category = "x") => `${i},'C${i}','1','F','1','M1','1',${category},1.00,0`;
+    const rows = Array.from({ length: 10_003 }, (_, i) => row(i, i === 9_999 ? '"two\r\nlines, and ""quotes"""' : i === 10_001 ? '"three\n\nlines"' : "x"));
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+    const src = fileSource(file);
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 10_000, MAX_RECORD_BYTES);
+    const written = [];
+    for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) written.push(w.rows);
+    expect(written).toEqual([10_000, 3]);
+    expect(await readProgress(ds, src.id)).toMatchObject({ rowOffset: 10_003, byteOffset: readFileSync(file).length, finished: true });
+    const [first, second] = await s3.store.listKeys(CHUNK_PREFIX);
+    expect((await s3.store.readText(first)).endsWith(`${rows[9_999]}\n`)).toBe(true);
+    expect(await s3.store.readText(second)).toBe(`${HEADER}\n${rows.slice(10_000).join("\n")}\n`);
+    const chunks = await Promise.all([first, second].map((k) => readChunk(s3.store, k, 1, MAX_RECORD_BYTES)));
+    expect(chunks.map((c) => [c.valid, c.rejected.length])).toEqual([[10_000, 0], [3, 0]]);
+  });
+
   it("reads an s3:// source from its saved byte offset", async () => {
     const file = source(12);
     await s3.store.write("sources/tx.csv", readFileSync(file));
