@@ -27,8 +27,9 @@ export interface RecordScan {
  * false. A record that cannot be parsed (an unterminated quoted field,
  * characters after a closing quote, more than maxRecordBytes bytes) is
  * delivered with an error, and reading resumes at the line after the one it
- * starts on, so it costs only itself. Linear in the input, and memory stays
- * within a few times maxRecordBytes however long a line is.
+ * starts on, so it costs only itself. Time is n log n in the lines at worst
+ * (linear for records without quotes), and memory is bounded by a multiple of
+ * maxRecordBytes however long a line or a run of bad records is.
  */
 export async function forEachRecord(stream: Readable, maxRecordBytes: number, onRecord: (record: CsvRecord) => boolean | void): Promise<RecordScan> {
   const splitter = new RecordSplitter(maxRecordBytes, onRecord);
@@ -44,11 +45,15 @@ export async function forEachRecord(stream: Readable, maxRecordBytes: number, on
   }
 }
 
+type Reading = "done" | "open" | "garbage";
+
 interface Line {
   readonly text: string;
   readonly bytes: number;
   readonly number: number;
   readonly end: number;
+  /** How the line reads from inside a quoted field: the state at every line break within a record. */
+  readonly quoted: Reading;
 }
 
 const QUOTE = 34;
@@ -56,7 +61,16 @@ const COMMA = 44;
 const CR = 13;
 const LF = 10;
 
-/** Bytes to lines (with exact byte counts), lines to records; the state survives between pieces so nothing is scanned twice. */
+/**
+ * Bytes to lines (with exact byte counts), lines to records. Pieces are
+ * scanned once: an unfinished line is carried, or only counted once it is too
+ * long. Once a quoted field stays open past a line break, the lines are queued
+ * so that the record can be given up and reading resumed at its second line.
+ * A line reads the same from inside any record's quoted field, so each queued
+ * line is read that way once, and a record jumps straight to the next line that
+ * does not leave it open: an input where every line reopens a quote costs
+ * n log n, not n times MAX_RECORD_BYTES.
+ */
 class RecordSplitter {
   stopped = false;
   /** End of the last record delivered. */
@@ -68,10 +82,14 @@ class RecordSplitter {
   private carryBytes = 0;
   /** Bytes of a line too long to keep, skipped until its line break. */
   private discarded: number | undefined;
-  /** Lines not yet consumed, and those of the open record (from open.start), kept for a resynchronisation. */
+  /** Consecutive lines up to the last one taken, from the first that may still be read. */
   private queue: Line[] = [];
-  private head = 0;
-  private open: { start: number; size: number; fields: FieldReader } | undefined;
+  /** The next queued line to read as the start of a record. */
+  private nextLine = 0;
+  /** Numbers of the queued lines that do not leave a quoted field open, ascending. */
+  private stops: number[] = [];
+  /** The line where the record being read starts; it is inside a quoted field at the end of its last line so far. */
+  private openSince: number | undefined;
 
   constructor(
     private readonly maxBytes: number,
@@ -116,7 +134,7 @@ class RecordSplitter {
     this.carry = [];
     this.discarded = undefined;
     this.drain();
-    while (this.open && !this.stopped) {
+    while (this.openSince !== undefined && !this.stopped) {
       this.fail("unterminated quoted field");
       this.drain();
     }
@@ -153,53 +171,102 @@ class RecordSplitter {
     this.lineNumber++;
     this.taken += bytes;
     if (this.lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    const hasQuote = text.includes('"');
     // The common case, a plain one-line record with nothing pending, skips the queue.
-    if (!this.open && this.head === this.queue.length && bytes <= this.maxBytes && !text.includes('"')) {
-      const content = text.endsWith("\r") ? text.slice(0, -1) : text;
+    if (this.queue.length === 0 && !hasQuote && bytes <= this.maxBytes) {
+      const content = stripCr(text);
       if (content !== "") this.deliver({ line: this.lineNumber, end: this.taken, text: content, fields: content.split(",") });
       return;
     }
-    this.queue.push({ text, bytes, number: this.lineNumber, end: this.taken });
+    if (this.queue.length === 0) this.nextLine = this.lineNumber;
+    const quoted = hasQuote && bytes <= this.maxBytes ? new FieldReader(true).read(text) : "open";
+    this.queue.push({ text, bytes, number: this.lineNumber, end: this.taken, quoted });
+    if (quoted !== "open") this.stops.push(this.lineNumber);
     this.drain();
   }
 
   private drain(): void {
-    while (this.head < this.queue.length && !this.stopped) this.step(this.queue[this.head++]);
-    if (!this.open) {
-      this.queue = [];
-      this.head = 0;
+    while (!this.stopped) {
+      if (this.openSince !== undefined) {
+        if (!this.advance(this.openSince)) break;
+      } else if (this.nextLine <= this.lineNumber && this.queue.length > 0) {
+        this.begin(this.at(this.nextLine++));
+      } else {
+        break;
+      }
     }
+    this.compact();
   }
 
-  private step(line: Line): void {
-    if (this.open) {
-      this.open.size += line.bytes;
-      if (this.open.size > this.maxBytes) return this.fail(tooLong(this.maxBytes));
-      const state = this.open.fields.read(line.text);
-      if (state === "open") return;
-      if (state === "garbage") return this.fail(AFTER_QUOTE);
-      const { start, fields } = this.open;
-      this.open = undefined;
-      const text = stripCr(this.queue.slice(start, this.head).map((l) => l.text).join("\n"));
-      return this.deliver({ line: this.queue[start].number, end: line.end, text, fields: fields.fields });
-    }
+  private at(number: number): Line {
+    return this.queue[number - this.queue[0].number];
+  }
+
+  /** Reads a line as the start of a record. */
+  private begin(line: Line): void {
     // Its text is not kept: a line this long may never have been held whole.
     if (line.bytes > this.maxBytes) return this.deliver({ line: line.number, end: line.end, text: "", error: tooLong(this.maxBytes) });
     const content = stripCr(line.text);
     if (content === "") return;
     const reader = new FieldReader();
-    const state = reader.read(line.text);
-    if (state === "done") this.deliver({ line: line.number, end: line.end, text: content, fields: reader.fields });
-    else if (state === "garbage") this.reject(line, AFTER_QUOTE);
-    else this.open = { start: this.head - 1, size: line.bytes, fields: reader };
+    const reading = reader.read(line.text);
+    if (reading === "done") this.deliver({ line: line.number, end: line.end, text: content, fields: reader.fields });
+    else if (reading === "garbage") this.reject(line, AFTER_QUOTE);
+    else this.openSince = line.number;
+  }
+
+  /** Moves the open record to the next line that does not leave it open; false when that line has not arrived yet. */
+  private advance(start: number): boolean {
+    const stop = this.firstStopAfter(start);
+    const first = this.at(start);
+    const sizeBefore = (stop === undefined ? this.taken : this.at(stop).end - this.at(stop).bytes) - (first.end - first.bytes);
+    if (sizeBefore > this.maxBytes) return this.fail(tooLong(this.maxBytes));
+    if (stop === undefined) return false;
+    const last = this.at(stop);
+    if (sizeBefore + last.bytes > this.maxBytes) return this.fail(tooLong(this.maxBytes));
+    if (last.quoted === "garbage") return this.fail(AFTER_QUOTE);
+    const reader = new FieldReader();
+    const lines = this.queue.slice(start - this.queue[0].number, stop - this.queue[0].number + 1);
+    for (const line of lines) reader.read(line.text);
+    this.openSince = undefined;
+    this.nextLine = stop + 1;
+    this.deliver({ line: start, end: last.end, text: stripCr(lines.map((l) => l.text).join("\n")), fields: reader.fields });
+    return true;
+  }
+
+  private firstStopAfter(start: number): number | undefined {
+    let lo = 0;
+    let hi = this.stops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.stops[mid] <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.stops[lo];
   }
 
   /** The open record cannot be parsed: it costs its first line only, and the lines after that are read again. */
-  private fail(reason: string): void {
-    const start = this.open!.start;
-    this.open = undefined;
-    this.head = start + 1;
-    this.reject(this.queue[start], reason);
+  private fail(reason: string): true {
+    const start = this.openSince!;
+    this.openSince = undefined;
+    this.nextLine = start + 1;
+    this.reject(this.at(start), reason);
+    return true;
+  }
+
+  /** Forgets the queued lines no record can start on or span any more. */
+  private compact(): void {
+    if (this.queue.length === 0) return;
+    const keep = this.openSince ?? this.nextLine;
+    if (keep > this.lineNumber) {
+      this.queue = [];
+      this.stops = [];
+      return;
+    }
+    const dead = keep - this.queue[0].number;
+    if (dead < 1024 || dead * 2 < this.queue.length) return;
+    this.queue = this.queue.slice(dead);
+    this.stops = this.stops.filter((n) => n >= keep);
   }
 
   private reject(line: Line, reason: string): void {
@@ -225,7 +292,9 @@ const stripCr = (text: string): string => (text.endsWith("\r") ? text.slice(0, -
 class FieldReader {
   readonly fields: string[] = [];
   private value = "";
-  private quoted = false;
+
+  /** quoted: start inside a quoted field, as on the line after a line break within one. */
+  constructor(private quoted = false) {}
 
   read(text: string): "done" | "open" | "garbage" {
     let i = 0;
