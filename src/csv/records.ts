@@ -27,9 +27,9 @@ export interface RecordScan {
  * false. A record that cannot be parsed (an unterminated quoted field,
  * characters after a closing quote, more than maxRecordBytes bytes) is
  * delivered with an error, and reading resumes at the line after the one it
- * starts on, so it costs only itself. Time is n log n in the lines at worst
- * (linear for records without quotes), and memory is bounded by a multiple of
- * maxRecordBytes however long a line or a run of bad records is.
+ * starts on, so it costs only itself. Linear in the input, and memory is
+ * bounded by a multiple of maxRecordBytes however long a line or a run of bad
+ * records is.
  */
 export async function forEachRecord(stream: Readable, maxRecordBytes: number, onRecord: (record: CsvRecord) => boolean | void): Promise<RecordScan> {
   const splitter = new RecordSplitter(maxRecordBytes, onRecord);
@@ -69,7 +69,7 @@ const LF = 10;
  * A line reads the same from inside any record's quoted field, so each queued
  * line is read that way once, and a record jumps straight to the next line that
  * does not leave it open: an input where every line reopens a quote costs
- * n log n, not n times MAX_RECORD_BYTES.
+ * linear time, not n times MAX_RECORD_BYTES.
  */
 class RecordSplitter {
   stopped = false;
@@ -88,6 +88,7 @@ class RecordSplitter {
   private nextLine = 0;
   /** Numbers of the queued lines that do not leave a quoted field open, ascending. */
   private stops: number[] = [];
+  private stopsPassed = 0;
   /** The line where the record being read starts; it is inside a quoted field at the end of its last line so far. */
   private openSince: number | undefined;
 
@@ -234,15 +235,10 @@ class RecordSplitter {
     return true;
   }
 
+  /** Records start on ever later lines, so the stops before one never matter again. */
   private firstStopAfter(start: number): number | undefined {
-    let lo = 0;
-    let hi = this.stops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.stops[mid] <= start) lo = mid + 1;
-      else hi = mid;
-    }
-    return this.stops[lo];
+    while (this.stopsPassed < this.stops.length && this.stops[this.stopsPassed] <= start) this.stopsPassed++;
+    return this.stops[this.stopsPassed];
   }
 
   /** The open record cannot be parsed: it costs its first line only, and the lines after that are read again. */
@@ -261,12 +257,14 @@ class RecordSplitter {
     if (keep > this.lineNumber) {
       this.queue = [];
       this.stops = [];
+      this.stopsPassed = 0;
       return;
     }
     const dead = keep - this.queue[0].number;
     if (dead < 1024 || dead * 2 < this.queue.length) return;
     this.queue = this.queue.slice(dead);
-    this.stops = this.stops.filter((n) => n >= keep);
+    this.stops = this.stops.slice(this.stopsPassed);
+    this.stopsPassed = 0;
   }
 
   private reject(line: Line, reason: string): void {
