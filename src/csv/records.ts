@@ -10,7 +10,10 @@ interface RecordPlace {
   readonly line: number;
   /** Byte offset, from the start of the stream, just past the record's last line break. */
   readonly end: number;
-  /** The record as written, without the line break that ends it (only its first line when it cannot be parsed). */
+  /**
+   * The record as written, without the line break that ends it. When it cannot be parsed: its first line, or
+   * nothing when that line alone is longer than the limit.
+   */
   readonly text: string;
 }
 
