@@ -23,11 +23,11 @@ export function chunkerService(rt: Runtime): ServiceSchema {
       },
     },
     async started() {
-      const { source: location, chunkRows, chunkIntervalMs } = rt.config;
+      const { source: location, chunkRows, maxRecordBytes, chunkIntervalMs } = rt.config;
       if (!location) throw new Error("chunker needs a source: --source PATH|s3://bucket/key or SOURCE");
       const ds = await rt.db();
       const source = openSource(location, rt.store);
-      chunker = new Chunker(source, rt.store, { read: () => readProgress(ds, source.id), save: (p) => saveProgress(ds, source.id, p) }, chunkRows);
+      chunker = new Chunker(source, rt.store, { read: () => readProgress(ds, source.id), save: (p) => saveProgress(ds, source.id, p) }, chunkRows, maxRecordBytes);
       leader = new LeaderLock(ds, CHUNKER_LEADER_LOCK);
       const idleMs = Math.max(chunkIntervalMs, 1000);
       loop = new WorkLoop("chunker", async () => {

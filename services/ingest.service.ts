@@ -38,12 +38,12 @@ export function ingestService(rt: Runtime): ServiceSchema {
     },
     async started() {
       const ds = await rt.db();
-      const { partitions, pollIntervalMs, importance } = rt.config;
+      const { partitions, maxRecordBytes, pollIntervalMs, importance } = rt.config;
       const log = this.logger;
       ledger = new ChunkLedger(ds);
       leader = new LeaderLock(ds, INGEST_LEADER_LOCK);
       running = true;
-      const ingest = new Ingest(ledger, rt.store, partitions, (req) => dispatchChunk(this.broker, req, partitions, log, () => running), () => weightsVersion(ds), log);
+      const ingest = new Ingest(ledger, rt.store, partitions, maxRecordBytes, (req) => dispatchChunk(this.broker, req, partitions, log, () => running), () => weightsVersion(ds), log);
       let importanceReady = importance === undefined;
       if (!importanceReady) log.info("importance source", { importance });
       else log.warn("no --importance given: no customer has a weight, so UPGRADE cannot fire");

@@ -66,10 +66,10 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
     async started() {
       broker = this.broker;
       const thresholds: PatternThresholds = await this.broker.call("detector.thresholds");
-      const { partitions, checkpointEvery } = rt.config;
+      const { partitions, maxRecordBytes, checkpointEvery } = rt.config;
       host = new PartitionHost(await rt.db(), {
         nodeId: broker.nodeID, partitions, rules: PATTERN_RULES, thresholds, checkpointEvery, log: this.logger,
-        chunkRows: async (key) => (await readChunk(rt.store, key, partitions)).rowsByPartition,
+        chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).rowsByPartition,
       });
       await rebalance();
     },

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import path from "node:path";
+import { DEFAULT_MAX_RECORD_BYTES } from "./csv/records";
 import { moneySetting } from "./money";
 import type { PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
@@ -34,6 +35,8 @@ export interface Config {
   readonly source: string | undefined;
   readonly importance: string | undefined;
   readonly chunkRows: number;
+  /** Longest CSV record, in bytes; a longer one is quarantined. */
+  readonly maxRecordBytes: number;
   readonly chunkIntervalMs: number;
   readonly pollIntervalMs: number;
   readonly partitions: number;
@@ -74,6 +77,7 @@ const SETTINGS = {
   source: { env: "SOURCE", flag: "source", fallback: "" },
   importance: { env: "IMPORTANCE", flag: "importance", fallback: "" },
   chunkRows: { env: "CHUNK_ROWS", fallback: "10000" },
+  maxRecordBytes: { env: "MAX_RECORD_BYTES", fallback: String(DEFAULT_MAX_RECORD_BYTES) },
   chunkIntervalMs: { env: "CHUNK_INTERVAL_MS", flag: "chunk-interval-ms", fallback: "1000" },
   pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "250" },
   partitions: { env: "PARTITIONS", fallback: "64" },
@@ -187,6 +191,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     source: optional(SETTINGS.source),
     importance: optional(SETTINGS.importance),
     chunkRows: int(SETTINGS.chunkRows, 1, 10_000_000),
+    maxRecordBytes: int(SETTINGS.maxRecordBytes, 64, 1 << 30),
     // --once exists to get a result, not to watch it arrive: no pause between chunks unless asked for.
     chunkIntervalMs: flags.get("once") === "true" && !flags.has("chunk-interval-ms") && !env.CHUNK_INTERVAL_MS ? 0 : int(SETTINGS.chunkIntervalMs, 0),
     pollIntervalMs: int(SETTINGS.pollIntervalMs, 10),

@@ -1,8 +1,9 @@
+import { Readable } from "node:stream";
+import { forEachRecord, type CsvRecord } from "../csv/records";
 import type { ObjectStore } from "../storage/object-store";
 import { CHUNK_PREFIX } from "../storage/object-store";
 import type { ChunkerProgress } from "../storage/chunker-progress";
 import { chunkFolder, type ByteSource } from "./source";
-import { readLines } from "./line-reader";
 
 export interface ProgressStore {
   read(): Promise<ChunkerProgress | null>;
@@ -20,9 +21,11 @@ export function chunkKey(folder: string, index: number): string {
 }
 
 /**
- * Mechanism X: cuts the source into chunks of `chunkRows` rows. Each chunk's
- * key and bytes follow from the saved offset, and the offset is saved only
- * after the object is written, so a crash in between rewrites the same object.
+ * Mechanism X: cuts the source into chunks of `chunkRows` CSV records, never
+ * inside a record (one may span lines). Each chunk's key and bytes follow from
+ * the saved offset, and the offset is saved only after the object is written,
+ * so a crash in between rewrites the same object. A chunk is the header and a
+ * byte range of the source, streamed: memory stays flat however long a record.
  */
 export class Chunker {
   private readonly folder: string;
@@ -32,6 +35,7 @@ export class Chunker {
     private readonly store: ObjectStore,
     private readonly progress: ProgressStore,
     private readonly chunkRows: number,
+    private readonly maxRecordBytes: number,
   ) {
     this.folder = chunkFolder(source);
   }
@@ -46,32 +50,48 @@ export class Chunker {
       if (!current.finished) await this.progress.save({ ...current, finished: true });
       return null;
     }
-    const batch = await readLines(await this.source.open(current.byteOffset), this.chunkRows);
+    let records = 0;
+    const scan = await forEachRecord(await this.source.open(current.byteOffset), this.maxRecordBytes, () => ++records < this.chunkRows);
     const next: ChunkerProgress = {
       header: current.header,
-      byteOffset: current.byteOffset + batch.bytes,
-      rowOffset: current.rowOffset + batch.lines.length,
-      chunksWritten: current.chunksWritten + (batch.lines.length > 0 ? 1 : 0),
-      finished: batch.reachedEnd && current.byteOffset + batch.bytes >= size,
+      byteOffset: current.byteOffset + scan.bytes,
+      rowOffset: current.rowOffset + records,
+      chunksWritten: current.chunksWritten + (records > 0 ? 1 : 0),
+      finished: scan.complete && current.byteOffset + scan.bytes >= size,
     };
-    if (batch.lines.length === 0) {
+    if (records === 0) {
       await this.progress.save(next);
       return null;
     }
     const key = chunkKey(this.folder, current.chunksWritten);
-    await this.store.write(key, `${current.header}\n${batch.lines.join("\n")}\n`);
+    await this.writeChunk(key, current.header, current.byteOffset, next.byteOffset);
     await this.progress.save(next);
-    return { key, rows: batch.lines.length, progress: next };
+    return { key, rows: records, progress: next };
   }
 
   async status(): Promise<ChunkerProgress | null> {
     return this.progress.read();
   }
 
-  /** Progress at the start of the source; an empty source (no header line) has header "" and counts as finished. */
+  /** The header, a line break, then the source's bytes from `from` to `to`. */
+  private async writeChunk(key: string, header: string, from: number, to: number): Promise<void> {
+    const head = Buffer.from(`${header}\n`);
+    const source = this.source;
+    async function* body(): AsyncGenerator<Buffer> {
+      yield head;
+      for await (const piece of await source.open(from, to)) yield piece as Buffer;
+    }
+    await this.store.writeStream(key, Readable.from(body()), head.length + to - from);
+  }
+
+  /** Progress at the start of the source; an empty source (no header record) has header "" and counts as finished. */
   private async start(before: ChunkerProgress | null): Promise<ChunkerProgress> {
-    const first = await readLines(await this.source.open(0), 1);
-    if (first.lines.length === 0) return { header: "", byteOffset: 0, rowOffset: 0, chunksWritten: 0, finished: before?.finished ?? false };
-    return { header: first.lines[0], byteOffset: first.bytes, rowOffset: 0, chunksWritten: 0, finished: false };
+    let header: CsvRecord | undefined;
+    await forEachRecord(await this.source.open(0), this.maxRecordBytes, (record) => {
+      header = record;
+      return false;
+    });
+    if (!header) return { header: "", byteOffset: 0, rowOffset: 0, chunksWritten: 0, finished: before?.finished ?? false };
+    return { header: header.text, byteOffset: header.end, rowOffset: 0, chunksWritten: 0, finished: false };
   }
 }

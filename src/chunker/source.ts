@@ -10,7 +10,8 @@ export interface ByteSource {
   /** Stable name: the key of the chunker's progress, and part of its chunk keys. */
   readonly id: string;
   size(): Promise<number>;
-  open(fromByte: number): Promise<Readable>;
+  /** The bytes from fromByte up to toByte (exclusive; to the end when omitted). */
+  open(fromByte: number, toByte?: number): Promise<Readable>;
 }
 
 export function fileSource(file: string): ByteSource {
@@ -18,7 +19,7 @@ export function fileSource(file: string): ByteSource {
   return {
     id: absolute,
     size: async () => (await stat(absolute)).size,
-    open: async (fromByte) => createReadStream(absolute, { start: fromByte, highWaterMark: 256 * 1024 }),
+    open: async (fromByte, toByte) => createReadStream(absolute, { start: fromByte, end: toByte === undefined ? undefined : toByte - 1, highWaterMark: 256 * 1024 }),
   };
 }
 
@@ -26,7 +27,7 @@ export function s3Source(store: ObjectStore, key: string): ByteSource {
   return {
     id: `s3://${store.bucket}/${key}`,
     size: () => store.size(key),
-    open: (fromByte) => store.read(key, fromByte),
+    open: (fromByte, toByte) => store.read(key, fromByte, toByte),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { amountProblem } from "../money";
-import { forEachLine, splitCsvLine } from "./lines";
+import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "./records";
 import { CsvFormatError, locateColumns, unquote } from "./fields";
 
 export const TRANSACTION_COLUMNS = [
@@ -20,7 +20,8 @@ export interface Transaction {
 export interface RejectedRow {
   readonly line: number;
   readonly reason: string;
-  readonly fields: readonly string[];
+  /** The record as written. */
+  readonly text: string;
 }
 
 export interface ParsedTransactions {
@@ -58,26 +59,23 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
 }
 
 /**
- * Reads a transactions chunk, one record per line (the chunker cuts on line
- * boundaries); throws CsvFormatError when it is not such a CSV at all.
+ * Reads a transactions chunk record by record; a record that cannot be parsed
+ * is rejected like an invalid row. Throws CsvFormatError when the object has
+ * no usable header.
  */
-export async function parseTransactions(input: Readable | string): Promise<ParsedTransactions> {
+export async function parseTransactions(input: Readable | string, maxRecordBytes = DEFAULT_MAX_RECORD_BYTES): Promise<ParsedTransactions> {
   const valid: Transaction[] = [];
   const rejected: RejectedRow[] = [];
   let columns: Record<TransactionColumn, number> | undefined;
-  let line = 0;
-  await forEachLine(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, (text) => {
-    line++;
-    if (text === "") return;
-    const fields = splitCsvLine(line === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
-    if (!fields) throw new CsvFormatError(`not readable as CSV: unclosed quote on line ${line}`);
+  await forEachRecord(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, maxRecordBytes, (record) => {
     if (!columns) {
-      columns = locateColumns(fields, TRANSACTION_COLUMNS);
+      if (record.error !== undefined) throw new CsvFormatError(`not readable as CSV: header on line ${record.line}: ${record.error}`);
+      columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
       return;
     }
-    const checked = checkTransaction(fields, columns);
+    const checked = record.error === undefined ? checkTransaction(record.fields, columns) : { reason: record.error };
     if ("txn" in checked) valid.push(checked.txn);
-    else rejected.push({ line, reason: checked.reason, fields });
+    else rejected.push({ line: record.line, reason: checked.reason, text: record.text });
   });
   if (!columns) throw new CsvFormatError("empty object: no header row");
   return { valid, rejected };

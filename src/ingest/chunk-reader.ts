@@ -12,8 +12,8 @@ export interface PreparedChunk {
   readonly rejected: readonly RejectedRow[];
 }
 
-export async function readChunk(store: ObjectStore, key: string, partitions: number): Promise<PreparedChunk> {
-  const parsed = await parseTransactions(await store.read(key));
+export async function readChunk(store: ObjectStore, key: string, partitions: number, maxRecordBytes: number): Promise<PreparedChunk> {
+  const parsed = await parseTransactions(await store.read(key), maxRecordBytes);
   const rowsByPartition = new Map<number, Transaction[]>();
   for (const txn of parsed.valid) {
     const p = partitionOf(txn.merchant, partitions);
@@ -32,6 +32,6 @@ export function quarantineKey(chunkKey: string): string {
 
 export function renderQuarantine(chunkKey: string, rejected: readonly RejectedRow[]): string {
   const lines = [csvLine(["chunk", "line", "reason", "row"])];
-  for (const r of rejected) lines.push(csvLine([chunkKey, r.line, r.reason, r.fields.join(",")]));
+  for (const r of rejected) lines.push(csvLine([chunkKey, r.line, r.reason, r.text]));
   return `${lines.join("\n")}\n`;
 }

@@ -31,6 +31,7 @@ export class Ingest {
     private readonly ledger: ChunkLedger,
     private readonly store: ObjectStore,
     private readonly partitions: number,
+    private readonly maxRecordBytes: number,
     private readonly dispatch: Dispatch,
     private readonly weightsVersion: () => Promise<number>,
     private readonly log: Log,
@@ -52,7 +53,7 @@ export class Ingest {
     const chunk = await this.ledger.nextPending();
     if (!chunk) return null;
     const yStart = await this.ledger.start(chunk.seq);
-    const prepared = this.takePrefetched(chunk.key) ?? readChunk(this.store, chunk.key, this.partitions);
+    const prepared = this.takePrefetched(chunk.key) ?? readChunk(this.store, chunk.key, this.partitions, this.maxRecordBytes);
     const following = await this.ledger.nextPending(chunk.seq);
     if (following) this.prefetch(following.key);
 
@@ -88,7 +89,7 @@ export class Ingest {
   }
 
   private prefetch(key: string): void {
-    const chunk = readChunk(this.store, key, this.partitions);
+    const chunk = readChunk(this.store, key, this.partitions, this.maxRecordBytes);
     chunk.catch(() => undefined); // surfaced when the chunk's turn comes
     this.prefetched = { key, chunk };
   }

@@ -65,10 +65,10 @@ export class ObjectStore {
     return keys.sort();
   }
 
-  async read(key: string, fromByte = 0): Promise<Readable> {
-    const out = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: fromByte > 0 ? `bytes=${fromByte}-` : undefined }),
-    );
+  /** The object's bytes from fromByte up to toByte (exclusive; to the end when omitted). */
+  async read(key: string, fromByte = 0, toByte?: number): Promise<Readable> {
+    const range = toByte !== undefined ? `bytes=${fromByte}-${toByte - 1}` : fromByte > 0 ? `bytes=${fromByte}-` : undefined;
+    const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range }));
     if (!out.Body) throw new Error(`s3://${this.bucket}/${key} has no body`);
     return out.Body as Readable;
   }
@@ -86,6 +86,11 @@ export class ObjectStore {
 
   async write(key: string, body: string | Buffer, contentType = "text/csv"): Promise<void> {
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+  }
+
+  /** Uploads a stream of exactly `bytes` bytes without holding it in memory. */
+  async writeStream(key: string, body: Readable, bytes: number, contentType = "text/csv"): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes, ContentType: contentType }));
   }
 }
 

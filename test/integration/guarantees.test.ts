@@ -28,6 +28,7 @@ const T: PatternThresholds = {
   childMinTxns: 3, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100,
 };
 const PARTITIONS = 4;
+const MAX_RECORD_BYTES = 1_048_576;
 const HEADER = "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud";
 
 let ds: DataSource;
@@ -50,7 +51,7 @@ afterAll(async () => {
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
   return new PartitionHost(ds, {
     nodeId, partitions: PARTITIONS, rules: PATTERN_RULES, thresholds: T, checkpointEvery: 1, log,
-    chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS)).rowsByPartition,
+    chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
     ...overrides,
   });
 }
@@ -156,7 +157,7 @@ describe("checkpoints", () => {
     await ledger.register(keys);
     const a = host("node-a", { checkpointEvery: 100 });
     for (const [i, key] of keys.entries()) {
-      const { rowsByPartition } = await readChunk(s3.store, key, PARTITIONS);
+      const { rowsByPartition } = await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES);
       await a.apply({
         seq: i + 1, prevSeq: i, chunkKey: key, yStartTime: new Date().toISOString(), weightsVersion: 0,
         partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
@@ -170,7 +171,7 @@ describe("checkpoints", () => {
 
   it("a node that takes over replays the chunks after the last checkpoint and carries on exactly", async () => {
     const a = host("node-a", { checkpointEvery: 3 });
-    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => a.apply(req), async () => 0, log);
+    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, MAX_RECORD_BYTES, (req) => a.apply(req), async () => 0, log);
     for (let i = 0; i < 7; i++) {
       const rows = Array.from({ length: 10 }, (_, j) => `${i},'C${j % 3}','1','${j % 2 ? "M" : "F"}','1','M${j % 5}','1','x',${i + j}.50,0`);
       await s3.store.write(`${CHUNK_PREFIX}c${i}.csv`, `${HEADER}\n${rows.join("\n")}\n`);
@@ -243,7 +244,7 @@ describe("chunker", () => {
 
   it("cuts the source into chunks of CHUNK_ROWS with the header, the last one shorter", async () => {
     const src = fileSource(source(25));
-    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 10);
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 10, MAX_RECORD_BYTES);
     const written = [];
     for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) written.push(w.rows);
     expect(written).toEqual([10, 10, 5]);
@@ -269,11 +270,11 @@ describe("chunker", () => {
         await saveProgress(ds, src.id, p);
       },
     };
-    const chunker = new Chunker(src, s3.store, progress, 10);
+    const chunker = new Chunker(src, s3.store, progress, 10, MAX_RECORD_BYTES);
     await chunker.writeNext();
     await expect(chunker.writeNext()).rejects.toThrow("killed");
     const second = await s3.store.readText(chunkKey(chunkFolder(src), 1));
-    const restarted = new Chunker(src, s3.store, progress, 10);
+    const restarted = new Chunker(src, s3.store, progress, 10, MAX_RECORD_BYTES);
     expect((await restarted.writeNext())?.key).toBe(chunkKey(chunkFolder(src), 1));
     expect(await s3.store.readText(chunkKey(chunkFolder(src), 1))).toBe(second);
     await restarted.writeNext();
@@ -286,11 +287,29 @@ describe("chunker", () => {
     expect((await restarted.writeNext())?.rows).toBe(1);
   });
 
+  it("counts records, not lines: a quoted field spanning lines across the 10,000th record is not cut, and chunks read back whole", async () => {
+    const file = path.join(tempDir(), "tx.csv");
+    const row = (i: number, category = "x") => `${i},'C${i}','1','F','1','M1','1',${category},1.00,0`;
+    const rows = Array.from({ length: 10_003 }, (_, i) => row(i, i === 9_999 ? '"two\r\nlines, and ""quotes"""' : i === 10_001 ? '"three\n\nlines"' : "x"));
+    writeFileSync(file, `${HEADER}\n${rows.join("\n")}\n`);
+    const src = fileSource(file);
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 10_000, MAX_RECORD_BYTES);
+    const written = [];
+    for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) written.push(w.rows);
+    expect(written).toEqual([10_000, 3]);
+    expect(await readProgress(ds, src.id)).toMatchObject({ rowOffset: 10_003, byteOffset: readFileSync(file).length, finished: true });
+    const [first, second] = await s3.store.listKeys(CHUNK_PREFIX);
+    expect((await s3.store.readText(first)).endsWith(`${rows[9_999]}\n`)).toBe(true);
+    expect(await s3.store.readText(second)).toBe(`${HEADER}\n${rows.slice(10_000).join("\n")}\n`);
+    const chunks = await Promise.all([first, second].map((k) => readChunk(s3.store, k, 1, MAX_RECORD_BYTES)));
+    expect(chunks.map((c) => [c.valid, c.rejected.length])).toEqual([[10_000, 0], [3, 0]]);
+  });
+
   it("reads an s3:// source from its saved byte offset", async () => {
     const file = source(12);
     await s3.store.write("sources/tx.csv", readFileSync(file));
     const src = s3Source(s3.store, "sources/tx.csv");
-    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 5);
+    const chunker = new Chunker(src, s3.store, { read: () => readProgress(ds, src.id), save: (p) => saveProgress(ds, src.id, p) }, 5, MAX_RECORD_BYTES);
     const rows = [];
     for (let w = await chunker.writeNext(); w; w = await chunker.writeNext()) rows.push(w.rows);
     expect(rows).toEqual([5, 5, 2]);
@@ -301,7 +320,7 @@ describe("chunker", () => {
 describe("ingest", () => {
   it("records an unreadable object as failed with the reason, quarantines bad rows, and goes on", async () => {
     const node = host("n");
-    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, (req) => node.apply(req), async () => 0, log);
+    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, MAX_RECORD_BYTES, (req) => node.apply(req), async () => 0, log);
     await s3.store.write(`${CHUNK_PREFIX}a.csv`, `${HEADER}\n0,'C1','1','F','1','M1','1','x',1.00,0\n`);
     await s3.store.write(`${CHUNK_PREFIX}b.csv`, "this is not,a transactions file\n1,2\n");
     await s3.store.write(`${CHUNK_PREFIX}c.csv`, Buffer.from([0, 159, 146, 150, 10, 255, 34, 10]));

@@ -164,22 +164,96 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
   return out;
 }
 
-export function referenceDetections(transactionsCsv: string, importanceCsv: string, chunkRows: number, t: ReferenceThresholds): ReferenceResult {
-  const lines = transactionsCsv.split(/\r?\n/).filter((l) => l.trim() !== "");
-  const header = lines[0].split(",").map(strip);
+export interface SourceRecord {
+  /** Lines of the source (0-based) where the record starts and ends; a record that cannot be parsed ends where it starts. */
+  readonly first: number;
+  readonly last: number;
+  /** Undefined when the record cannot be parsed. */
+  readonly fields?: string[];
+}
+
+/**
+ * The source's CSV records per SPEC.md: RFC 4180 double quotes, blank lines
+ * skipped, and a record that cannot be parsed (no closing quote before the
+ * end, text after a closing quote, more than maxBytes bytes with its line
+ * breaks) costs its first line only: the next record starts on the line after.
+ */
+export function sourceRecords(text: string, maxBytes: number): SourceRecord[] {
+  const lines = text.split("\n");
+  if (text.endsWith("\n")) lines.pop();
+  if (lines.length > 0 && lines[0].startsWith("\uFEFF")) lines[0] = lines[0].slice(1);
+  const bytes = lines.map((l, i) => Buffer.byteLength(l) + (i < lines.length - 1 || text.endsWith("\n") ? 1 : 0));
+  const out: SourceRecord[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    if (bytes[i] <= maxBytes && (lines[i] === "" || lines[i] === "\r")) {
+      i++;
+      continue;
+    }
+    const parsed = recordAt(lines, bytes, i, maxBytes);
+    out.push(parsed ? { first: i, last: parsed.last, fields: parsed.fields } : { first: i, last: i });
+    i = (parsed ? parsed.last : i) + 1;
+  }
+  return out;
+}
+
+/** The record starting on line `start`, character by character; null when it cannot be parsed. */
+function recordAt(lines: readonly string[], bytes: readonly number[], start: number, maxBytes: number): { fields: string[]; last: number } | null {
+  const fields: string[] = [];
+  let value = "";
+  let mode: "fieldStart" | "plain" | "quoted" | "closed" = "fieldStart";
+  let size = 0;
+  for (let n = start; n < lines.length; n++) {
+    size += bytes[n];
+    if (size > maxBytes) return null;
+    const line = lines[n];
+    for (let k = 0; k < line.length; k++) {
+      const c = line[k];
+      if (mode === "quoted") {
+        if (c !== '"') value += c;
+        else if (line[k + 1] === '"') (value += '"'), k++;
+        else mode = "closed";
+      } else if (c === ",") {
+        fields.push(value);
+        value = "";
+        mode = "fieldStart";
+      } else if (mode === "closed") {
+        if (!(c === "\r" && k === line.length - 1)) return null;
+      } else if (mode === "fieldStart" && c === '"') {
+        mode = "quoted";
+      } else {
+        value += c;
+        mode = "plain";
+      }
+    }
+    if (mode === "quoted") {
+      value += "\n";
+      continue;
+    }
+    fields.push(mode === "closed" ? value : value.replace(/\r$/, ""));
+    return { fields, last: n };
+  }
+  return null;
+}
+
+export function referenceDetections(transactionsCsv: string, importanceCsv: string, chunkRows: number, t: ReferenceThresholds, maxRecordBytes = 1_048_576): ReferenceResult {
+  const [head, ...data] = sourceRecords(transactionsCsv, maxRecordBytes);
+  const header = head.fields!.map(strip);
   const col = new Map(header.map((h, i) => [h, i]));
-  const data = lines.slice(1);
   const weights = meanWeights(importanceCsv);
   const rows: Row[] = [];
   const badRows: Array<{ chunkIndex: number; line: number }> = [];
   const first = new Map<string, number>();
   const chunks = Math.ceil(data.length / chunkRows);
   for (let k = 0; k < chunks; k++) {
-    data.slice(k * chunkRows, (k + 1) * chunkRows).forEach((line, i) => {
-      const row = parseRow(line.split(","), col, header.length);
+    const records = data.slice(k * chunkRows, (k + 1) * chunkRows);
+    // A chunk object is the header line, then the source from the line after the previous chunk's last record.
+    const bodyStart = k === 0 ? head.last + 1 : data[k * chunkRows - 1].last + 1;
+    for (const record of records) {
+      const row = record.fields && parseRow(record.fields, col, header.length);
       if (row) rows.push(row);
-      else badRows.push({ chunkIndex: k, line: i + 2 });
-    });
+      else badRows.push({ chunkIndex: k, line: record.first - bodyStart + 2 });
+    }
     for (const key of matchesAfter(rows, weights, t)) if (!first.has(key)) first.set(key, k);
   }
   const detections = [...first].map(([key, chunkIndex]) => {

@@ -43,4 +43,10 @@ describe("configuration", () => {
     expect(() => loadConfig(env, argv as string[])).toThrow(ConfigError);
     expect(() => loadConfig(env, argv as string[])).toThrow(message);
   });
+
+  it("bounds a CSV record to MAX_RECORD_BYTES, 1 MiB unless set", () => {
+    expect(loadConfig({}, []).maxRecordBytes).toBe(1_048_576);
+    expect(loadConfig({ MAX_RECORD_BYTES: "4096" }, []).maxRecordBytes).toBe(4096);
+    expect(() => loadConfig({ MAX_RECORD_BYTES: "10" }, [])).toThrow('MAX_RECORD_BYTES must be an integer from 64 to 1073741824, got "10"');
+  });
 });

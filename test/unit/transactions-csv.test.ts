@@ -42,7 +42,7 @@ describe("reading a transactions chunk", () => {
     const good = "0,'C2','4','F','28007','M1','28007','x',1.00,0";
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${good}\n${row}\n${good}\n`);
     expect(valid).toHaveLength(2);
-    expect(rejected).toEqual([{ line: 3, reason, fields: expect.any(Array) }]);
+    expect(rejected).toEqual([{ line: 3, reason, text: row }]);
   });
 
   it("keeps an amount exactly as written, every decimal included", async () => {
@@ -60,8 +60,21 @@ describe("reading a transactions chunk", () => {
     await expect(parseTransactions("a,b,c\n1,2,3\n")).rejects.toThrow(new CsvFormatError("missing required columns: step, customer, age, gender, zipcodeOri, merchant, zipMerchant, category, amount, fraud (header was: a,b,c)"));
   });
 
-  it("fails the whole object when it is not CSV at all", async () => {
-    await expect(parseTransactions(`${HEADER}\n0,"C1,'4'\n`)).rejects.toBeInstanceOf(CsvFormatError);
+  it("fails the whole object when it has no readable header", async () => {
+    await expect(parseTransactions(`"step,customer\n0,'C1'\n`)).rejects.toThrow("not readable as CSV: header on line 1: unterminated quoted field");
     await expect(parseTransactions("")).rejects.toThrow("empty object: no header row");
+  });
+
+  it("quarantines a record with an unterminated quote alone, with its line, and applies the rows after it", async () => {
+    const good = "0,'C2','4','F','28007','M1','28007','x',1.00,0";
+    const { valid, rejected } = await parseTransactions(`${HEADER}\n${good}\n0,"C1,'4'\n${good}\n${good}\n`);
+    expect(valid).toHaveLength(3);
+    expect(rejected).toEqual([{ line: 3, reason: "unterminated quoted field", text: "0,\"C1,'4'" }]);
+  });
+
+  it("reads a record whose quoted field spans lines as one row", async () => {
+    const { valid, rejected } = await parseTransactions(`${HEADER}\n0,'C1','4','F','1','M1','1',"food,\r\n""fresh""",1.00,0\r\n1,'C2','4','M','1','M1','1','x',2.00,0\r\n`);
+    expect(rejected).toEqual([]);
+    expect(valid.map((t) => t.customer)).toEqual(["C1", "C2"]);
   });
 });
