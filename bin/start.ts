@@ -26,7 +26,7 @@ Starts the configured services in this process (all of them by default) on an
 embedded PostgreSQL and S3 server under DATA_DIR, or on the infrastructure the
 environment names. Without --source, demo data is generated under DATA_DIR/demo.
 --once: stops when the source is processed; progress on stderr, the JSON summary on stdout.
---repl: a Moleculer REPL in this process.
+--repl: a Moleculer REPL in this process on stdout; logs are cut to warnings and errors, on stderr.
 Ctrl-C / SIGTERM stop cleanly (progress is saved; the next start resumes).
 
 Flags and environment variables:
@@ -43,7 +43,10 @@ ${describeSettings()}
  */
 async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), USAGE);
-  const config = loadConfig(process.env, process.argv.slice(2), ["repl"]);
+  const loaded = loadConfig(process.env, process.argv.slice(2), ["repl"]);
+  const repl = process.argv.includes("--repl");
+  // --repl: stdout belongs to the REPL; Moleculer writes warnings and errors to stderr, info lines to stdout.
+  const config = repl && (loaded.logLevel === "info" || loaded.logLevel === "debug") ? { ...loaded, logLevel: "warn" as const } : loaded;
   // --once: stdout carries only the JSON summary.
   if (config.once) sendConsoleToStderr();
   // A stop asked for during startup ends the step under way (embedded servers, database connect retry).
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     await shutdown(0);
   }
-  if (process.argv.includes("--repl")) broker.repl();
+  if (repl) broker.repl();
   else if (resolved.services.includes("ingest")) void reportProgress(runtime, () => stop.signal.aborted);
 }
 
