@@ -2,6 +2,7 @@ import type { Middleware, ServiceBroker } from "moleculer";
 import type { DataSource } from "typeorm";
 import { PacketSeal, RejectedPacket } from "../src/cluster/packet-seal";
 import { RejectionTally } from "../src/cluster/rejection-tally";
+import { describeError } from "../src/retry";
 import { addRejectedPackets } from "../src/storage/rejected-packets";
 
 /** Sealing time accepted either way: covers clock skew between nodes; an older packet counts as a replay. */
@@ -48,8 +49,8 @@ export function sealedTransport(secrets: readonly string[], database?: () => Pro
         try {
           opened = seal.open(type, data);
         } catch (err) {
-          if (!(err instanceof RejectedPacket)) throw err;
-          tally!.record(type, err.message);
+          // Thrown from here it would reach the NATS client's subscription callback: drop it here, whatever it was.
+          tally!.record(type, err instanceof RejectedPacket ? err.message : `unreadable (${describeError(err)})`);
           return;
         }
         return next(type, opened, ...rest);

@@ -57,10 +57,14 @@ function forgedContext(broker: ServiceBroker, nodeID: string, params: object): C
 }
 
 describeWithNats("cluster security and NATS outages", () => {
-  it("a node with TRANSPORTER but no CLUSTER_SECRET exits 2 with one line", async () => {
-    const node = launch("start", ["--services", "detector"], { TRANSPORTER: "nats://127.0.0.1:4222", CLUSTER_SECRET: "" });
+  it.each([
+    ["a node", "start", { TRANSPORTER: "nats://127.0.0.1:4222", CLUSTER_SECRET: "" }, /^configuration error: CLUSTER_SECRET is required with TRANSPORTER/],
+    ["the REPL", "repl", { TRANSPORTER: "nats://127.0.0.1:4222", CLUSTER_SECRET: "" }, /^configuration error: CLUSTER_SECRET is required with TRANSPORTER/],
+    ["the REPL", "repl", { TRANSPORTER: "", CLUSTER_SECRET: "" }, /^configuration error: npm run repl joins a cluster: set TRANSPORTER and CLUSTER_SECRET/],
+  ])("%s (npm run %s) with %j exits 2 with one line", async (_what, program, env, line) => {
+    const node = launch(program, program === "start" ? ["--services", "detector"] : [], env);
     expect(await node.exited).toBe(2);
-    expect(node.output().trim().split("\n")).toEqual([expect.stringMatching(/^configuration error: CLUSTER_SECRET is required with TRANSPORTER/)]);
+    expect(node.output().trim().split("\n")).toEqual([expect.stringMatching(line)]);
   });
 
   it("the one-process default opens no transport port: only the API and the embedded PostgreSQL and S3 listen, on loopback", async () => {
