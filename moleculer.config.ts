@@ -13,6 +13,7 @@ import type { Config } from "./src/config";
  * for the failures PostgreSQL cannot see.
  */
 export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> = {}, database?: () => Promise<DataSource>): BrokerOptions {
+  const { middlewares = [], ...rest } = overrides;
   return {
     nodeID: config.nodeId,
     transporter: transporterFor(config),
@@ -32,10 +33,11 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
     },
     // bin/start.ts stops the broker, then the runtime and embedded servers, in that order.
     skipProcessEventRegistration: true,
-    middlewares: config.transporter ? [sealedTransport(config.clusterSecrets, database)] : [],
+    // Sealing comes first: every other middleware sees only authenticated packets.
+    middlewares: [...(config.transporter ? [sealedTransport(config.clusterSecrets, database)] : []), ...middlewares],
     metrics: false,
     tracing: false,
-    ...overrides,
+    ...rest,
   };
 }
 

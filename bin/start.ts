@@ -55,14 +55,22 @@ async function main(): Promise<void> {
   let runtime: Runtime | undefined;
   let embedded: readonly EmbeddedServer[] = [];
   const database = () => (runtime ? runtime.db() : Promise.reject(new Error("the runtime is not ready yet")));
-  const broker = new ServiceBroker(brokerOptions(config, { replOptions: { customCommands: replCommands } }, database));
+  let afterBroker: Promise<void> | undefined;
+  const stopAfterBroker = (): Promise<void> => (afterBroker ??= (async () => {
+    await runtime?.close();
+    await stopAll(embedded);
+  })());
+  const broker = new ServiceBroker(brokerOptions(config, {
+    replOptions: { customCommands: replCommands, delimiter: "tm $" },
+    // The REPL's quit stops the broker, then exits the process at once: the rest must stop with the broker.
+    ...(repl ? { stopped: () => stopAfterBroker() } : {}),
+  }, database));
   const log = broker.getLogger("launcher");
   let stopped: Promise<void> | undefined;
   const stopEverything = (): Promise<void> => {
     stopped ??= (async () => {
       await broker.stop().catch((err) => log.warn("stopping the broker failed", { error: describeError(err) }));
-      await runtime?.close();
-      await stopAll(embedded);
+      await stopAfterBroker();
     })();
     return stopped;
   };
