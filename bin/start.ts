@@ -19,13 +19,15 @@ const PROGRESS_EVERY_MS = 5000;
 
 const USAGE = `
 usage: npm start -- [--services LIST] [--source PATH|s3://bucket/key] [--importance PATH|s3://bucket/key]
-                    [--chunk-interval-ms N] [--transporter nats://host:4222] [--once] [--repl]
+                    [--chunk-interval-ms N] [--transporter nats://[user:pass@]host:4222] [--once] [--repl]
        node dist/bin/start.js [same flags]
 
 Starts the configured services in this process (all of them by default) on an
 embedded PostgreSQL and S3 server under DATA_DIR, or on the infrastructure the
 environment names. Without --source, demo data is generated under DATA_DIR/demo.
 --once: stops when the source is processed; progress on stderr, the JSON summary on stdout.
+--transporter: join a cluster over NATS; every node needs the same CLUSTER_SECRET (rotation: new,old).
+  Without it nothing but the API and the embedded servers (on 127.0.0.1) listens.
 --repl: a Moleculer REPL in this process on stdout; logs are cut to warnings and errors, on stderr.
 Ctrl-C / SIGTERM stop cleanly (progress is saved; the next start resumes).
 
