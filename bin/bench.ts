@@ -27,7 +27,8 @@ pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder,
 and prints rows/s. --cluster N: N merchant-state processes over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
 
-Environment: NATS_URL (--cluster; default: a nats-server it starts), LOG_LEVEL
+Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SECRET
+(--cluster; default: a random one for the run), LOG_LEVEL
 (children's log level), and the variables of npm start, passed to the children.
 `;
 
