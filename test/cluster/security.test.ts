@@ -84,12 +84,26 @@ describeWithNats("cluster security and NATS outages", () => {
     expect(await node.exited).toBe(0);
   });
 
+  it("a token in TRANSPORTER authenticates with NATS and is never printed", async () => {
+    const nats = new TestNatsServer(await freePort(), { token: "nats-test-token-7f3a" });
+    await nats.start();
+    teardown.push(() => nats.kill());
+    const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
+    const env = pipelineEnv(databaseUrl, s3, { TRANSPORTER: nats.url, CLUSTER_SECRET: SECRET, API_PORT: String(apiPort), LOG_LEVEL: "debug" });
+    const nodes = [launch("start", ["--services", "detector"], { ...env, NODE_ID: "tok-detector" }), launch("start", ["--services", "api"], { ...env, NODE_ID: "tok-api" })];
+    await waitFor("the api node to see the detector node", async () => {
+      const health = (await (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).json()) as { services: Record<string, string[]> };
+      return health.services.detector.includes("tok-detector");
+    }, 30_000, 250);
+    expect(nodes.map((n) => n.output()).join("")).not.toContain("nats-test-token-7f3a");
+  });
+
   it("a foreign broker and a wrong-secret node on the same NATS change nothing and read nothing; a 3 s NATS outage costs seconds; the result is exact", async () => {
     const files = await generate({ rows: 60_000, seed: 23, outDir: tempDir(), dirty: 0.002, customers: 300, merchants: 12 });
     const source = readFileSync(files.transactions, "utf8");
     const reference = referenceDetections(source, readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
     const ids = new Set(source.match(/[CM]\d{4,}/g));
-    const nats = new TestNatsServer(await freePort(), "monitor", "nats-test-password");
+    const nats = new TestNatsServer(await freePort(), { user: "monitor", pass: "nats-test-password" });
     await nats.start();
     teardown.push(() => nats.kill());
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);

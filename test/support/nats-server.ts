@@ -5,19 +5,23 @@ import { waitFor } from "./pipeline";
 
 export const NATS_SERVER = ["/usr/sbin/nats-server", "/usr/local/bin/nats-server", "/usr/bin/nats-server"].find((p) => existsSync(p));
 
-/** A nats-server owned by one test, with a user and password; it can be killed and started again on its port. */
+export type NatsAuth = { readonly user: string; readonly pass: string } | { readonly token: string };
+
+/** A nats-server owned by one test, with a user and password or a token; it can be killed and started again on its port. */
 export class TestNatsServer {
   private child: ChildProcess | undefined;
 
-  constructor(readonly port: number, readonly user: string, readonly pass: string) {}
+  constructor(readonly port: number, private readonly auth: NatsAuth) {}
 
   /** The URL nodes use, credentials included. */
   get url(): string {
-    return `nats://${this.user}:${this.pass}@127.0.0.1:${this.port}`;
+    const credentials = "token" in this.auth ? this.auth.token : `${this.auth.user}:${this.auth.pass}`;
+    return `nats://${credentials}@127.0.0.1:${this.port}`;
   }
 
   async start(): Promise<void> {
-    this.child = spawn(NATS_SERVER!, ["-a", "127.0.0.1", "-p", String(this.port), "--user", this.user, "--pass", this.pass], { stdio: "ignore" });
+    const auth = "token" in this.auth ? ["--auth", this.auth.token] : ["--user", this.auth.user, "--pass", this.auth.pass];
+    this.child = spawn(NATS_SERVER!, ["-a", "127.0.0.1", "-p", String(this.port), ...auth], { stdio: "ignore" });
     await waitFor("nats-server to listen", () => canConnect(this.port), 10_000, 50);
   }
 
