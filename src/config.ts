@@ -148,8 +148,8 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     throw new ConfigError(`--services: unknown service(s) ${unknown.join(", ") || "(none given)"}; known: ${ALL_SERVICES.join(", ")}`);
   }
   const transporter = optional(SETTINGS.transporter);
-  if (transporter && !/^nats:\/\/\S+$/i.test(transporter)) {
-    throw new ConfigError(`TRANSPORTER must look like nats://host:4222, got "${redactUrl(transporter)}"`);
+  if (transporter && !transporter.split(",").every((url) => /^nats:\/\/\S+$/i.test(url.trim()) && URL.canParse(url.trim()))) {
+    throw new ConfigError(`TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactUrl(transporter)}"`);
   }
   const clusterSecrets = clusterSecretsFrom(raw(SETTINGS.clusterSecret), transporter);
   const databaseUrl = optional(SETTINGS.databaseUrl);
