@@ -1,4 +1,5 @@
 import type { BrokerOptions } from "moleculer";
+import { tokenAuthenticator, usernamePasswordAuthenticator, type Authenticator } from "nats";
 import type { DataSource } from "typeorm";
 import { LivenessDiscoverer } from "./services/liveness-discoverer";
 import { sealedTransport } from "./services/sealed-transport.middleware";
@@ -48,14 +49,19 @@ function transporterFor(config: Config): BrokerOptions["transporter"] {
 }
 
 /**
- * nats://user:pass@host:4222 or nats://token@host:4222 (several comma-separated) as nats.js options:
- * Moleculer would pass a lone token as a user name, which the server refuses.
+ * nats://user:pass@host:4222 or nats://token@host:4222 (several comma-separated) as nats.js options.
+ * The credentials live only inside an authenticator function: Moleculer's own parsing would pass a lone
+ * token as a user name (which the server refuses), and would keep the password in the broker options,
+ * which the REPL's `info` and the `$node.options` action print.
  */
-export function natsConnection(transporter: string): { servers: string[]; user?: string; pass?: string; token?: string } {
+export function natsConnection(transporter: string): { servers: string[]; authenticator?: Authenticator } {
   const urls = transporter.split(",").map((u) => new URL(u.trim()));
-  const { username, password } = urls.find((u) => u.username) ?? { username: "", password: "" };
-  const credentials = !username ? {} : password ? { user: decodeURIComponent(username), pass: decodeURIComponent(password) } : { token: decodeURIComponent(username) };
-  return { servers: urls.map((u) => u.host), ...credentials };
+  const servers = urls.map((u) => u.host);
+  const withCredentials = urls.find((u) => u.username);
+  if (!withCredentials) return { servers };
+  const user = decodeURIComponent(withCredentials.username);
+  const pass = decodeURIComponent(withCredentials.password);
+  return { servers, authenticator: pass ? usernamePasswordAuthenticator(user, pass) : tokenAuthenticator(user) };
 }
 
 /** Moleculer's own modules announce every registration at info; keep them to warnings unless debugging. */

@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { natsConnection } from "../../moleculer.config";
 import { ConfigError, loadConfig } from "../../src/config";
 import { redactUrl } from "../../src/redact";
@@ -19,9 +20,14 @@ describe("cluster configuration", () => {
     expect(loadConfig({ CONTROL_PORT: "6001" }, [])).not.toHaveProperty("controlPort");
   });
 
-  it("passes NATS user/password and token from the URL as nats.js options", () => {
-    expect(natsConnection("nats://monitor:p%40ss@nats:4222")).toEqual({ servers: ["nats:4222"], user: "monitor", pass: "p@ss" });
-    expect(natsConnection("nats://s3cr3t-token@a:4222,nats://b:4222")).toEqual({ servers: ["a:4222", "b:4222"], token: "s3cr3t-token" });
+  it("passes NATS user/password and token from the URL to nats.js, inside an authenticator that prints as nothing", () => {
+    const withPassword = natsConnection("nats://monitor:p%40ss@nats:4222");
+    expect(withPassword.servers).toEqual(["nats:4222"]);
+    expect(withPassword.authenticator!()).toEqual({ user: "monitor", pass: "p@ss" });
+    const withToken = natsConnection("nats://s3cr3t-token@a:4222,nats://b:4222");
+    expect(withToken.servers).toEqual(["a:4222", "b:4222"]);
+    expect(withToken.authenticator!()).toEqual({ auth_token: "s3cr3t-token" });
+    expect(JSON.stringify(withToken) + JSON.stringify(withPassword) + inspect(withToken, { depth: 5 }) + inspect(withPassword, { depth: 5 })).not.toMatch(/s3cr3t|p@ss/);
     expect(natsConnection("nats://127.0.0.1:4222")).toEqual({ servers: ["127.0.0.1:4222"] });
   });
 
