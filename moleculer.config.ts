@@ -1,21 +1,26 @@
 import type { BrokerOptions } from "moleculer";
+import { tokenAuthenticator, usernamePasswordAuthenticator, type Authenticator } from "nats";
 import type { DataSource } from "typeorm";
 import { LivenessDiscoverer } from "./services/liveness-discoverer";
+import { sealedTransport } from "./services/sealed-transport.middleware";
 import type { Config } from "./src/config";
 
 /**
  * Broker options from configuration. With TRANSPORTER set the node joins that
- * NATS cluster; without it the node runs everything itself and listens on a
- * TCP control port so that the REPL can attach. Given the database, a cluster
- * node notices a killed peer within a quarter second (LivenessDiscoverer);
- * heartbeats remain for the failures PostgreSQL cannot see.
+ * NATS cluster, every packet sealed with CLUSTER_SECRET; without it the node
+ * runs everything itself and opens no transport at all. Given the database, a
+ * cluster node notices a killed peer within a quarter second
+ * (LivenessDiscoverer) and counts the packets it rejects; heartbeats remain
+ * for the failures PostgreSQL cannot see.
  */
 export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> = {}, database?: () => Promise<DataSource>): BrokerOptions {
+  const { middlewares = [], ...rest } = overrides;
   return {
     nodeID: config.nodeId,
     transporter: transporterFor(config),
     serializer: "JSON",
-    requestTimeout: 120_000,
+    // No call waits minutes on a lost packet; callers that must succeed (chunk applies) resend.
+    requestTimeout: 30_000,
     heartbeatInterval: 1,
     heartbeatTimeout: 3,
     registry: {
@@ -29,16 +34,34 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
     },
     // bin/start.ts stops the broker, then the runtime and embedded servers, in that order.
     skipProcessEventRegistration: true,
+    // Sealing comes first: every other middleware sees only authenticated packets.
+    middlewares: [...(config.transporter ? [sealedTransport(config.clusterSecrets, database)] : []), ...middlewares],
     metrics: false,
     tracing: false,
-    ...overrides,
+    ...rest,
   };
 }
 
 function transporterFor(config: Config): BrokerOptions["transporter"] {
-  if (config.transporter) return { type: "NATS", options: { url: config.transporter } };
-  if (config.controlPort === 0 && config.controlPeers.length === 0) return undefined;
-  return { type: "TCP", options: { udpDiscovery: false, port: config.controlPort || undefined, urls: config.controlPeers.join(",") } };
+  if (!config.transporter) return undefined;
+  // A NATS restart is seconds: reconnect forever, quickly, keeping what was published meanwhile.
+  return { type: "NATS", options: { ...natsConnection(config.transporter), maxReconnectAttempts: -1, reconnectTimeWait: 250 } };
+}
+
+/**
+ * nats://user:pass@host:4222 or nats://token@host:4222 (several comma-separated) as nats.js options.
+ * The credentials live only inside an authenticator function: Moleculer's own parsing would pass a lone
+ * token as a user name (which the server refuses), and would keep the password in the broker options,
+ * which the REPL's `info` and the `$node.options` action print.
+ */
+export function natsConnection(transporter: string): { servers: string[]; authenticator?: Authenticator } {
+  const urls = transporter.split(",").map((u) => new URL(u.trim()));
+  const servers = urls.map((u) => u.host);
+  const withCredentials = urls.find((u) => u.username);
+  if (!withCredentials) return { servers };
+  const user = decodeURIComponent(withCredentials.username);
+  const pass = decodeURIComponent(withCredentials.password);
+  return { servers, authenticator: pass ? usernamePasswordAuthenticator(user, pass) : tokenAuthenticator(user) };
 }
 
 /** Moleculer's own modules announce every registration at info; keep them to warnings unless debugging. */

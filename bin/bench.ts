@@ -1,5 +1,6 @@
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { rm } from "node:fs/promises";
@@ -26,7 +27,8 @@ pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder,
 and prints rows/s. --cluster N: N merchant-state processes over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
 
-Environment: NATS_URL (--cluster; default: a nats-server it starts), LOG_LEVEL
+Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SECRET
+(--cluster; default: a random one for the run), LOG_LEVEL
 (children's log level), and the variables of npm start, passed to the children.
 `;
 
@@ -79,9 +81,9 @@ async function main(): Promise<void> {
       if (!transporter) throw new ConfigError("--cluster needs NATS: set NATS_URL or install nats-server");
     }
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>), LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", CONTROL_PORT: "0", API_PORT: "0",
+      ...(process.env as Record<string, string>), LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", API_PORT: "0",
       S3_FLUSH_IDLE_MS: "0", DATABASE_URL: pg.url, S3_ENDPOINT: s3.url, S3_BUCKET: "bench-bucket",
-      AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY, AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY, ...(transporter ? { TRANSPORTER: transporter } : {}),
+      AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY, AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY, ...(transporter ? { TRANSPORTER: transporter, CLUSTER_SECRET: process.env.CLUSTER_SECRET || randomBytes(32).toString("hex") } : {}),
     };
     // In cluster mode chunker, ingest and each merchant-state node are processes of their own, so each one's memory is measured.
     const services: ServiceName[] = nodes > 0 ? ["detector", "db-sink", "s3-sink"] : [...ALL_SERVICES];

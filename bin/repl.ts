@@ -4,44 +4,33 @@ import { brokerOptions } from "../moleculer.config";
 import { replCommands } from "../services/repl-commands";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { ConfigError, loadConfig } from "../src/config";
+import { redactUrl } from "../src/redact";
 
 const HELP = `
-usage: npm run repl -- [--transporter nats://host:4222] [--pipeline-node NODE_ID]
+usage: npm run repl -- [--transporter nats://[user:pass@]host:4222]
 
-Attaches a Moleculer REPL to a running pipeline: over NATS when --transporter /
-TRANSPORTER is set, else to the embedded pipeline's control port on 127.0.0.1.
+Joins a running cluster as a node of its own and opens a Moleculer REPL on it.
+Needs the cluster's TRANSPORTER and CLUSTER_SECRET. For the one-process pipeline
+(no TRANSPORTER) use \`npm start -- --repl\` instead: the REPL runs in that process.
 
-Environment: TRANSPORTER, CONTROL_PORT (default 6001), PIPELINE_NODE_ID (default
-<hostname>-all, the node id of a plain npm start).
+Environment: TRANSPORTER, CLUSTER_SECRET.
 `;
 
-/**
- * `npm run repl`: attaches a Moleculer REPL to a running pipeline, over NATS
- * (--transporter / TRANSPORTER) or to the embedded pipeline's control port.
- */
+/** `npm run repl`: a Moleculer REPL on a node of its own in a running cluster. */
 async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
-  const config = loadConfig(process.env, process.argv.slice(2), ["pipeline-node"]);
-  const flags = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));
-  const pipelineNode = flags.get("--pipeline-node") ?? process.env.PIPELINE_NODE_ID ?? `${hostname()}-all`;
+  const config = loadConfig(process.env, process.argv.slice(2));
+  if (!config.transporter) {
+    throw new ConfigError("npm run repl joins a cluster: set TRANSPORTER and CLUSTER_SECRET (for the one-process pipeline use npm start -- --repl)");
+  }
   const broker = new ServiceBroker(
-    brokerOptions(
-      {
-        ...config,
-        nodeId: `${hostname()}-repl-${process.pid}`,
-        logLevel: "warn",
-        controlPort: 0,
-        controlPeers: config.transporter ? [] : [`127.0.0.1:${config.controlPort}/${pipelineNode}`],
-      },
-      { replOptions: { customCommands: replCommands, delimiter: "tm $" } },
-    ),
+    brokerOptions({ ...config, nodeId: `${hostname()}-repl-${process.pid}`, logLevel: "warn" }, { replOptions: { customCommands: replCommands, delimiter: "tm $" } }),
   );
   await broker.start();
-  const where = config.transporter ?? `the embedded pipeline at 127.0.0.1:${config.controlPort} (node ${pipelineNode})`;
   try {
     await broker.waitForServices(["api", "merchant-state"], 15_000);
   } catch {
-    console.error(`no pipeline answered on ${where} within 15 s; is it running? The REPL starts anyway.`);
+    console.error(`no pipeline answered on ${redactUrl(config.transporter)} within 15 s; is it running, with this CLUSTER_SECRET? The REPL starts anyway.`);
   }
   broker.repl();
 }

@@ -19,14 +19,16 @@ const PROGRESS_EVERY_MS = 5000;
 
 const USAGE = `
 usage: npm start -- [--services LIST] [--source PATH|s3://bucket/key] [--importance PATH|s3://bucket/key]
-                    [--chunk-interval-ms N] [--transporter nats://host:4222] [--once] [--repl]
+                    [--chunk-interval-ms N] [--transporter nats://[user:pass@]host:4222] [--once] [--repl]
        node dist/bin/start.js [same flags]
 
 Starts the configured services in this process (all of them by default) on an
 embedded PostgreSQL and S3 server under DATA_DIR, or on the infrastructure the
 environment names. Without --source, demo data is generated under DATA_DIR/demo.
 --once: stops when the source is processed; progress on stderr, the JSON summary on stdout.
---repl: a Moleculer REPL in this process.
+--transporter: join a cluster over NATS; every node needs the same CLUSTER_SECRET (rotation: new,old).
+  Without it nothing but the API and the embedded servers (on 127.0.0.1) listens.
+--repl: a Moleculer REPL in this process on stdout; logs are cut to warnings and errors, on stderr.
 Ctrl-C / SIGTERM stop cleanly (progress is saved; the next start resumes).
 
 Flags and environment variables:
@@ -43,7 +45,10 @@ ${describeSettings()}
  */
 async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), USAGE);
-  const config = loadConfig(process.env, process.argv.slice(2), ["repl"]);
+  const loaded = loadConfig(process.env, process.argv.slice(2), ["repl"]);
+  const repl = process.argv.includes("--repl");
+  // --repl: stdout belongs to the REPL; Moleculer writes warnings and errors to stderr, info lines to stdout.
+  const config = repl && (loaded.logLevel === "info" || loaded.logLevel === "debug") ? { ...loaded, logLevel: "warn" as const } : loaded;
   // --once: stdout carries only the JSON summary.
   if (config.once) sendConsoleToStderr();
   // A stop asked for during startup ends the step under way (embedded servers, database connect retry).
@@ -52,14 +57,22 @@ async function main(): Promise<void> {
   let runtime: Runtime | undefined;
   let embedded: readonly EmbeddedServer[] = [];
   const database = () => (runtime ? runtime.db() : Promise.reject(new Error("the runtime is not ready yet")));
-  const broker = new ServiceBroker(brokerOptions(config, { replOptions: { customCommands: replCommands } }, database));
+  let afterBroker: Promise<void> | undefined;
+  const stopAfterBroker = (): Promise<void> => (afterBroker ??= (async () => {
+    await runtime?.close();
+    await stopAll(embedded);
+  })());
+  const broker = new ServiceBroker(brokerOptions(config, {
+    replOptions: { customCommands: replCommands, delimiter: "tm $" },
+    // The REPL's quit stops the broker, then exits the process at once: the rest must stop with the broker.
+    ...(repl ? { stopped: () => stopAfterBroker() } : {}),
+  }, database));
   const log = broker.getLogger("launcher");
   let stopped: Promise<void> | undefined;
   const stopEverything = (): Promise<void> => {
     stopped ??= (async () => {
       await broker.stop().catch((err) => log.warn("stopping the broker failed", { error: describeError(err) }));
-      await runtime?.close();
-      await stopAll(embedded);
+      await stopAfterBroker();
     })();
     return stopped;
   };
@@ -103,7 +116,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     await shutdown(0);
   }
-  if (process.argv.includes("--repl")) broker.repl();
+  if (repl) broker.repl();
   else if (resolved.services.includes("ingest")) void reportProgress(runtime, () => stop.signal.aborted);
 }
 

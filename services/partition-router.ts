@@ -1,4 +1,4 @@
-import type { ServiceBroker } from "moleculer";
+import { Errors, type ServiceBroker } from "moleculer";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import type { Log } from "../src/log";
 import { assignPartitions } from "../src/partitioning";
@@ -6,10 +6,21 @@ import { describeError, sleep } from "../src/retry";
 import { nodesRunning } from "./cluster";
 
 /**
+ * First wait for an apply's answer. A request or answer lost with a NATS
+ * restart would otherwise hold the stream for the whole request timeout; a
+ * resend is safe (a partition already at the chunk skips it) and queues behind
+ * a slow original on the same node. After a timeout the next attempt waits twice as long.
+ */
+const APPLY_TIMEOUT_MS = 5000;
+const MAX_APPLY_TIMEOUT_MS = 30_000;
+/** Pause after a failed round, doubling up to this: a dead node is noticed within a quarter second, NATS reconnects within one. */
+const MAX_RETRY_PAUSE_MS = 1000;
+
+/**
  * Sends a chunk to the merchant-state nodes: one call per node with all the
  * partitions it owns, and again for whatever a failed call left, after
  * recomputing ownership, until every partition has acknowledged. Fencing
- * makes a resend to a different node safe.
+ * makes a resend to a different node safe, and one to the same node a no-op.
  */
 export async function dispatchChunk(
   broker: ServiceBroker,
@@ -20,6 +31,8 @@ export async function dispatchChunk(
 ): Promise<{ detections: number }> {
   const pending = new Map(request.partitions.map((p) => [p.partition, p]));
   let detections = 0;
+  let timeout = APPLY_TIMEOUT_MS;
+  let failedRounds = 0;
   for (let attempt = 1; pending.size > 0; attempt++) {
     if (!isRunning()) throw new Error(`stopped while applying chunk ${request.seq}`);
     const nodes = nodesRunning(broker, "merchant-state");
@@ -37,7 +50,7 @@ export async function dispatchChunk(
       list.push(part);
     }
     const calls = [...byNode].map(async ([nodeID, parts]) => {
-      const result: ApplyResult = await broker.call("merchant-state.apply", { ...request, partitions: parts }, { nodeID, retries: 0 });
+      const result: ApplyResult = await broker.call("merchant-state.apply", { ...request, partitions: parts }, { nodeID, retries: 0, timeout });
       for (const p of [...result.applied, ...result.skipped]) pending.delete(p);
       detections += result.detections;
     });
@@ -46,7 +59,8 @@ export async function dispatchChunk(
       log.warn("applying a chunk failed on some nodes; retrying", {
         seq: request.seq, partitionsLeft: pending.size, error: describeError(failures[0].reason),
       });
-      await sleep(Math.min(100 * 2 ** attempt, 3000));
+      if (failures.some((f) => f.reason instanceof Errors.RequestTimeoutError)) timeout = Math.min(timeout * 2, MAX_APPLY_TIMEOUT_MS);
+      await sleep(Math.min(100 * 2 ** ++failedRounds, MAX_RETRY_PAUSE_MS));
     }
   }
   return { detections };

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_RECORD_BYTES } from "./csv/records";
 import { moneySetting } from "./money";
 import type { PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
+import { redactUrl } from "./redact";
 
 /** A setting that cannot work; reported as one line, and the process exits non-zero. */
 export class ConfigError extends Error {
@@ -27,6 +28,8 @@ export interface Config {
   readonly services: readonly ServiceName[];
   /** Undefined: no transporter, everything in this process. */
   readonly transporter: string | undefined;
+  /** With a transporter: packets are sealed with the first and accepted under any (rotation: `new,old`). */
+  readonly clusterSecrets: readonly string[];
   /** Undefined: start the embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
   readonly s3: S3Settings;
@@ -46,10 +49,6 @@ export interface Config {
   /** Fault injection for crash tests only: s3-sink waits this long between writing an object and recording it. */
   readonly faultPauseAfterS3WriteMs: number;
   readonly apiPort: number;
-  /** Embedded mode: loopback TCP port the REPL attaches to; 0 turns it off. */
-  readonly controlPort: number;
-  /** TCP peers to reach (`host:port/nodeID`): how the REPL finds an embedded pipeline. */
-  readonly controlPeers: string[];
   readonly embeddedPgPort: number;
   readonly embeddedS3Port: number;
   readonly once: boolean;
@@ -69,6 +68,7 @@ const SETTINGS = {
   nodeId: { env: "NODE_ID", fallback: "" },
   services: { flag: "services", fallback: ALL_SERVICES.join(",") },
   transporter: { env: "TRANSPORTER", flag: "transporter", fallback: "" },
+  clusterSecret: { env: "CLUSTER_SECRET", fallback: "" },
   databaseUrl: { env: "DATABASE_URL", fallback: "" },
   s3Endpoint: { env: "S3_ENDPOINT", fallback: "" },
   s3Bucket: { env: "S3_BUCKET", fallback: "transaction-monitoring-bucket" },
@@ -91,7 +91,6 @@ const SETTINGS = {
   s3FlushIdleMs: { env: "S3_FLUSH_IDLE_MS", fallback: "30000" },
   faultPauseAfterS3WriteMs: { env: "FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS", fallback: "0" },
   apiPort: { env: "API_PORT", fallback: "3000" },
-  controlPort: { env: "CONTROL_PORT", fallback: "6001" },
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
   embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
@@ -153,9 +152,10 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     throw new ConfigError(`--services: unknown service(s) ${unknown.join(", ") || "(none given)"}; known: ${ALL_SERVICES.join(", ")}`);
   }
   const transporter = optional(SETTINGS.transporter);
-  if (transporter && !/^nats:\/\/\S+$/i.test(transporter)) {
-    throw new ConfigError(`TRANSPORTER must look like nats://host:4222, got "${transporter}"`);
+  if (transporter && !transporter.split(",").every((url) => /^nats:\/\/\S+$/i.test(url.trim()) && URL.canParse(url.trim()))) {
+    throw new ConfigError(`TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactUrl(transporter)}"`);
   }
+  const clusterSecrets = clusterSecretsFrom(raw(SETTINGS.clusterSecret), transporter);
   const databaseUrl = optional(SETTINGS.databaseUrl);
   if (databaseUrl && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must look like postgres://user@host:5432/db, got "${databaseUrl}"`);
@@ -179,6 +179,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     nodeId: optional(SETTINGS.nodeId) ?? `${hostname()}-${role}`,
     services: services_,
     transporter,
+    clusterSecrets,
     databaseUrl,
     s3: {
       endpoint,
@@ -208,11 +209,24 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),
     faultPauseAfterS3WriteMs: int(SETTINGS.faultPauseAfterS3WriteMs, 0),
     apiPort: int(SETTINGS.apiPort, 0, 65535),
-    controlPort: int(SETTINGS.controlPort, 0, 65535),
-    controlPeers: [],
     embeddedPgPort: int(SETTINGS.embeddedPgPort, 1, 65535),
     embeddedS3Port: int(SETTINGS.embeddedS3Port, 1, 65535),
     once: flags.get("once") === "true",
     logLevel: logLevel as Config["logLevel"],
   };
+}
+
+const MIN_SECRET_LENGTH = 16;
+
+/** `CLUSTER_SECRET=new,old`: the first seals, any opens. Required, and long enough, once packets leave the process. */
+function clusterSecretsFrom(text: string, transporter: string | undefined): string[] {
+  const secrets = text.split(",").map((s) => s.trim()).filter(Boolean);
+  if (!transporter) return secrets;
+  if (secrets.length === 0) {
+    throw new ConfigError("CLUSTER_SECRET is required with TRANSPORTER: every node of the cluster needs the same secret (e.g. `openssl rand -hex 32`)");
+  }
+  if (secrets.some((s) => s.length < MIN_SECRET_LENGTH)) {
+    throw new ConfigError(`CLUSTER_SECRET: each secret needs at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
+  }
+  return secrets;
 }

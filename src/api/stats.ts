@@ -3,6 +3,7 @@ import { ChunkLedger, type LedgerSummary } from "../storage/chunk-ledger";
 import { countDetections } from "../storage/detection-query";
 import { outboxCounts, S3BatchStore, type OutboxCounts } from "../storage/outbox";
 import { DETECTION_PREFIX } from "../storage/object-store";
+import { rejectedPacketsTotal } from "../storage/rejected-packets";
 
 export interface PipelineStats {
   readonly chunks: LedgerSummary;
@@ -13,21 +14,25 @@ export interface PipelineStats {
   readonly s3Files: number;
   /** The latest chunk objects that could not be read, with why. */
   readonly failedChunks: Array<{ key: string; error: string | null }>;
+  /** Cluster packets the nodes dropped for failing authentication (no or another CLUSTER_SECRET, altered, replayed). */
+  readonly rejectedPackets: number;
 }
 
 /** Progress of the whole pipeline, from the durable state (so it is the same whichever node answers). */
 export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
   const ledger = new ChunkLedger(ds);
-  const [chunks, detections, inDatabase, s3Files, progress, failures] = await Promise.all([
+  const [chunks, detections, inDatabase, s3Files, progress, failures, rejectedPackets] = await Promise.all([
     ledger.summary(),
     outboxCounts(ds),
     countDetections(ds),
     new S3BatchStore(ds, DETECTION_PREFIX).writtenCount(),
     ds.query(`SELECT coalesce(sum(chunks_written), 0)::int AS written, coalesce(bool_and(finished), false) AS finished FROM chunker_progress`),
     ledger.failures(10),
+    rejectedPacketsTotal(ds),
   ]);
   return {
     chunks, chunksWritten: progress[0].written, sourceFinished: progress[0].finished, detections, inDatabase, s3Files,
     failedChunks: failures.map((f) => ({ key: f.key, error: f.error })),
+    rejectedPackets,
   };
 }

@@ -21,7 +21,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
     const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {
-      ...SCALED_ENV, TRANSPORTER: natsUrl!, CHUNK_INTERVAL_MS: "500", PARTITIONS: "16", CHECKPOINT_EVERY_CHUNKS: "4",
+      ...SCALED_ENV, TRANSPORTER: natsUrl!, CLUSTER_SECRET: "cluster-test-secret-0123456789", CHUNK_INTERVAL_MS: "500", PARTITIONS: "16", CHECKPOINT_EVERY_CHUNKS: "4",
       API_PORT: String(apiPort), LOG_LEVEL: "warn",
     });
     const start = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>

@@ -18,7 +18,7 @@ beforeAll(async () => {
 async function embeddedEnv(dataDir: string): Promise<Record<string, string>> {
   const env: Record<string, string> = {
     ...SCALED_ENV, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_S3_PORT: String(await freePort()),
-    API_PORT: "0", CONTROL_PORT: "0", S3_FLUSH_IDLE_MS: "0", LOG_LEVEL: "info", CHUNK_INTERVAL_MS: "150",
+    API_PORT: "0", S3_FLUSH_IDLE_MS: "0", LOG_LEVEL: "info", CHUNK_INTERVAL_MS: "150",
   };
   for (const name of ["DATABASE_URL", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRANSPORTER"]) env[name] = "";
   return env;

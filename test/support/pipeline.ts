@@ -40,7 +40,6 @@ export function pipelineEnv(databaseUrl: string, s3: TestS3, extra: Record<strin
     S3_BUCKET: s3.bucket,
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-    CONTROL_PORT: "0",
     API_PORT: "0",
     S3_FLUSH_IDLE_MS: "0",
     LOG_LEVEL: "warn",
