@@ -2,8 +2,10 @@ import { hostname } from "node:os";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { replCommands } from "../services/repl-commands";
+import { redactOutput } from "../src/app/console";
 import { exitWithUsageIfAsked } from "../src/app/usage";
-import { ConfigError, loadConfig } from "../src/config";
+import { ConfigError, loadConfig, secretsInEnvironment } from "../src/config";
+import { Redactor } from "../src/redact";
 
 const HELP = `
 usage: npm run repl -- [--transporter nats://host:4222] [--pipeline-node NODE_ID]
@@ -20,6 +22,7 @@ Environment: TRANSPORTER, CONTROL_PORT (default 6001), PIPELINE_NODE_ID (default
  * (--transporter / TRANSPORTER) or to the embedded pipeline's control port.
  */
 async function main(): Promise<void> {
+  redactOutput(new Redactor(secretsInEnvironment(process.env)));
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const config = loadConfig(process.env, process.argv.slice(2), ["pipeline-node"]);
   const flags = new Map(process.argv.slice(2).map((a, i, all) => [a, all[i + 1]]));

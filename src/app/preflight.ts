@@ -18,7 +18,7 @@ const REFUSED_CREDENTIALS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatc
  * this process's services need. Each problem becomes one ConfigError naming it.
  */
 export async function checkInputs(config: ResolvedConfig, store: ObjectStore): Promise<void> {
-  if (config.services.includes("api") && config.apiPort !== 0) await checkPortFree(process.env.API_HOST ?? "0.0.0.0", config.apiPort);
+  if (config.services.includes("api") && config.apiPort !== 0) await checkPortFree(config.apiHost, config.apiPort);
   await checkBucket(store, config.s3.endpoint);
   if (config.services.includes("chunker") && config.source) await checkReadable("--source", config.source, store, config.s3.endpoint);
   if (config.services.includes("ingest") && config.importance) {
