@@ -6,6 +6,7 @@ import { ConfigError } from "../config";
 import { csvRecords } from "../csv/csv-stream";
 import { locateColumns } from "../csv/fields";
 import { IMPORTANCE_COLUMNS } from "../csv/importance";
+import { redactUrl } from "../redact";
 import { describeError } from "../retry";
 import { BucketMissingError, ObjectStore, parseS3Url } from "../storage/object-store";
 import type { ResolvedConfig } from "./runtime";
@@ -42,7 +43,7 @@ export async function checkBucket(store: ObjectStore, endpoint: string): Promise
   try {
     await store.checkBucket();
   } catch (err) {
-    throw explainS3Error(err, `bucket "${store.bucket}" at ${endpoint}`);
+    throw explainS3Error(err, `bucket "${store.bucket}" at ${redactUrl(endpoint)}`);
   }
 }
 
