@@ -245,7 +245,9 @@ export function isLoopback(host: string): boolean {
 export function secretsInEnvironment(env: Env): string[] {
   const apiKeySecrets = (env.API_KEYS ?? "").split(",").map((entry) => {
     const parts = entry.trim().split(":");
-    return parts.length >= 3 ? parts.slice(2).join(":") : parts.length === 2 && !["read", "admin"].includes(parts[1]) ? parts[1] : parts[0];
+    if (parts.length >= 3) return parts.slice(2).join(":");
+    if (parts.length === 2) return ["read", "admin"].includes(parts[1]) ? undefined : parts[1];
+    return parts[0];
   });
   return [
     ...urlSecrets(env.DATABASE_URL),

@@ -201,7 +201,9 @@ describe("no secret in any output", () => {
 
   async function failedOutput(env: Record<string, string>, argv = args()): Promise<string> {
     const run = startProgram("start", argv, pipelineEnv(databaseUrl, s3, { API_KEYS, ...env }));
-    const code = await Promise.race([run.exited, sleep(30_000).then(() => "still running")]);
+    let timer: NodeJS.Timeout | undefined;
+    const code = await Promise.race([run.exited, new Promise((resolve) => (timer = setTimeout(resolve, 30_000, "still running")))]);
+    clearTimeout(timer);
     await stop(run);
     expect(code).toBe(2);
     return run.output();
