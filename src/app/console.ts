@@ -7,8 +7,8 @@ export function sendConsoleToStderr(): void {
 }
 
 /** Everything this process writes to stdout and stderr (logs, errors, the REPL) passes through the redactor. */
-export function redactOutput(redactor: Redactor): void {
-  for (const stream of [process.stdout, process.stderr]) {
+export function redactOutput(redactor: Redactor, streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
+  for (const stream of streams) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     stream.write = ((chunk: unknown, ...rest: unknown[]) =>
       write(typeof chunk === "string" ? redactor.redact(chunk) : Buffer.isBuffer(chunk) ? redactor.redact(chunk.toString("utf8")) : chunk, ...rest)) as typeof stream.write;
