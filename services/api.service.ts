@@ -4,11 +4,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/api/detection-filters";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
-import type { Runtime } from "../src/app/runtime";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/api/detection-filters";
 import { pipelineStats } from "../src/api/stats";
+import type { Runtime } from "../src/app/runtime";
 import { describeError } from "../src/retry";
 import { findDetections } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
@@ -42,8 +42,8 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       port: rt.config.apiPort,
       ip: rt.config.apiHost,
       routes: [
-        // Open to all: load balancers and monitors probe it.
         // Routes on one path need names, or the second replaces the first.
+        // Health is open to all: load balancers and monitors probe it.
         { name: "health", path: "/api", mappingPolicy: "restrict", autoAliases: false, bodyParsers: false, aliases: { "GET health": "api.health" } },
         {
           name: "api",
