@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** Every action and event the services define, read from their schemas (mixins included). */
 function serviceSurface(): { actions: string[]; events: string[] } {
-  const stub = { config: { apiPort: 0 } } as unknown as Runtime;
+  const stub = { config: { apiPort: 0, apiHost: "127.0.0.1", apiKeys: [] } } as unknown as Runtime;
   const actions: string[] = [];
   const events: string[] = [];
   const visit = (name: string, schema: Partial<ServiceSchema>): void => {
@@ -177,7 +177,7 @@ describeWithNats("cluster security and NATS outages", () => {
     await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 90_000);
     const assigned = await (await fetch(`${api}/partitions`)).json() as Array<{ assignedTo: string | null }>;
     expect(new Set(assigned.map((p) => p.assignedTo))).toEqual(new Set(["ms-1", "ms-2"]));
-    expect((await fetch(`${api}/detections/flush`, { method: "POST" })).ok).toBe(true);
+    expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
     await waitFor("db-sink to catch up", async () =>
       (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0);
     await expectExactResult(databaseUrl, s3, reference);
