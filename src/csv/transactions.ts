@@ -32,6 +32,8 @@ export interface ParsedTransactions {
 const NON_NEGATIVE_INTEGER = /^\d+$/;
 // PostgreSQL cannot store NUL, and partition loading packs rows with \x1e / \x1f separators.
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
+/** Ids are keys of PostgreSQL indexes, whose entries cannot exceed ~2.7 kB; a longer id would stall every commit. */
+export const MAX_ID_BYTES = 256;
 
 export type RowCheck = { txn: Transaction } | { reason: string };
 
@@ -54,6 +56,9 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   const gender = unquote(fields[col.gender].trim());
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return { reason: "customer, merchant or gender contains a control character" };
+  }
+  for (const [name, value] of [["customer", customer], ["merchant", merchant], ["gender", gender]] as const) {
+    if (value.length > MAX_ID_BYTES / 4 && Buffer.byteLength(value) > MAX_ID_BYTES) return { reason: `${name} is longer than ${MAX_ID_BYTES} bytes` };
   }
   return { txn: { customer, merchant, gender, amount } };
 }

@@ -73,6 +73,12 @@ describe("a record that cannot be parsed costs only itself", () => {
     expect(result.detections).toContain(CHILD);
   });
 
+  it("a customer id too long for an index is quarantined, and the rows after it are applied", async () => {
+    const result = await run("long-id", source(row(4, "C".repeat(8000))));
+    expect(result.quarantined).toEqual([{ chunk: 0, line: 5, reason: "customer is longer than 256 bytes" }]);
+    expect(result.detections).toContain(CHILD);
+  });
+
   it("a 50 MB line is quarantined as too long within seconds, and the rows after it are applied", async () => {
     const result = await run("long-line", source("x".repeat(50 * 1024 * 1024)));
     expect(result.quarantined).toEqual([{ chunk: 0, line: 5, reason: "record longer than MAX_RECORD_BYTES (1048576 bytes)" }]);

@@ -81,6 +81,8 @@ function parseRow(fields: string[], col: Map<string, number>, width: number): Ro
   const get = (name: string) => strip(fields[col.get(name)!]);
   if (!/^\d+$/.test(get("step"))) return null;
   if (get("customer") === "" || get("merchant") === "") return null;
+  // docs/rules.md: ids of at most 256 bytes, without control characters.
+  if (["customer", "merchant", "gender"].some((name) => Buffer.byteLength(get(name)) > 256 || /[\x00-\x08\x0a-\x1f]/.test(get(name)))) return null;
   const value = amount(get("amount"));
   if (value === null) return null;
   if (get("fraud") !== "0" && get("fraud") !== "1") return null;

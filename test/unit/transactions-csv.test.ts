@@ -37,6 +37,8 @@ describe("reading a transactions chunk", () => {
     ["an empty amount", "0,'C1','4','M','28007','M1','28007','x','',0", "amount is empty"],
     ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount "Infinity" is not a plain decimal (digits, optionally a point and more digits)'],
     ["a fraud flag of 2", "0,'C1','4','M','28007','M1','28007','x',4.55,2", 'fraud is not 0 or 1: "2"'],
+    ["a customer id over 256 bytes", `0,'${"C".repeat(8000)}','4','M','28007','M1','28007','x',4.55,0`, "customer is longer than 256 bytes"],
+    ["a merchant id of 129 two-byte characters", `0,'C1','4','M','28007','${"é".repeat(129)}','28007','x',4.55,0`, "merchant is longer than 256 bytes"],
     ["a control character in an id", "0,'C\u00011','4','M','28007','M1','28007','x',4.55,0", "customer, merchant or gender contains a control character"],
   ])("rejects a row with %s, with its line and reason", async (_name, row, reason) => {
     const good = "0,'C2','4','F','28007','M1','28007','x',1.00,0";
