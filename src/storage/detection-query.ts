@@ -1,9 +1,20 @@
 import type { DataSource } from "typeorm";
 import { PatternDetectionEntity, type PatternDetection } from "../../entities/pattern-detection.entity";
-import type { DetectionFilters } from "../api/detection-filters";
+
+/** Which detections to list; every field given narrows the list. */
+export interface DetectionQuery {
+  readonly patternId?: string;
+  readonly merchant?: string;
+  readonly customer?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly limit: number;
+  /** Detections with ids below this one (newest first). */
+  readonly beforeId?: number;
+}
 
 /** Detections newest first, filtered; one more than the limit tells whether a next page exists. */
-export async function findDetections(ds: DataSource, f: DetectionFilters): Promise<{ items: PatternDetection[]; more: boolean }> {
+export async function findDetections(ds: DataSource, f: DetectionQuery): Promise<{ items: PatternDetection[]; more: boolean }> {
   const q = ds.getRepository(PatternDetectionEntity).createQueryBuilder("d");
   if (f.patternId) q.andWhere("d.patternid = :patternId", { patternId: f.patternId });
   if (f.merchant) q.andWhere("d.merchant = :merchant", { merchant: f.merchant });
