@@ -4,7 +4,8 @@ import type { Runtime } from "../src/app/runtime";
 import { Chunker } from "../src/chunker/chunker";
 import { openSource } from "../src/chunker/source";
 import { readProgress, saveProgress } from "../src/storage/chunker-progress";
-import { CHUNKER_LEADER_LOCK, LeaderLock } from "../src/storage/leader-lock";
+import { LeaderLock } from "../src/storage/leader-lock";
+import { CHUNKER_LEADER_LOCK } from "../src/storage/lock-keys";
 
 /** Mechanism X: one active copy cuts the source into chunks, one every CHUNK_INTERVAL_MS. */
 export function chunkerService(rt: Runtime): ServiceSchema {

@@ -4,7 +4,8 @@ import type { Runtime } from "../src/app/runtime";
 import { ensureImportance } from "../src/ingest/importance-loader";
 import { Ingest } from "../src/ingest/ingest";
 import { ChunkLedger } from "../src/storage/chunk-ledger";
-import { INGEST_LEADER_LOCK, LeaderLock } from "../src/storage/leader-lock";
+import { LeaderLock } from "../src/storage/leader-lock";
+import { INGEST_LEADER_LOCK } from "../src/storage/lock-keys";
 import { weightsVersion } from "../src/storage/weights-store";
 import { dispatchChunk } from "./partition-router";
 

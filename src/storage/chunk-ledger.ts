@@ -1,7 +1,6 @@
 import type { DataSource, Repository } from "typeorm";
 import { ChunkRecordEntity, type ChunkRecord, type ChunkStatus } from "../../entities/chunk-record.entity";
-
-const LEDGER_LOCK = 7_700_003;
+import { LEDGER_LOCK } from "./lock-keys";
 
 export interface LedgerSummary {
   readonly discovered: number;

@@ -4,11 +4,10 @@ import { ENTITIES, MIGRATIONS } from "../../entities";
 import { ConfigError } from "../config";
 import { describeError, retry } from "../retry";
 import type { Log } from "../log";
+import { MIGRATION_LOCK } from "./lock-keys";
 
 // bigint columns (sequences, counts) stay far below 2^53; read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
-const MIGRATION_LOCK = 7_700_001;
 
 export interface DatabaseOptions {
   readonly url: string;

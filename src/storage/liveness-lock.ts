@@ -1,9 +1,7 @@
 import type { DataSource } from "typeorm";
 import { hash32 } from "../partitioning";
 import { SessionLock } from "./session-lock";
-
-/** First key of the two-key advisory locks that say "this node is alive". */
-const LIVENESS_LOCK_CLASS = 7_700_100;
+import { LIVENESS_LOCK_CLASS } from "./lock-keys";
 
 /** The second key: a node id hashed into PostgreSQL's non-negative int4 range. */
 export function livenessKey(nodeId: string): number {

@@ -1,6 +1,5 @@
 import type { DataSource } from "typeorm";
-
-const S3_RESERVE_LOCK = 7_700_004;
+import { S3_RESERVE_LOCK } from "./lock-keys";
 
 /** A detection as the outbox holds it. */
 export interface OutboxDetection {

@@ -1,8 +1,7 @@
 import type { DataSource } from "typeorm";
 import type { ImportanceRow, ImportanceSummary } from "../csv/importance";
 import { partitionOf } from "../partitioning";
-
-const IMPORTANCE_LOCK = 7_700_002;
+import { IMPORTANCE_LOCK } from "./lock-keys";
 
 /** Changes whenever customer weights change; partitions loaded before then are stale. */
 export async function weightsVersion(ds: Pick<DataSource, "query">): Promise<number> {
