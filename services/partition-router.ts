@@ -2,7 +2,7 @@ import type { ServiceBroker } from "moleculer";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import type { Log } from "../src/log";
 import { assignPartitions } from "../src/partitioning";
-import { describeError, sleep } from "../src/retry";
+import { backoffDelay, describeError, sleep } from "../src/retry";
 import { nodesRunning } from "./cluster";
 
 /**
@@ -46,7 +46,7 @@ export async function dispatchChunk(
       log.warn("applying a chunk failed on some nodes; retrying", {
         seq: request.seq, partitionsLeft: pending.size, error: describeError(failures[0].reason),
       });
-      await sleep(Math.min(100 * 2 ** attempt, 3000));
+      await sleep(backoffDelay(attempt, 100, 3000));
     }
   }
   return { detections };

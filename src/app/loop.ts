@@ -1,5 +1,5 @@
 import type { Log } from "../log";
-import { describeError } from "../retry";
+import { backoffDelay, describeError } from "../retry";
 
 /**
  * Runs `step` over and over until stopped. A step returns how long to wait
@@ -56,7 +56,7 @@ export class WorkLoop {
         if (!this.running) break; // a step cut short by stop() is not a failure
         failures++;
         this.lastError = `${this.name}: ${describeError(err)} (${failures} attempt${failures === 1 ? "" : "s"})`;
-        delay = Math.min(250 * 2 ** Math.min(failures, 5), 8000);
+        delay = backoffDelay(failures, 250, 8000);
         if (failures === 1 || failures % 10 === 0) {
           this.log.warn(`${this.name} failed; retrying`, { error: describeError(err), attempt: failures, retryInMs: delay });
         }
