@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { selectRows } from "./sql";
 import { PatternDetectionEntity, type PatternDetection } from "../../entities/pattern-detection.entity";
 
 /** Which detections to list; every field given narrows the list. */
@@ -27,8 +28,9 @@ export async function findDetections(ds: DataSource, f: DetectionQuery): Promise
 }
 
 export async function countDetections(ds: DataSource): Promise<Record<string, number>> {
-  const rows: Array<{ patternid: string; n: number }> = await ds.query(
-    `SELECT patternid, count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
+  const rows = await selectRows<{ patternId: string; n: number }>(
+    ds,
+    `SELECT patternid AS "patternId", count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
   );
-  return Object.fromEntries(rows.map((r) => [r.patternid, r.n]));
+  return Object.fromEntries(rows.map((r) => [r.patternId, r.n]));
 }

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { decimalOf, formatDecimal, type Decimal } from "../decimal";
+import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
 /** A commit lost the optimistic check: another node applied to one of the partitions since we loaded it. */
@@ -87,7 +88,8 @@ async function readPartitions(ds: DataSource, partitions: readonly number[]): Pr
 async function readWeights(ds: DataSource, ids: number[]): Promise<{ weights: WeightsByPartition; version: number }> {
   return ds.transaction("REPEATABLE READ", async (em) => {
     const weights: WeightsByPartition = new Map();
-    const rows: PackedMerchantRow[] = await em.query(
+    const rows = await selectRows<PackedMerchantRow>(
+      em,
       `SELECT partition, merchant, ${packColumns(["customer", "weight::text"])} FROM customer_weights WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
     );
@@ -108,14 +110,16 @@ type PackedMerchantRow = Record<`col${number}`, string> & { partition: number; m
 
 async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<StoredPartitions, "weights" | "weightsVersion">> {
   return ds.transaction("REPEATABLE READ", async (em) => {
-    const partitions: PartitionProgressRow[] = await em.query(
+    const partitions = await selectRows<PartitionProgressRow>(
+      em,
       `SELECT partition, applied_seq AS "appliedSeq", checkpoint_seq AS "checkpointSeq" FROM partition_state WHERE partition = ANY($1)`,
       [ids],
     );
     if (partitions.length === 0) return { partitions, pairs: [], emitted: [], replay: [] };
     // Grouping a million pairs by merchant spills to disk at the default 4 MB.
     await em.query(`SET LOCAL work_mem = '64MB'`);
-    const packed: PackedMerchantRow[] = await em.query(
+    const packed = await selectRows<PackedMerchantRow>(
+      em,
       `SELECT partition, merchant, ${packColumns(["customer", "txn_count::text", "amount_sum::text", "gender"])}
        FROM pair_aggregates WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
@@ -127,7 +131,8 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
         txnCounts: counts.map(Number), amountSums: amounts.map((a) => decimalOf(a, "pair_aggregates.amount_sum")),
       };
     });
-    const emitted: EmittedRow[] = await em.query(
+    const emitted = await selectRows<EmittedRow>(
+      em,
       `SELECT partition, patternid AS "patternId", merchant, customer FROM detection_outbox WHERE partition = ANY($1)`,
       [ids],
     );
@@ -135,8 +140,8 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
     const to = Math.max(...partitions.map((p) => p.appliedSeq));
     // Not only 'applied' chunks: a partition's fence may be past a chunk that ingest never got to mark
     // applied (it died after the commits). Failed chunks were never sent to any partition.
-    const replay: ChunkRef[] =
-      to > from ? await em.query(`SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to]) : [];
+    const replay =
+      to > from ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to]) : [];
     return { partitions, pairs, emitted, replay };
   });
 }
@@ -198,7 +203,8 @@ export interface ChunkCommit {
 /** The node that last committed to each partition (applied a chunk or checkpointed it). */
 async function lastCommitters(ds: DataSource, partitions: readonly number[]): Promise<Map<number, string>> {
   if (partitions.length === 0) return new Map();
-  const rows: Array<{ partition: number; owner: string }> = await ds.query(
+  const rows = await selectRows<{ partition: number; owner: string }>(
+    ds,
     `SELECT partition, owner FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`,
     [[...partitions]],
   );
@@ -252,7 +258,8 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
 
 /** Moves partitions from `prevSeq` to `seq`, or throws FencedOutError if any of them is not at `prevSeq`. */
 async function advanceFence(em: EntityManager, partitions: readonly number[], prevSeq: number, seq: number, owner: string, what: string): Promise<void> {
-  const [{ advanced }]: Array<{ advanced: number }> = await em.query(
+  const { advanced } = await selectOne<{ advanced: number }>(
+    em,
     `WITH moved AS (
        UPDATE partition_state SET applied_seq = $1, owner = $2, updated_at = now()
        WHERE partition = ANY($3) AND applied_seq = $4 RETURNING 1)
