@@ -1,6 +1,16 @@
 import type { Log } from "../log";
 import { backoffDelay, describeError } from "../retry";
 
+/** How often a standby copy of a singleton service tries to take over. */
+export const STANDBY_RETRY_MS = 2000;
+
+/** What a loop service does: one step at a time, and what it holds released when the loop has stopped. */
+export interface LoopPolicy {
+  /** One round of work; resolves to how long to wait before the next one (0: at once). */
+  step(): Promise<number>;
+  close?(): Promise<void>;
+}
+
 /**
  * Runs `step` over and over until stopped. A step returns how long to wait
  * before the next one (0: at once); wake() cuts a wait short. A failing step

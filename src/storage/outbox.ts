@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
 import { S3_RESERVE_LOCK } from "./lock-keys";
-import { selectOne, selectRows } from "./sql";
+import { selectOne, selectRows, type SqlRunner } from "./sql";
 
 /** A detection as the outbox holds it. */
 export interface OutboxDetection {
@@ -19,9 +19,9 @@ export interface OutboxDetection {
  * one statement: marking and inserting commit together, so a crash leaves
  * either both or neither.
  */
-export async function moveToPatternDetections(ds: DataSource, limit: number): Promise<number> {
+export async function moveToPatternDetections(db: SqlRunner, limit: number): Promise<number> {
   const row = await selectOne<{ moved: number }>(
-    ds,
+    db,
     `WITH picked AS (
        SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
      ), moved AS (
