@@ -68,3 +68,10 @@ export async function commitDetections(rt: Runtime, count: number): Promise<void
     [count],
   );
 }
+
+export const TRANSACTIONS_HEADER = '"step","customer","age","gender","zipcodeOri","merchant","zipMerchant","category","amount","fraud"';
+
+/** A transactions CSV line of the given customer at the given merchant. */
+export function transactionLine(customer: string, merchant: string, amount: string, gender = "F"): string {
+  return `0,'${customer}','3','${gender}','28007','${merchant}','28007','es_food',${amount},0`;
+}
