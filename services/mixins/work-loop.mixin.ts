@@ -1,5 +1,5 @@
 import type { Service, ServiceSchema } from "moleculer";
-import { WorkLoop, type LoopPolicy } from "../../src/app/loop";
+import { WorkLoop, type LoopPolicy } from "../../src/work-loop";
 
 /** Builds a service's loop policy when the service starts; `stopping` aborts when the service begins to stop. */
 export type LoopPolicyFactory<P extends LoopPolicy> = (service: Service, stopping: AbortSignal) => Promise<P>;

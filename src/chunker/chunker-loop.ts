@@ -1,4 +1,4 @@
-import { STANDBY_RETRY_MS, type LoopPolicy } from "../app/loop";
+import { STANDBY_RETRY_MS, type LoopPolicy } from "../work-loop";
 import type { LeaderLock } from "../storage/leader-lock";
 import type { Chunker, WrittenChunk } from "./chunker";
 

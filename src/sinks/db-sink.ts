@@ -1,4 +1,4 @@
-import type { LoopPolicy } from "../app/loop";
+import type { LoopPolicy } from "../work-loop";
 import { moveToPatternDetections } from "../storage/outbox";
 import type { SqlRunner } from "../storage/sql";
 

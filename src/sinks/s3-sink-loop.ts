@@ -1,4 +1,4 @@
-import type { LoopPolicy } from "../app/loop";
+import type { LoopPolicy } from "../work-loop";
 import type { Log } from "../log";
 import type { S3BatchStore } from "../storage/outbox";
 import type { S3DetectionWriter } from "./s3-detection-writer";

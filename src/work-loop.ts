@@ -1,5 +1,5 @@
-import type { Log } from "../log";
-import { backoffDelay, describeError } from "../retry";
+import type { Log } from "./log";
+import { backoffDelay, describeError } from "./retry";
 
 /** How often a standby copy of a singleton service tries to take over. */
 export const STANDBY_RETRY_MS = 2000;
