@@ -16,6 +16,7 @@ import { ALL_SERVICES, ConfigError, loadConfig, parseFlags, type ServiceName } f
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
+import { selectOne } from "../src/storage/sql";
 
 const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
     let killedAt: Date | undefined;
     let joinedAt: Date | undefined;
     for (;;) {
-      const [{ done }] = await ds.query(`SELECT count(*)::int AS done FROM chunks WHERE status <> 'pending'`);
+      const { done } = await selectOne<{ done: number }>(ds, `SELECT count(*)::int AS done FROM chunks WHERE status <> 'pending'`);
       if (done >= expectedChunks) break;
       if (killOne && !killedAt && done >= expectedChunks / 2) {
         children[0].child.kill("SIGKILL");
@@ -133,7 +134,8 @@ async function main(): Promise<void> {
     const sinksDone = Date.now();
     clearInterval(sampler);
     children.forEach((c) => (c.peakKiB = Math.max(c.peakKiB, peakRssKiB(c.child.pid))));
-    const [t] = await ds.query(
+    const t = await selectOne<{ first: Date; rows: number; chunks: number; p50: number; p99: number }>(
+      ds,
       `SELECT min(started_at) AS first, sum(rows_valid + rows_bad)::bigint AS rows, count(*)::int AS chunks,
               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS p50,
               percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at)) * 1000 AS p99
@@ -141,13 +143,14 @@ async function main(): Promise<void> {
     );
     const detections = await outboxCounts(ds);
     const changedAt = killedAt ?? joinedAt;
-    const [k] = changedAt
-      ? await ds.query(
+    const k = changedAt
+      ? await selectOne<{ stalled: number; slowest: number }>(
+          ds,
           `SELECT extract(epoch FROM min(finished_at) - $1::timestamptz) AS stalled, max(extract(epoch FROM finished_at - started_at)) AS slowest
            FROM chunks WHERE finished_at > $1`,
           [changedAt],
         )
-      : [undefined];
+      : undefined;
     const seconds = (sinksDone - new Date(t.first).getTime()) / 1000;
     await broker.stop();
     await runtime.close();
@@ -160,10 +163,10 @@ async function main(): Promise<void> {
     for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
     if (nodes > 0) console.log(`process logs:       ${logs}`);
     if (killedAt) {
-      console.log(`takeover:           first chunk applied ${Number(k.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
+      console.log(`takeover:           first chunk applied ${Number(k?.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k?.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
     }
     if (joinedAt) {
-      console.log(`join:               slowest chunk after the new node started ${Number(k.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`);
+      console.log(`join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`);
     }
   } finally {
     for (const c of children) c.child.kill("SIGTERM");

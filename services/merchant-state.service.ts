@@ -8,6 +8,7 @@ import { partitionOf } from "../src/partitioning";
 import { PATTERN_RULES, type PatternThresholds } from "../src/patterns";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
+import { PgPartitionStore } from "../src/storage/partition-store";
 import { firedPatterns } from "../src/storage/fired-patterns";
 import { nodesRunning } from "./cluster";
 
@@ -69,7 +70,7 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
       broker = this.broker;
       const thresholds: PatternThresholds = await this.broker.call("detector.thresholds");
       const { partitions, maxRecordBytes, checkpointEvery } = rt.config;
-      host = new PartitionHost(await rt.db(), {
+      host = new PartitionHost(new PgPartitionStore(await rt.db()), {
         nodeId: broker.nodeID, partitions, rules: PATTERN_RULES, thresholds, checkpointEvery, log: this.logger,
         chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).rowsByPartition,
       });

@@ -2,7 +2,7 @@ import { Errors, type ServiceBroker } from "moleculer";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import type { Log } from "../src/log";
 import { assignPartitions } from "../src/partitioning";
-import { describeError, sleep } from "../src/retry";
+import { backoffDelay, describeError, sleep } from "../src/retry";
 import { nodesRunning } from "./cluster";
 
 /**
@@ -60,7 +60,7 @@ export async function dispatchChunk(
         seq: request.seq, partitionsLeft: pending.size, error: describeError(failures[0].reason),
       });
       if (failures.some((f) => f.reason instanceof Errors.RequestTimeoutError)) timeout = Math.min(timeout * 2, MAX_APPLY_TIMEOUT_MS);
-      await sleep(Math.min(100 * 2 ** ++failedRounds, MAX_RETRY_PAUSE_MS));
+      await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));
     }
   }
   return { detections };

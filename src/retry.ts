@@ -3,25 +3,27 @@ export interface RetryOptions {
   readonly until: number;
   readonly onRetry: (err: unknown, delayMs: number) => void;
   readonly giveUp: (err: unknown) => Error;
-  readonly initialDelayMs?: number;
-  readonly maxDelayMs?: number;
   /** Stops the retrying: the call rejects with the signal's reason. */
   readonly signal?: AbortSignal;
 }
 
-/** Calls fn until it succeeds, backing off exponentially, until the deadline. */
+/** The wait before retry number `attempt` (from 0): doubling from `baseMs`, never above `maxMs`. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** attempt, maxMs);
+}
+
+/** Calls fn until it succeeds, backing off exponentially (250 ms doubling to 5 s), until the deadline. */
 export async function retry<T>(fn: () => Promise<T>, opts: RetryOptions): Promise<T> {
-  let delay = opts.initialDelayMs ?? 250;
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     opts.signal?.throwIfAborted();
     try {
       return await fn();
     } catch (err) {
       opts.signal?.throwIfAborted();
+      const delay = backoffDelay(attempt, 250, 5000);
       if (Date.now() + delay > opts.until) throw opts.giveUp(err);
       opts.onRetry(err, delay);
       await sleep(delay, opts.signal);
-      delay = Math.min(delay * 2, opts.maxDelayMs ?? 5000);
     }
   }
 }

@@ -1,20 +1,12 @@
 import { PATTERN_RULES, ruleByPatternOrAction } from "../patterns";
+import type { DetectionQuery } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
 export class InvalidQueryError extends Error {
   override name = "InvalidQueryError";
 }
 
-export interface DetectionFilters {
-  readonly patternId?: string;
-  readonly merchant?: string;
-  readonly customer?: string;
-  readonly since?: Date;
-  readonly until?: Date;
-  readonly limit: number;
-  /** Return detections with ids below this one (newest first). */
-  readonly beforeId?: number;
-}
+export type DetectionFilters = DetectionQuery;
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;

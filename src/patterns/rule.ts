@@ -1,5 +1,5 @@
 import type { Probability } from "../quantile";
-import type { MerchantAggregates } from "../state/merchant-aggregates";
+import type { MerchantView } from "./merchant-view";
 
 /** Every threshold of every pattern; SPEC.md's numbers are the defaults. */
 export interface PatternThresholds {
@@ -21,5 +21,5 @@ export interface PatternThresholds {
 export interface PatternRule {
   readonly patternId: string;
   readonly actionType: string;
-  matches(merchant: MerchantAggregates, touched: ReadonlySet<string>, thresholds: PatternThresholds): Iterable<string>;
+  matches(merchant: MerchantView, touched: ReadonlySet<string>, thresholds: PatternThresholds): Iterable<string>;
 }

@@ -10,7 +10,7 @@ export const DETECTIONS_PER_FILE = 50;
 export function renderDetectionFile(rows: readonly OutboxDetection[]): string {
   const lines = [csvLine(DETECTION_FILE_HEADER)];
   for (const d of rows) {
-    lines.push(csvLine([formatIst(d.ystarttime), formatIst(d.detectiontime), d.patternid, d.actiontype, d.customer, d.merchant, d.chunk]));
+    lines.push(csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk]));
   }
   return `${lines.join("\n")}\n`;
 }

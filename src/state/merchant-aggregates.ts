@@ -1,19 +1,15 @@
 import type { Transaction } from "../csv/transactions";
 import { add, decimalOf, ZERO, type Decimal } from "../decimal";
+import type { CustomerView, MerchantView } from "../patterns/merchant-view";
 
-export interface CustomerAggregate {
-  /** n(c,m): valid transactions of the customer at the merchant. */
+/** A customer's aggregate at a merchant, which applying transactions updates. */
+export interface CustomerAggregate extends CustomerView {
   n: number;
-  /** Sum of their amounts, exact. */
   amount: Decimal;
-  /** Gender on the customer's first transaction at the merchant. */
-  readonly gender: string;
-  /** w(c,m), when the importance data has the pair. */
-  readonly weight: number | undefined;
 }
 
 /** Everything the patterns know about one merchant: its customers' aggregates and what already fired. */
-export class MerchantAggregates {
+export class MerchantAggregates implements MerchantView {
   readonly customers = new Map<string, CustomerAggregate>();
   /** N(m). */
   txnCount = 0;

@@ -1,12 +1,13 @@
-import type { DataSource } from "typeorm";
 import type { Transaction } from "../csv/transactions";
 import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { describeError } from "../retry";
-import { checkpointPartitions, commitChunk, FencedOutError, lastCommitters, loadPartitions, type Checkpoint } from "../storage/partition-store";
+import { FencedOutError, type Checkpoint } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
+import { loadPartitions } from "./partition-loader";
 import type { Match, PartitionState } from "./partition-state";
+import type { PartitionStore } from "./partition-store";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
 export class OutOfOrderError extends Error {
@@ -37,7 +38,7 @@ export class PartitionHost {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly ds: DataSource,
+    private readonly store: PartitionStore,
     private readonly opts: PartitionHostOptions,
   ) {}
 
@@ -58,7 +59,7 @@ export class PartitionHost {
       for (const p of released) this.cache.delete(p);
       const gained = [...owned].filter((p) => !this.cache.has(p));
       const others = new Set(liveNodes.filter((n) => n !== this.opts.nodeId));
-      const lastOwners = await lastCommitters(this.ds, gained);
+      const lastOwners = await this.store.lastCommitters(gained);
       await this.load(gained.filter((p) => !others.has(lastOwners.get(p) ?? "")));
     }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
   }
@@ -115,7 +116,7 @@ export class PartitionHost {
     const checkpoint = this.checkpointOf(applied.filter((p) => this.checkpointDue(this.cache.get(p)!, req.seq)));
     const applying = performance.now();
     try {
-      await commitChunk(this.ds, {
+      await this.store.commitChunk({
         seq: req.seq, prevSeq: req.prevSeq, partitions: applied, owner: this.opts.nodeId, chunkKey: req.chunkKey,
         yStartTime: new Date(req.yStartTime), detectionTime: new Date(), matches, checkpoint,
       });
@@ -159,7 +160,7 @@ export class PartitionHost {
     }
     for (const [seq, ps] of bySeq) {
       try {
-        await checkpointPartitions(this.ds, this.checkpointOf(ps), seq, this.opts.nodeId);
+        await this.store.checkpoint(this.checkpointOf(ps), seq, this.opts.nodeId);
         for (const p of ps) this.cache.get(p)!.checkpointSeq = seq;
       } catch (err) {
         for (const p of ps) this.cache.delete(p);
@@ -171,7 +172,7 @@ export class PartitionHost {
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const started = Date.now();
-    const { states, appliedSeq, replay } = await loadPartitions(this.ds, partitions);
+    const { states, appliedSeq, replay } = await loadPartitions(this.store, partitions);
     const loaded = Date.now();
     let replayed = 0;
     for (const { seq, key } of replay) {

@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from "typeorm";
 import { ChunkRecordEntity, type ChunkRecord, type ChunkStatus } from "../../entities/chunk-record.entity";
-
-const LEDGER_LOCK = 7_700_003;
+import { LEDGER_LOCK } from "./lock-keys";
+import { selectOne, selectRows } from "./sql";
 
 export interface LedgerSummary {
   readonly discovered: number;
@@ -22,7 +22,7 @@ export class ChunkLedger {
   }
 
   async allKeys(): Promise<Set<string>> {
-    const rows: Array<{ key: string }> = await this.ds.query(`SELECT key FROM chunks`);
+    const rows = await selectRows<{ key: string }>(this.ds, `SELECT key FROM chunks`);
     return new Set(rows.map((r) => r.key));
   }
 
@@ -31,7 +31,7 @@ export class ChunkLedger {
     if (keys.length === 0) return [];
     return this.ds.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock($1)`, [LEDGER_LOCK]);
-      const known: Array<{ key: string }> = await em.query(`SELECT key FROM chunks WHERE key = ANY($1)`, [[...keys]]);
+      const known = await selectRows<{ key: string }>(em, `SELECT key FROM chunks WHERE key = ANY($1)`, [[...keys]]);
       const knownSet = new Set(known.map((r) => r.key));
       const fresh = keys.filter((k) => !knownSet.has(k));
       if (fresh.length > 0) {
@@ -56,17 +56,18 @@ export class ChunkLedger {
 
   /** Marks processing as started once; returns the start time every retry reuses. */
   async start(seq: number): Promise<Date> {
-    const [row] = await this.ds.query(
+    const row = await selectOne<{ startedAt: Date }>(
+      this.ds,
       `WITH started AS (UPDATE chunks SET started_at = coalesce(started_at, now()) WHERE seq = $1 RETURNING started_at)
-       SELECT started_at FROM started`,
+       SELECT started_at AS "startedAt" FROM started`,
       [seq],
     );
-    return row.started_at;
+    return row.startedAt;
   }
 
   /** The sequence the partitions are at before chunk `seq`: the last applied chunk before it, 0 if none. */
   async appliedBefore(seq: number): Promise<number> {
-    const [row] = await this.ds.query(`SELECT coalesce(max(seq), 0) AS seq FROM chunks WHERE status = 'applied' AND seq < $1`, [seq]);
+    const row = await selectOne<{ seq: number }>(this.ds, `SELECT coalesce(max(seq), 0) AS seq FROM chunks WHERE status = 'applied' AND seq < $1`, [seq]);
     return row.seq;
   }
 
@@ -75,20 +76,17 @@ export class ChunkLedger {
   }
 
   async summary(): Promise<LedgerSummary> {
-    const [row] = await this.ds.query(
+    return selectOne<LedgerSummary>(
+      this.ds,
       `SELECT count(*)::int AS discovered,
               count(*) FILTER (WHERE status = 'applied')::int AS applied,
               count(*) FILTER (WHERE status = 'failed')::int AS failed,
               count(*) FILTER (WHERE status = 'pending')::int AS pending,
-              coalesce(sum(rows_valid), 0)::bigint AS rows_valid,
-              coalesce(sum(rows_bad), 0)::bigint AS rows_bad,
-              max(finished_at) AS last_applied_at
+              coalesce(sum(rows_valid), 0)::bigint AS "rowsValid",
+              coalesce(sum(rows_bad), 0)::bigint AS "rowsBad",
+              max(finished_at) AS "lastAppliedAt"
        FROM chunks`,
     );
-    return {
-      discovered: row.discovered, applied: row.applied, failed: row.failed, pending: row.pending,
-      rowsValid: row.rows_valid, rowsBad: row.rows_bad, lastAppliedAt: row.last_applied_at,
-    };
   }
 
   async failures(limit: number): Promise<ChunkRecord[]> {

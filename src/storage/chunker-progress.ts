@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { selectFirst } from "./sql";
 
 /** How far the chunker has cut a source: durable, so a restart seeks instead of re-reading. */
 export interface ChunkerProgress {
@@ -10,13 +11,13 @@ export interface ChunkerProgress {
 }
 
 export async function readProgress(ds: DataSource, source: string): Promise<ChunkerProgress | null> {
-  const [row] = await ds.query(
-    `SELECT header, byte_offset, row_offset, chunks_written, finished FROM chunker_progress WHERE source = $1`,
+  const row = await selectFirst<ChunkerProgress>(
+    ds,
+    `SELECT header, byte_offset AS "byteOffset", row_offset AS "rowOffset", chunks_written AS "chunksWritten", finished
+     FROM chunker_progress WHERE source = $1`,
     [source],
   );
-  return row
-    ? { header: row.header, byteOffset: row.byte_offset, rowOffset: row.row_offset, chunksWritten: row.chunks_written, finished: row.finished }
-    : null;
+  return row ?? null;
 }
 
 export async function saveProgress(ds: DataSource, source: string, p: ChunkerProgress): Promise<void> {

@@ -5,11 +5,11 @@ import { ConfigError } from "../config";
 import { redactUrl } from "../redact";
 import { describeError, retry } from "../retry";
 import type { Log } from "../log";
+import { MIGRATION_LOCK } from "./lock-keys";
+import { selectOne } from "./sql";
 
 // bigint columns (sequences, counts) stay far below 2^53; read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
-
-const MIGRATION_LOCK = 7_700_001;
 
 export interface DatabaseOptions {
   readonly url: string;
@@ -61,7 +61,7 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
  */
 export async function ensurePartitions(ds: DataSource, partitions: number): Promise<void> {
   await ds.query(`INSERT INTO deployment_meta (key, value) VALUES ('partitions', $1) ON CONFLICT (key) DO NOTHING`, [String(partitions)]);
-  const [row] = await ds.query(`SELECT value FROM deployment_meta WHERE key = 'partitions'`);
+  const row = await selectOne<{ value: string }>(ds, `SELECT value FROM deployment_meta WHERE key = 'partitions'`);
   if (Number(row.value) !== partitions) {
     throw new ConfigError(`PARTITIONS=${partitions} but this database was created with ${row.value}; the partition count is fixed for a deployment`);
   }

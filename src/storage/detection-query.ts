@@ -1,9 +1,21 @@
 import type { DataSource } from "typeorm";
+import { selectRows } from "./sql";
 import { PatternDetectionEntity, type PatternDetection } from "../../entities/pattern-detection.entity";
-import type { DetectionFilters } from "../api/detection-filters";
+
+/** Which detections to list; every field given narrows the list. */
+export interface DetectionQuery {
+  readonly patternId?: string;
+  readonly merchant?: string;
+  readonly customer?: string;
+  readonly since?: Date;
+  readonly until?: Date;
+  readonly limit: number;
+  /** Detections with ids below this one (newest first). */
+  readonly beforeId?: number;
+}
 
 /** Detections newest first, filtered; one more than the limit tells whether a next page exists. */
-export async function findDetections(ds: DataSource, f: DetectionFilters): Promise<{ items: PatternDetection[]; more: boolean }> {
+export async function findDetections(ds: DataSource, f: DetectionQuery): Promise<{ items: PatternDetection[]; more: boolean }> {
   const q = ds.getRepository(PatternDetectionEntity).createQueryBuilder("d");
   if (f.patternId) q.andWhere("d.patternid = :patternId", { patternId: f.patternId });
   if (f.merchant) q.andWhere("d.merchant = :merchant", { merchant: f.merchant });
@@ -16,8 +28,9 @@ export async function findDetections(ds: DataSource, f: DetectionFilters): Promi
 }
 
 export async function countDetections(ds: DataSource): Promise<Record<string, number>> {
-  const rows: Array<{ patternid: string; n: number }> = await ds.query(
-    `SELECT patternid, count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
+  const rows = await selectRows<{ patternId: string; n: number }>(
+    ds,
+    `SELECT patternid AS "patternId", count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
   );
-  return Object.fromEntries(rows.map((r) => [r.patternid, r.n]));
+  return Object.fromEntries(rows.map((r) => [r.patternId, r.n]));
 }

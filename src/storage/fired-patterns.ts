@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import { selectRows } from "./sql";
 
 export interface FiredPattern {
   readonly patternId: string;
@@ -10,7 +11,8 @@ export interface FiredPattern {
 
 /** The detections a merchant has fired, oldest first (committed with the state, so current). */
 export async function firedPatterns(ds: DataSource, merchant: string): Promise<FiredPattern[]> {
-  return ds.query(
+  return selectRows<FiredPattern>(
+    ds,
     `SELECT patternid AS "patternId", actiontype AS "actionType", customer, chunk, detectiontime AS "detectionTime"
      FROM detection_outbox WHERE merchant = $1 ORDER BY id`,
     [merchant],

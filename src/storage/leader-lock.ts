@@ -1,9 +1,6 @@
 import type { DataSource } from "typeorm";
 import { SessionLock } from "./session-lock";
 
-export const INGEST_LEADER_LOCK = 7_700_010;
-export const CHUNKER_LEADER_LOCK = 7_700_011;
-
 /**
  * One active copy of a singleton service at a time: the copy holding the lock
  * works, the others wait. If the holder dies, its lock goes with its

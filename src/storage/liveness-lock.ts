@@ -1,9 +1,8 @@
 import type { DataSource } from "typeorm";
 import { hash32 } from "../partitioning";
 import { SessionLock } from "./session-lock";
-
-/** First key of the two-key advisory locks that say "this node is alive". */
-const LIVENESS_LOCK_CLASS = 7_700_100;
+import { LIVENESS_LOCK_CLASS } from "./lock-keys";
+import { selectOne } from "./sql";
 
 /** The second key: a node id hashed into PostgreSQL's non-negative int4 range. */
 export function livenessKey(nodeId: string): number {
@@ -39,14 +38,15 @@ export class LivenessLock {
     const runner = await this.lock.connection();
     if (!runner) return undefined;
     try {
-      const [row] = await runner.query(
+      const row = await selectOne<{ session: number; live: number[] }>(
+        runner,
         `SELECT pg_backend_pid() AS session,
                 array(SELECT objid::int FROM pg_locks
                       WHERE locktype = 'advisory' AND granted AND classid = $1 AND objsubid = 2
                         AND database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS live`,
         [LIVENESS_LOCK_CLASS],
       );
-      return { session: row.session, live: new Set(row.live as number[]) };
+      return { session: row.session, live: new Set(row.live) };
     } catch (err) {
       await this.lock.release();
       throw err;

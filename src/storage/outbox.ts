@@ -1,14 +1,14 @@
 import type { DataSource } from "typeorm";
-
-const S3_RESERVE_LOCK = 7_700_004;
+import { S3_RESERVE_LOCK } from "./lock-keys";
+import { selectOne, selectRows, type SqlRunner } from "./sql";
 
 /** A detection as the outbox holds it. */
 export interface OutboxDetection {
   readonly id: number;
-  readonly ystarttime: Date;
-  readonly detectiontime: Date;
-  readonly patternid: string;
-  readonly actiontype: string;
+  readonly yStartTime: Date;
+  readonly detectionTime: Date;
+  readonly patternId: string;
+  readonly actionType: string;
   readonly customer: string;
   readonly merchant: string;
   readonly chunk: string;
@@ -19,8 +19,9 @@ export interface OutboxDetection {
  * one statement: marking and inserting commit together, so a crash leaves
  * either both or neither.
  */
-export async function moveToPatternDetections(ds: DataSource, limit: number): Promise<number> {
-  const [row] = await ds.query(
+export async function moveToPatternDetections(db: SqlRunner, limit: number): Promise<number> {
+  const row = await selectOne<{ moved: number }>(
+    db,
     `WITH picked AS (
        SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
      ), moved AS (
@@ -51,19 +52,20 @@ export interface OutboxCounts {
 }
 
 export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
-  const rows: Array<{ patternid: string; total: number; db_pending: number; s3_pending: number }> = await ds.query(
-    `SELECT patternid, count(*)::int AS total,
-            count(*) FILTER (WHERE NOT db_done)::int AS db_pending,
-            count(*) FILTER (WHERE s3_batch IS NULL)::int AS s3_pending
+  const rows = await selectRows<{ patternId: string; total: number; dbPending: number; s3Pending: number }>(
+    ds,
+    `SELECT patternid AS "patternId", count(*)::int AS total,
+            count(*) FILTER (WHERE NOT db_done)::int AS "dbPending",
+            count(*) FILTER (WHERE s3_batch IS NULL)::int AS "s3Pending"
      FROM detection_outbox GROUP BY patternid`,
   );
   const byPattern: Record<string, number> = {};
   let total = 0, dbPending = 0, s3Pending = 0;
   for (const r of rows) {
-    byPattern[r.patternid] = r.total;
+    byPattern[r.patternId] = r.total;
     total += r.total;
-    dbPending += r.db_pending;
-    s3Pending += r.s3_pending;
+    dbPending += r.dbPending;
+    s3Pending += r.s3Pending;
   }
   return { total, dbPending, s3Pending, byPattern };
 }
@@ -76,22 +78,19 @@ export class S3BatchStore {
   ) {}
 
   async unwritten(): Promise<S3Batch[]> {
-    const rows: Array<{ batch_no: number; object_key: string }> = await this.ds.query(
-      `SELECT batch_no, object_key FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
+    return selectRows<S3Batch>(
+      this.ds,
+      `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
     );
-    return rows.map((r) => ({ batchNo: r.batch_no, objectKey: r.object_key }));
   }
 
   /** Reserves the next `size` unbatched detections; with `partial`, whatever is left if fewer. */
   async reserve(size: number, partial: boolean): Promise<S3Batch | null> {
     return this.ds.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock($1)`, [S3_RESERVE_LOCK]);
-      const ids: Array<{ id: number }> = await em.query(
-        `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`,
-        [size],
-      );
+      const ids = await selectRows<{ id: number }>(em, `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`, [size]);
       if (ids.length === 0 || (ids.length < size && !partial)) return null;
-      const [{ next }] = await em.query(`SELECT coalesce(max(batch_no), 0) + 1 AS next FROM s3_batches`);
+      const { next } = await selectOne<{ next: number }>(em, `SELECT coalesce(max(batch_no), 0) + 1 AS next FROM s3_batches`);
       const objectKey = `${this.prefix}detections-${String(next).padStart(8, "0")}.csv`;
       await em.query(`INSERT INTO s3_batches (batch_no, object_key, rows) VALUES ($1, $2, $3)`, [next, objectKey, ids.length]);
       await em.query(`UPDATE detection_outbox SET s3_batch = $1 WHERE id = ANY($2)`, [next, ids.map((r) => r.id)]);
@@ -100,8 +99,10 @@ export class S3BatchStore {
   }
 
   async detections(batchNo: number): Promise<OutboxDetection[]> {
-    return this.ds.query(
-      `SELECT id, ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk
+    return selectRows<OutboxDetection>(
+      this.ds,
+      `SELECT id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
+              customer, merchant, chunk
        FROM detection_outbox WHERE s3_batch = $1 ORDER BY id`,
       [batchNo],
     );
@@ -113,12 +114,12 @@ export class S3BatchStore {
 
   /** Detections not yet in any batch (a partial index makes this cheap). */
   async waiting(): Promise<number> {
-    const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`);
+    const row = await selectOne<{ n: number }>(this.ds, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`);
     return row.n;
   }
 
   async writtenCount(): Promise<number> {
-    const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM s3_batches WHERE written_at IS NOT NULL`);
+    const row = await selectOne<{ n: number }>(this.ds, `SELECT count(*)::int AS n FROM s3_batches WHERE written_at IS NOT NULL`);
     return row.n;
   }
 }

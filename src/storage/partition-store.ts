@@ -1,7 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { decimalOf, formatDecimal } from "../decimal";
-import type { Match, PairRow } from "../state/partition-state";
-import { PartitionState } from "../state/partition-state";
+import { decimalOf, formatDecimal, type Decimal } from "../decimal";
+import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
 /** A commit lost the optimistic check: another node applied to one of the partitions since we loaded it. */
@@ -9,51 +8,92 @@ export class FencedOutError extends Error {
   override name = "FencedOutError";
 }
 
-export interface LoadedPartitions {
-  /** States as of their checkpoints. */
-  readonly states: Map<number, PartitionState>;
-  /** How far each partition has applied: its state must replay the applied chunks after its checkpoint up to here. */
-  readonly appliedSeq: Map<number, number>;
-  /** The chunks some partition must replay, in order. */
-  readonly replay: Array<{ seq: number; key: string }>;
+/** Partitions' progress, aggregates and detections in PostgreSQL; every commit is fenced on the applied sequence. */
+export class PgPartitionStore {
+  constructor(private readonly ds: DataSource) {}
+
+  read(partitions: readonly number[]): Promise<StoredPartitions> {
+    return readPartitions(this.ds, partitions);
+  }
+
+  lastCommitters(partitions: readonly number[]): Promise<Map<number, string>> {
+    return lastCommitters(this.ds, partitions);
+  }
+
+  commitChunk(commit: ChunkCommit): Promise<void> {
+    return commitChunk(this.ds, commit);
+  }
+
+  checkpoint(checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
+    return checkpointPartitions(this.ds, checkpoint, seq, owner);
+  }
+}
+
+/** How far a partition has applied, and the chunk its persisted aggregates reflect. */
+export interface PartitionProgressRow {
+  readonly partition: number;
+  readonly appliedSeq: number;
+  readonly checkpointSeq: number;
+}
+
+/** One merchant's checkpointed pairs; the i-th entry of each array belongs to the same customer. */
+export interface MerchantPairsRow {
+  readonly partition: number;
+  readonly merchant: string;
+  readonly customers: string[];
+  readonly txnCounts: number[];
+  readonly amountSums: Decimal[];
+  readonly genders: string[];
+}
+
+/** A detection already in the outbox: it must not fire again. */
+export interface EmittedRow {
+  readonly partition: number;
+  readonly patternId: string;
+  readonly merchant: string;
+  readonly customer: string;
+}
+
+export interface ChunkRef {
+  readonly seq: number;
+  readonly key: string;
+}
+
+/** w(c,m) by partition, merchant and customer. */
+export type WeightsByPartition = Map<number, Map<string, Map<string, number>>>;
+
+export interface StoredPartitions {
+  readonly weights: WeightsByPartition;
+  /** Which importance data the weights come from. */
+  readonly weightsVersion: number;
+  readonly partitions: PartitionProgressRow[];
+  readonly pairs: MerchantPairsRow[];
+  readonly emitted: EmittedRow[];
+  /** The chunks some partition must replay after its checkpoint, in order. */
+  readonly replay: ChunkRef[];
 }
 
 /**
- * Loads partitions: their weights, and their checkpointed aggregates, applied
+ * Reads partitions: their weights, and their checkpointed aggregates, applied
  * sequence and emitted detections from one snapshot so that those agree. The
  * two reads run at once on two connections; weights need no common snapshot
  * with the rest, since the version read with them names them.
  */
-export async function loadPartitions(ds: DataSource, partitions: readonly number[]): Promise<LoadedPartitions> {
+async function readPartitions(ds: DataSource, partitions: readonly number[]): Promise<StoredPartitions> {
   const ids = [...partitions];
-  const [{ weights, version }, checkpoints] = await Promise.all([loadWeights(ds, ids), loadCheckpoints(ds, ids)]);
-  const states = new Map<number, PartitionState>();
-  for (const { partition, checkpointSeq } of checkpoints.partitions) {
-    const byMerchant = weights.get(partition) ?? new Map<string, Map<string, number>>();
-    states.set(partition, new PartitionState(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), version));
-  }
-  const missing = ids.filter((p) => !states.has(p));
-  if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
-  for (const row of checkpoints.aggregates) {
-    const merchant = states.get(row.partition)!.merchant(row.merchant);
-    const merchantWeights = weights.get(row.partition)?.get(row.merchant);
-    const [customers, counts, amounts, genders] = unpackColumns(row, 4);
-    for (let i = 0; i < customers.length; i++) {
-      merchant.restore(customers[i], Number(counts[i]), decimalOf(amounts[i], "pair_aggregates.amount_sum"), genders[i], merchantWeights?.get(customers[i]));
-    }
-  }
-  for (const d of checkpoints.emitted) states.get(d.partition)!.markEmitted(d.patternid, d.merchant, d.customer);
-  const appliedSeq = new Map(checkpoints.partitions.map((p) => [p.partition, p.appliedSeq]));
-  return { states, appliedSeq, replay: checkpoints.replay };
+  const [{ weights, version }, checkpoints] = await Promise.all([readWeights(ds, ids), readCheckpoints(ds, ids)]);
+  return { weights, weightsVersion: version, ...checkpoints };
 }
 
-async function loadWeights(ds: DataSource, ids: number[]): Promise<{ weights: Map<number, Map<string, Map<string, number>>>; version: number }> {
+async function readWeights(ds: DataSource, ids: number[]): Promise<{ weights: WeightsByPartition; version: number }> {
   return ds.transaction("REPEATABLE READ", async (em) => {
-    const weights = new Map<number, Map<string, Map<string, number>>>();
-    for (const row of await em.query(
+    const weights: WeightsByPartition = new Map();
+    const rows = await selectRows<PackedMerchantRow>(
+      em,
       `SELECT partition, merchant, ${packColumns(["customer", "weight::text"])} FROM customer_weights WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
-    )) {
+    );
+    for (const row of rows) {
       const [customers, values] = unpackColumns(row, 2);
       const byCustomer = new Map<string, number>();
       for (let i = 0; i < customers.length; i++) byCustomer.set(customers[i], Number(values[i]));
@@ -65,35 +105,44 @@ async function loadWeights(ds: DataSource, ids: number[]): Promise<{ weights: Ma
   });
 }
 
-interface StoredCheckpoints {
-  readonly partitions: Array<{ partition: number; appliedSeq: number; checkpointSeq: number }>;
-  /** One row per merchant, its pairs packed by packColumns. */
-  readonly aggregates: Array<Record<string, string> & { partition: number; merchant: string }>;
-  readonly emitted: Array<{ partition: number; patternid: string; merchant: string; customer: string }>;
-  readonly replay: Array<{ seq: number; key: string }>;
-}
+/** One row per merchant, its pairs packed by packColumns into col0, col1, ... */
+type PackedMerchantRow = Record<`col${number}`, string> & { partition: number; merchant: string };
 
-async function loadCheckpoints(ds: DataSource, ids: number[]): Promise<StoredCheckpoints> {
+async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<StoredPartitions, "weights" | "weightsVersion">> {
   return ds.transaction("REPEATABLE READ", async (em) => {
-    const partitions = await em.query(
+    const partitions = await selectRows<PartitionProgressRow>(
+      em,
       `SELECT partition, applied_seq AS "appliedSeq", checkpoint_seq AS "checkpointSeq" FROM partition_state WHERE partition = ANY($1)`,
       [ids],
     );
-    if (partitions.length === 0) return { partitions, aggregates: [], emitted: [], replay: [] };
+    if (partitions.length === 0) return { partitions, pairs: [], emitted: [], replay: [] };
     // Grouping a million pairs by merchant spills to disk at the default 4 MB.
     await em.query(`SET LOCAL work_mem = '64MB'`);
-    const aggregates = await em.query(
+    const packed = await selectRows<PackedMerchantRow>(
+      em,
       `SELECT partition, merchant, ${packColumns(["customer", "txn_count::text", "amount_sum::text", "gender"])}
        FROM pair_aggregates WHERE partition = ANY($1) GROUP BY partition, merchant`,
       [ids],
     );
-    const emitted = await em.query(`SELECT partition, patternid, merchant, customer FROM detection_outbox WHERE partition = ANY($1)`, [ids]);
-    const from = Math.min(...partitions.map((p: { checkpointSeq: number }) => p.checkpointSeq));
-    const to = Math.max(...partitions.map((p: { appliedSeq: number }) => p.appliedSeq));
+    const pairs = packed.map((row): MerchantPairsRow => {
+      const [customers, counts, amounts, genders] = unpackColumns(row, 4);
+      return {
+        partition: row.partition, merchant: row.merchant, customers, genders,
+        txnCounts: counts.map(Number), amountSums: amounts.map((a) => decimalOf(a, "pair_aggregates.amount_sum")),
+      };
+    });
+    const emitted = await selectRows<EmittedRow>(
+      em,
+      `SELECT partition, patternid AS "patternId", merchant, customer FROM detection_outbox WHERE partition = ANY($1)`,
+      [ids],
+    );
+    const from = Math.min(...partitions.map((p) => p.checkpointSeq));
+    const to = Math.max(...partitions.map((p) => p.appliedSeq));
     // Not only 'applied' chunks: a partition's fence may be past a chunk that ingest never got to mark
     // applied (it died after the commits). Failed chunks were never sent to any partition.
-    const replay = to > from ? await em.query(`SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to]) : [];
-    return { partitions, aggregates, emitted, replay };
+    const replay =
+      to > from ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to]) : [];
+    return { partitions, pairs, emitted, replay };
   });
 }
 
@@ -108,13 +157,33 @@ function packColumns(columns: readonly string[]): string {
   return columns.map((c, i) => `string_agg(${c}, chr(30) ORDER BY customer) AS col${i}`).join(", ");
 }
 
-function unpackColumns(row: Record<string, string>, count: number): string[][] {
+function unpackColumns(row: PackedMerchantRow, count: number): string[][] {
   return Array.from({ length: count }, (_, i) => row[`col${i}`].split("\u001e"));
+}
+
+/** One customer-merchant aggregate as it is persisted. */
+export interface PairAggregateRow {
+  readonly partition: number;
+  readonly merchant: string;
+  readonly customer: string;
+  readonly n: number;
+  /** Sum of the amounts, exact. */
+  readonly amount: Decimal;
+  readonly gender: string;
+}
+
+/** A detection a chunk fired, as it enters the outbox. */
+export interface DetectionRow {
+  readonly partition: number;
+  readonly patternId: string;
+  readonly actionType: string;
+  readonly customer: string;
+  readonly merchant: string;
 }
 
 export interface Checkpoint {
   readonly partitions: readonly number[];
-  readonly pairs: ReadonlyArray<PairRow & { partition: number }>;
+  readonly pairs: readonly PairAggregateRow[];
 }
 
 export interface ChunkCommit {
@@ -126,20 +195,24 @@ export interface ChunkCommit {
   readonly chunkKey: string;
   readonly yStartTime: Date;
   readonly detectionTime: Date;
-  readonly matches: ReadonlyArray<Match & { partition: number }>;
+  readonly matches: readonly DetectionRow[];
   /** Partitions whose aggregates are persisted with this chunk. */
   readonly checkpoint?: Checkpoint;
 }
 
 /** The node that last committed to each partition (applied a chunk or checkpointed it). */
-export async function lastCommitters(ds: DataSource, partitions: readonly number[]): Promise<Map<number, string>> {
+async function lastCommitters(ds: DataSource, partitions: readonly number[]): Promise<Map<number, string>> {
   if (partitions.length === 0) return new Map();
-  const rows = await ds.query(`SELECT partition, owner FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`, [[...partitions]]);
-  return new Map(rows.map((r: { partition: number; owner: string }) => [r.partition, r.owner]));
+  const rows = await selectRows<{ partition: number; owner: string }>(
+    ds,
+    `SELECT partition, owner FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`,
+    [[...partitions]],
+  );
+  return new Map(rows.map((r) => [r.partition, r.owner]));
 }
 
 /** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint. */
-export async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
+async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {
     await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.owner, `chunk ${c.seq} (${c.chunkKey})`);
     if (c.matches.length > 0) {
@@ -160,7 +233,7 @@ export async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void>
 }
 
 /** Persists partitions' aggregates as of `seq`, if they are still at `seq` (nobody applied past them). */
-export async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
+async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
   await ds.transaction(async (em) => {
     await advanceFence(em, checkpoint.partitions, seq, seq, owner, `checkpoint at chunk ${seq}`);
     await writeCheckpoint(em, checkpoint, seq);
@@ -185,7 +258,8 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
 
 /** Moves partitions from `prevSeq` to `seq`, or throws FencedOutError if any of them is not at `prevSeq`. */
 async function advanceFence(em: EntityManager, partitions: readonly number[], prevSeq: number, seq: number, owner: string, what: string): Promise<void> {
-  const [{ advanced }] = await em.query(
+  const { advanced } = await selectOne<{ advanced: number }>(
+    em,
     `WITH moved AS (
        UPDATE partition_state SET applied_seq = $1, owner = $2, updated_at = now()
        WHERE partition = ANY($3) AND applied_seq = $4 RETURNING 1)

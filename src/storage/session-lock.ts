@@ -1,4 +1,5 @@
 import type { DataSource, QueryRunner } from "typeorm";
+import { selectOne } from "./sql";
 
 /**
  * A session-level advisory lock on a connection of its own. PostgreSQL drops
@@ -19,7 +20,7 @@ export class SessionLock {
     if (this.runner) return this.runner;
     const runner = this.ds.createQueryRunner();
     await runner.connect();
-    const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${this.placeholders()}) AS locked`, [...this.key]);
+    const { locked } = await selectOne<{ locked: boolean }>(runner, `SELECT pg_try_advisory_lock(${this.placeholders()}) AS locked`, [...this.key]);
     if (locked) this.runner = runner;
     else await runner.release();
     return this.runner;

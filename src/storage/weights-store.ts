@@ -1,18 +1,17 @@
 import type { DataSource } from "typeorm";
 import type { ImportanceRow, ImportanceSummary } from "../csv/importance";
 import { partitionOf } from "../partitioning";
-
-const IMPORTANCE_LOCK = 7_700_002;
+import { IMPORTANCE_LOCK } from "./lock-keys";
+import { selectFirst, selectOne, type SqlRunner } from "./sql";
 
 /** Changes whenever customer weights change; partitions loaded before then are stale. */
-export async function weightsVersion(ds: Pick<DataSource, "query">): Promise<number> {
-  const [{ version }] = await ds.query(`SELECT count(*)::int AS version FROM importance_loads`);
+export async function weightsVersion(db: SqlRunner): Promise<number> {
+  const { version } = await selectOne<{ version: number }>(db, `SELECT count(*)::int AS version FROM importance_loads`);
   return version;
 }
 
-export async function importanceLoaded(ds: DataSource, source: string): Promise<boolean> {
-  const rows = await ds.query(`SELECT 1 FROM importance_loads WHERE source = $1`, [source]);
-  return rows.length > 0;
+export async function importanceLoaded(db: SqlRunner, source: string): Promise<boolean> {
+  return (await selectFirst(db, `SELECT 1 FROM importance_loads WHERE source = $1`, [source])) !== undefined;
 }
 
 export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>) => Promise<ImportanceSummary>;
@@ -27,7 +26,7 @@ export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>)
 export async function loadWeights(ds: DataSource, source: string, partitions: number, feed: ImportanceFeed): Promise<(ImportanceSummary & { pairs: number }) | null> {
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [IMPORTANCE_LOCK]);
-    if ((await em.query(`SELECT 1 FROM importance_loads WHERE source = $1`, [source])).length > 0) return null;
+    if (await importanceLoaded(em, source)) return null;
     await em.query(`CREATE TEMPORARY TABLE importance_rows (line bigint, partition int, merchant text, customer text, weight float8) ON COMMIT DROP`);
     const summary = await feed(async (rows) => {
       await em.query(
@@ -35,7 +34,8 @@ export async function loadWeights(ds: DataSource, source: string, partitions: nu
         [rows.map((r) => r.line), rows.map((r) => partitionOf(r.merchant, partitions)), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.weight)],
       );
     });
-    const [{ pairs }] = await em.query(
+    const { pairs } = await selectOne<{ pairs: number }>(
+      em,
       `WITH loaded AS (
          INSERT INTO customer_weights (partition, merchant, customer, weight)
          SELECT partition, merchant, customer, sum(weight ORDER BY line) / count(*) FROM importance_rows GROUP BY partition, merchant, customer

@@ -3,7 +3,8 @@ import path from "node:path";
 import { DataSource } from "typeorm";
 import { Initial1763900000000 } from "../../entities/migrations/1763900000000-initial";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
-import { loadPartitions } from "../../src/storage/partition-store";
+import { loadPartitions } from "../../src/state/partition-loader";
+import { PgPartitionStore } from "../../src/storage/partition-store";
 import { QUARANTINE_PREFIX } from "../../src/storage/object-store";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { pipelineEnv, query, startProgram } from "../support/pipeline";
@@ -67,7 +68,7 @@ describe("amounts are exact, from the file to the detections", () => {
         { customer: "C1", amount_sum: "68.99" },
         { customer: "C2", amount_sum: "0.05" },
       ]);
-      const { states } = await loadPartitions(ds, [0]);
+      const { states } = await loadPartitions(new PgPartitionStore(ds), [0]);
       expect(states.get(0)!.merchant("M1").customers.get("C1")).toMatchObject({ n: 3, amount: { units: 6899, scale: 2 } });
     } finally {
       await ds.destroy();

@@ -10,6 +10,7 @@ import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
+import { PgPartitionStore } from "../../src/storage/partition-store";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
 import { LivenessLock, livenessKey } from "../../src/storage/liveness-lock";
@@ -49,7 +50,7 @@ afterAll(async () => {
 });
 
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
-  return new PartitionHost(ds, {
+  return new PartitionHost(new PgPartitionStore(ds), {
     nodeId, partitions: PARTITIONS, rules: PATTERN_RULES, thresholds: T, checkpointEvery: 1, log,
     chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
     ...overrides,

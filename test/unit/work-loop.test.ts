@@ -1,4 +1,4 @@
-import { WorkLoop } from "../../src/app/loop";
+import { WorkLoop } from "../../src/work-loop";
 import { sleep } from "../../src/retry";
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };

@@ -1,5 +1,15 @@
-import type { Log } from "../log";
-import { describeError } from "../retry";
+import type { Log } from "./log";
+import { backoffDelay, describeError } from "./retry";
+
+/** How often a standby copy of a singleton service tries to take over. */
+export const STANDBY_RETRY_MS = 2000;
+
+/** What a loop service does: one step at a time, and what it holds released when the loop has stopped. */
+export interface LoopPolicy {
+  /** One round of work; resolves to how long to wait before the next one (0: at once). */
+  step(): Promise<number>;
+  close?(): Promise<void>;
+}
 
 /**
  * Runs `step` over and over until stopped. A step returns how long to wait
@@ -56,7 +66,7 @@ export class WorkLoop {
         if (!this.running) break; // a step cut short by stop() is not a failure
         failures++;
         this.lastError = `${this.name}: ${describeError(err)} (${failures} attempt${failures === 1 ? "" : "s"})`;
-        delay = Math.min(250 * 2 ** Math.min(failures, 5), 8000);
+        delay = backoffDelay(failures, 250, 8000);
         if (failures === 1 || failures % 10 === 0) {
           this.log.warn(`${this.name} failed; retrying`, { error: describeError(err), attempt: failures, retryInMs: delay });
         }

@@ -1,0 +1,32 @@
+import { commitDetections, eventually, startServices, type ServiceTestBed } from "../support/service-broker";
+
+let bed: ServiceTestBed;
+
+beforeAll(async () => {
+  bed = await startServices(["db-sink"]);
+});
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+async function stored(): Promise<Array<{ customer: string }>> {
+  return (await bed.rt.db()).query(`SELECT customer FROM pattern_detections ORDER BY customer`);
+}
+
+describe("db-sink service", () => {
+  it("copies committed detections into pattern_detections once, when told they were committed", async () => {
+    await commitDetections(bed.rt, 3);
+    bed.broker.emit("detections.committed", { seq: 1, count: 3 });
+    expect(await eventually(stored, (rows) => rows.length === 3)).toEqual([{ customer: "C0" }, { customer: "C1" }, { customer: "C2" }]);
+    expect(await bed.broker.call("db-sink.sync")).toBe(0);
+    expect(await stored()).toHaveLength(3);
+  });
+
+  it("drains a backlog larger than one batch, without being told", async () => {
+    await (await bed.rt.db()).query(`TRUNCATE detection_outbox, pattern_detections`);
+    await commitDetections(bed.rt, 1500);
+    await eventually(stored, (rows) => rows.length === 1500);
+    expect(await bed.broker.call("db-sink.sync")).toBe(0);
+  });
+});
