@@ -11,7 +11,8 @@ export function dbSinkService(rt: Runtime): ServiceSchema {
     name: "db-sink",
     mixins: [worker.schema],
     actions: {
-      sync: { handler: async () => drainOutbox(await rt.db()) },
+      // Between two steps of the loop, so that rows a step has locked are moved before sync answers.
+      sync: { handler: () => worker.exclusive(async () => drainOutbox(await rt.db())) },
     },
     events: {
       "detections.committed": { handler: () => worker.wake() },

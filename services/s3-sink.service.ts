@@ -23,8 +23,9 @@ export function s3SinkService(rt: Runtime): ServiceSchema {
     name: "s3-sink",
     mixins: [worker.schema],
     actions: {
-      sync: { handler: () => writer!.sync(false) },
-      flush: { handler: () => writer!.sync(true) },
+      // Between two steps of the loop, so that a batch a step is reserving is written before these answer.
+      sync: { handler: () => worker.exclusive(() => writer!.sync(false)) },
+      flush: { handler: () => worker.exclusive(() => writer!.sync(true)) },
     },
     events: {
       "detections.committed": { handler: () => worker.wake() },

@@ -24,6 +24,8 @@ export class WorkLoop {
   /** A wake() that came while a step ran: the next wait is skipped instead of lost. */
   private woken = false;
   private lastError: string | undefined;
+  /** The end of the last step or exclusive task: each starts after it, so none overlap. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly name: string,
@@ -48,6 +50,17 @@ export class WorkLoop {
     return this.lastError;
   }
 
+  /**
+   * Runs fn between two steps, never during one: a sync action that must see
+   * what a step under way will commit (its rows are locked until then) waits
+   * for that step, and the next step waits for fn.
+   */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(fn);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+
   wake(): void {
     if (this.wakeUp) this.wakeUp();
     else this.woken = true;
@@ -58,7 +71,7 @@ export class WorkLoop {
     while (this.running) {
       let delay = 0;
       try {
-        delay = await this.step();
+        delay = await this.exclusive(this.step);
         if (failures > 0) this.log.info(`${this.name} recovered`, { after: failures });
         failures = 0;
         this.lastError = undefined;

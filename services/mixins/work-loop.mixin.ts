@@ -46,6 +46,11 @@ export class WorkLoopMixin<P extends LoopPolicy> {
     return this.running?.loop.failure ?? null;
   }
 
+  /** Runs fn between two of the loop's steps (at once when the loop is not running). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    return this.running ? this.running.loop.exclusive(fn) : fn();
+  }
+
   /** Cuts the loop's wait short: there is work. */
   wake(): void {
     this.running?.loop.wake();

@@ -141,7 +141,7 @@ describeWithNats("cluster security and NATS outages", () => {
     const intruder = new ServiceBroker({ nodeID: "intruder", transporter: { type: "NATS", options: natsConnection(nats.url) }, logger: false });
     const forgedApply = {
       seq: 1_000_000, prevSeq: 0, chunkKey: "chunks/forged.csv", yStartTime: new Date().toISOString(), weightsVersion: 0,
-      partitions: Array.from({ length: 8 }, (_, partition) => ({ partition, rows: [{ customer: "C_FORGED", merchant: FORGED_MERCHANT, gender: "F", cents: 1 }] })),
+      partitions: Array.from({ length: 8 }, (_, partition) => ({ partition, rows: [{ customer: "C_FORGED", merchant: FORGED_MERCHANT, gender: "F", amount: "1" }] })),
     };
     intruder.createService({ name: "merchant-state", actions: { apply: () => ({ applied: [...Array(8).keys()], skipped: [], detections: 0 }), partitions: () => [] } });
     intruder.createService({ name: "detector", actions: { thresholds: () => ({ ...SCALED_THRESHOLDS, childMinTxns: 1 }), rules: () => [] } });

@@ -18,6 +18,29 @@ describe("WorkLoop", () => {
     await loop.stop();
   });
 
+  it("runs an exclusive task only between steps, so it sees what the step under way commits", async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const loop = new WorkLoop("test", async () => {
+      events.push("step started");
+      await new Promise<void>((resolve) => (release = resolve));
+      events.push("step committed");
+      return 60_000;
+    }, quiet);
+    loop.start();
+    await sleep(10);
+    const sync = loop.exclusive(async () => events.push("sync"));
+    await sleep(10);
+    expect(events).toEqual(["step started"]);
+    release();
+    await sync;
+    expect(events).toEqual(["step started", "step committed", "sync"]);
+    loop.wake();
+    await sleep(10);
+    release();
+    await loop.stop();
+  });
+
   it("a wake-up cuts a wait short, and stop ends it", async () => {
     let steps = 0;
     const loop = new WorkLoop("test", async () => (steps++, 60_000), quiet);
