@@ -9,6 +9,7 @@ import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
 import { pipelineStats } from "../src/api/stats";
 import type { Runtime } from "../src/app/runtime";
+import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
 import { findDetections } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
@@ -123,6 +124,8 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           if (failures.length > 0) checks.work = failures.join("; ");
           const healthy = checks.database === "ok" && checks.s3 === "ok" && failures.length === 0;
           if (!healthy) ctx.meta.$statusCode = 503;
+          // Health is open to all: whatever an error says, no URL credentials go out with it.
+          for (const [name, text] of Object.entries(checks)) checks[name] = redactUrl(text);
           return { status: healthy ? "ok" : "degraded", checks, services };
         },
       },

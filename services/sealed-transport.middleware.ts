@@ -9,7 +9,7 @@ import { addRejectedPackets } from "../src/storage/rejected-packets";
 const REPLAY_WINDOW_MS = 60_000;
 const PERSIST_EVERY_MS = 1000;
 
-type Send = (topic: string, data: Buffer, meta: { packet: { type: string } }) => Promise<void>;
+type Send = (topic: string, data: Buffer, meta: { packet: { type: string; target?: string | null } }) => Promise<void>;
 type Receive = (type: string, data: Buffer, ...rest: unknown[]) => Promise<void> | void;
 
 /**
@@ -21,10 +21,12 @@ export function sealedTransport(secrets: readonly string[], database?: () => Pro
   const seal = new PacketSeal(secrets, { windowMs: REPLAY_WINDOW_MS });
   let tally: RejectionTally | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let self = "";
 
   return {
     name: "SealedTransport",
     created(broker: ServiceBroker) {
+      self = broker.nodeID;
       tally = new RejectionTally({
         log: broker.getLogger("sealed-transport"),
         persist: async (added) => {
@@ -41,13 +43,13 @@ export function sealedTransport(secrets: readonly string[], database?: () => Pro
       await tally!.flush();
     },
     transporterSend(next: Send): Send {
-      return (topic, data, meta) => next(topic, seal.seal(meta.packet.type, data), meta);
+      return (topic, data, meta) => next(topic, seal.seal(meta.packet.type, data, meta.packet.target ?? ""), meta);
     },
     transporterReceive(next: Receive): Receive {
       return (type, data, ...rest) => {
         let opened: Buffer;
         try {
-          opened = seal.open(type, data);
+          opened = seal.open(type, data, self);
         } catch (err) {
           // Thrown from here it would reach the NATS client's subscription callback: drop it here, whatever it was.
           tally!.record(type, err instanceof RejectedPacket ? err.message : `unreadable (${describeError(err)})`);

@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from "node:crypto";
 
-const FORMAT = 1;
+const FORMAT = 2;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 const TIME_BYTES = 8;
@@ -23,9 +23,10 @@ export interface PacketSealOptions {
  * Authenticated encryption of cluster packets: AES-256-GCM under a key derived
  * (HKDF-SHA256) from the cluster secret, a random nonce per packet, the packet
  * type bound as associated data so a sealed REQ cannot pass as an EVENT, and
- * the sealing time inside the ciphertext. Opening rejects a packet sealed
- * under another secret, altered, relabelled, outside the time window, or seen
- * before (a replay within the window).
+ * the sealing time and the addressee (a node id, or none for a broadcast)
+ * inside the ciphertext. Opening rejects a packet sealed under another
+ * secret, altered, relabelled, outside the time window, seen before (a replay
+ * within the window), or addressed to another node (a replay elsewhere).
  *
  * Seals with the first secret, opens with any: rotation deploys `new,old`
  * everywhere, then `new`.
@@ -41,21 +42,25 @@ export class PacketSeal {
     this.now = opts.now ?? Date.now;
   }
 
-  seal(type: string, payload: Buffer): Buffer {
+  /** `target`: the node the packet is for; empty for a broadcast. */
+  seal(type: string, payload: Buffer, target = ""): Buffer {
     const header = Buffer.alloc(HEADER_BYTES);
     header[0] = FORMAT;
     randomBytes(NONCE_BYTES).copy(header, 1);
-    const time = Buffer.alloc(TIME_BYTES);
-    time.writeBigInt64BE(BigInt(this.now()));
+    const addressee = Buffer.from(target, "utf8");
+    if (addressee.length > 255) throw new Error(`node id longer than 255 bytes: ${target.slice(0, 40)}…`);
+    const prefix = Buffer.alloc(TIME_BYTES + 1);
+    prefix.writeBigInt64BE(BigInt(this.now()));
+    prefix[TIME_BYTES] = addressee.length;
     const cipher = createCipheriv("aes-256-gcm", this.keys[0], header.subarray(1), { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(header, type));
-    const body = Buffer.concat([cipher.update(time), cipher.update(payload), cipher.final()]);
+    const body = Buffer.concat([cipher.update(prefix), cipher.update(addressee), cipher.update(payload), cipher.final()]);
     return Buffer.concat([header, body, cipher.getAuthTag()]);
   }
 
-  /** The payload sealed by `seal(type, payload)` with one of our secrets; throws RejectedPacket otherwise. */
-  open(type: string, sealed: Buffer): Buffer {
-    if (sealed.length < HEADER_BYTES + TIME_BYTES + TAG_BYTES || sealed[0] !== FORMAT) throw new RejectedPacket("not a sealed packet");
+  /** The payload sealed by `seal(type, payload, target)` with one of our secrets, for a broadcast or for `self`; throws RejectedPacket otherwise. */
+  open(type: string, sealed: Buffer, self?: string): Buffer {
+    if (sealed.length < HEADER_BYTES + TIME_BYTES + 1 + TAG_BYTES || sealed[0] !== FORMAT) throw new RejectedPacket("not a sealed packet");
     const header = sealed.subarray(0, HEADER_BYTES);
     const body = sealed.subarray(HEADER_BYTES, sealed.length - TAG_BYTES);
     const tag = sealed.subarray(sealed.length - TAG_BYTES);
@@ -63,8 +68,11 @@ export class PacketSeal {
     const sealedAt = Number(plain.readBigInt64BE(0));
     const now = this.now();
     if (Math.abs(now - sealedAt) > this.opts.windowMs) throw new RejectedPacket(`sealed ${Math.round((now - sealedAt) / 1000)} s from now, outside the replay window`);
+    const addresseeEnd = TIME_BYTES + 1 + plain[TIME_BYTES];
+    const addressee = plain.toString("utf8", TIME_BYTES + 1, addresseeEnd);
+    if (addressee !== "" && self !== undefined && addressee !== self) throw new RejectedPacket("addressed to another node (replayed)");
     if (!this.seen.add(header.toString("base64"), sealedAt + this.opts.windowMs, now)) throw new RejectedPacket("replayed (nonce seen before)");
-    return plain.subarray(TIME_BYTES);
+    return plain.subarray(addresseeEnd);
   }
 
   private decrypt(type: string, header: Buffer, body: Buffer, tag: Buffer): Buffer {

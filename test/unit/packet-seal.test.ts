@@ -45,6 +45,13 @@ describe("packet seal", () => {
     expect(rotating.open("INFO", seal(["the-old-secret-0123456789"]).seal("INFO", payload))).toEqual(payload);
     expect(() => seal(["the-old-secret-0123456789"]).open("INFO", rotating.seal("INFO", payload))).toThrow(RejectedPacket);
   });
+  it("rejects a packet addressed to another node (a replay elsewhere), and opens broadcasts and its own", () => {
+    const sender = seal([SECRET]);
+    expect(seal([SECRET]).open("REQ", sender.seal("REQ", payload, "ms-1"), "ms-1")).toEqual(payload);
+    expect(seal([SECRET]).open("EVENT", sender.seal("EVENT", payload), "ms-2")).toEqual(payload);
+    expect(() => seal([SECRET]).open("REQ", sender.seal("REQ", payload, "ms-1"), "ms-2")).toThrow("addressed to another node");
+  });
+
 });
 
 describe("rejection tally", () => {
