@@ -35,7 +35,7 @@ export function chunkerService(rt: Runtime): ServiceSchema {
         const started = Date.now();
         const written = await chunker!.writeNext();
         if (!written) return idleMs;
-        this.broker.emit("chunk.landed", { key: written.key, rows: written.rows });
+        void this.broker.emit("chunk.landed", { key: written.key, rows: written.rows });
         return Math.max(0, chunkIntervalMs - (Date.now() - started));
       }, this.logger);
       loop.start();

@@ -46,7 +46,7 @@ export class WorkLoop {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      let delay = 0;
+      let delay: number;
       try {
         delay = await this.step();
         if (failures > 0) this.log.info(`${this.name} recovered`, { after: failures });
