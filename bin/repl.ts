@@ -2,9 +2,10 @@ import { hostname } from "node:os";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { replCommands } from "../services/repl-commands";
+import { redactOutput } from "../src/app/console";
 import { exitWithUsageIfAsked } from "../src/app/usage";
-import { ConfigError, loadConfig } from "../src/config";
-import { redactUrl } from "../src/redact";
+import { ConfigError, loadConfig, secretsInEnvironment } from "../src/config";
+import { Redactor, redactUrl } from "../src/redact";
 
 const HELP = `
 usage: npm run repl -- [--transporter nats://[user:pass@]host:4222]
@@ -18,6 +19,7 @@ Environment: TRANSPORTER, CLUSTER_SECRET.
 
 /** `npm run repl`: a Moleculer REPL on a node of its own in a running cluster. */
 async function main(): Promise<void> {
+  redactOutput(new Redactor(secretsInEnvironment(process.env)));
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const config = loadConfig(process.env, process.argv.slice(2));
   if (!config.transporter) {

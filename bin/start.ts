@@ -3,14 +3,15 @@ import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
 import { replCommands } from "../services/repl-commands";
 import { pipelineStats, type PipelineStats } from "../src/api/stats";
-import { sendConsoleToStderr } from "../src/app/console";
+import { redactOutput, sendConsoleToStderr } from "../src/app/console";
 import type { EmbeddedServer } from "../src/app/embedded";
 import { resolveDefaults, stopAll } from "../src/app/launch";
 import { checkInputs } from "../src/app/preflight";
 import { progressLine } from "../src/app/progress";
 import { Runtime, type ResolvedConfig } from "../src/app/runtime";
 import { exitWithUsageIfAsked } from "../src/app/usage";
-import { ConfigError, describeSettings, loadConfig } from "../src/config";
+import { ConfigError, describeSettings, loadConfig, secretsInEnvironment } from "../src/config";
+import { Redactor } from "../src/redact";
 import { describeError, sleep } from "../src/retry";
 import { BucketMissingError, CHUNK_PREFIX } from "../src/storage/object-store";
 import { ChunkLedger } from "../src/storage/chunk-ledger";
@@ -34,7 +35,6 @@ Ctrl-C / SIGTERM stop cleanly (progress is saved; the next start resumes).
 Flags and environment variables:
 ${describeSettings()}
   AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY    S3 credentials (embedded S3: not needed)
-  API_HOST                                     address the API listens on (default 0.0.0.0)
   LOG_FORMAT=json                              JSON log lines
 `;
 
@@ -44,6 +44,7 @@ ${describeSettings()}
  * infrastructure the environment names.
  */
 async function main(): Promise<void> {
+  redactOutput(new Redactor(secretsInEnvironment(process.env)));
   exitWithUsageIfAsked(process.argv.slice(2), USAGE);
   const loaded = loadConfig(process.env, process.argv.slice(2), ["repl"]);
   const repl = process.argv.includes("--repl");
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
     await stopEverything();
     throw err;
   }
-  log.info("started", { node: resolved.nodeId, services: resolved.services.join(","), api: resolved.services.includes("api") ? `http://localhost:${resolved.apiPort}/api` : "off" });
+  log.info("started", { node: resolved.nodeId, services: resolved.services.join(","), api: resolved.services.includes("api") ? `http://${resolved.apiHost}:${resolved.apiPort}/api` : "off" });
 
   if (resolved.once) {
     void reportProgress(runtime, () => stop.signal.aborted);

@@ -1,43 +1,85 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { Errors, type Context, type ServiceSchema } from "moleculer";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
-import type { Runtime } from "../src/app/runtime";
+import { ApiKeyring } from "../src/api/api-keys";
 import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/api/detection-filters";
+import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
+import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
 import { pipelineStats } from "../src/api/stats";
+import type { Runtime } from "../src/app/runtime";
 import { describeError } from "../src/retry";
 import { findDetections } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
 
 const DASHBOARD = path.join(__dirname, "..", "..", "services", "dashboard.html");
 
-/** REST (explicit aliases only), health and the dashboard. */
+const BASIC_CHALLENGE = 'Basic realm="transaction monitoring", charset="UTF-8"';
+
+/** Parameters free of NUL characters; state-changing requests with JSON bodies only. */
+function checkRequest(_ctx: Context, _route: unknown, req: IncomingMessage & { $params?: unknown }): void {
+  checkContentType(req.method ?? "GET", req.headers["content-type"]);
+  checkNoNul(req.$params);
+}
+
+/** Every error as `{ error: { type, message } }`: no stack, no data; a service fault is logged, not shown. */
+function sendError(this: Service, req: IncomingMessage, res: ServerResponse, err: Error): void {
+  const { status, body, fault } = errorResponse(err);
+  if (fault) this.logger.warn("request failed", { method: req.method, path: req.url?.split("?")[0], status, error: describeError(err) });
+  if (res.headersSent) return void res.end();
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+}
+
+/** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
+  const keyring = new ApiKeyring(rt.config.apiKeys);
   return {
     name: "api",
     mixins: [ApiGateway],
     settings: {
       port: rt.config.apiPort,
-      ip: process.env.API_HOST ?? "0.0.0.0",
+      ip: rt.config.apiHost,
       routes: [
+        // Routes on one path need names, or the second replaces the first.
+        // Health is open to all: load balancers and monitors probe it.
+        { name: "health", path: "/api", mappingPolicy: "restrict", autoAliases: false, bodyParsers: false, aliases: { "GET health": "api.health" } },
         {
+          name: "api",
           path: "/api",
           mappingPolicy: "restrict",
           autoAliases: false,
+          authentication: true,
+          bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
+          onBeforeCall: checkRequest,
           aliases: {
             "GET detections": "api.detections",
             "POST detections/flush": "s3-sink.flush",
-            "GET health": "api.health",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
             "GET partitions": "merchant-state.partitions",
           },
         },
-        { path: "/", mappingPolicy: "restrict", autoAliases: false, aliases: { "GET /": "api.dashboard" } },
+        { name: "dashboard", path: "/", mappingPolicy: "restrict", autoAliases: false, authentication: true, bodyParsers: false, aliases: { "GET /": "api.dashboard" } },
       ],
+      onError: sendError,
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",
+    },
+    methods: {
+      /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
+      authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse) {
+        try {
+          const key = authorize(keyring, req.headers.authorization, req.method ?? "GET");
+          return key && { name: key.name, scope: key.scope };
+        } catch (err) {
+          // The dashboard is opened by a browser: a Basic challenge makes it ask for the key.
+          if (err instanceof RequestRefused && err.status === 401) res.setHeader("WWW-Authenticate", route.path === "/" ? BASIC_CHALLENGE : "Bearer");
+          throw err;
+        }
+      },
     },
     actions: {
       detections: {

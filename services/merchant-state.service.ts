@@ -1,4 +1,4 @@
-import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import { Errors, type Context, type ServiceBroker, type ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import { assignPartitions } from "../src/partitioning";
@@ -54,7 +54,9 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
             return ctx.call("merchant-state.merchant", ctx.params, { nodeID: owner, meta: { $forwarded: true } });
           }
           const aggregates = await host!.merchant(partition, ctx.params.id);
-          return { ...summarizeMerchant(partition, ctx.params.id, aggregates), detections: await firedPatterns(await rt.db(), ctx.params.id) };
+          const detections = await firedPatterns(await rt.db(), ctx.params.id);
+          if (!aggregates && detections.length === 0) throw new Errors.MoleculerClientError(`merchant "${ctx.params.id}" has no transactions`, 404, "MERCHANT_NOT_FOUND");
+          return { ...summarizeMerchant(partition, ctx.params.id, aggregates), detections };
         },
       },
     },

@@ -1,10 +1,12 @@
+import { isIP } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
+import { parseApiKeys, type ApiKey } from "./api/api-keys";
 import { DEFAULT_MAX_RECORD_BYTES } from "./csv/records";
 import { moneySetting } from "./money";
 import type { PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
-import { redactUrl } from "./redact";
+import { redactSetting, urlSecrets } from "./redact";
 
 /** A setting that cannot work; reported as one line, and the process exits non-zero. */
 export class ConfigError extends Error {
@@ -49,6 +51,10 @@ export interface Config {
   /** Fault injection for crash tests only: s3-sink waits this long between writing an object and recording it. */
   readonly faultPauseAfterS3WriteMs: number;
   readonly apiPort: number;
+  /** The address the API listens on; anything but loopback needs apiKeys. */
+  readonly apiHost: string;
+  /** Empty: the API is open (allowed only on loopback). */
+  readonly apiKeys: readonly ApiKey[];
   readonly embeddedPgPort: number;
   readonly embeddedS3Port: number;
   readonly once: boolean;
@@ -91,6 +97,8 @@ const SETTINGS = {
   s3FlushIdleMs: { env: "S3_FLUSH_IDLE_MS", fallback: "30000" },
   faultPauseAfterS3WriteMs: { env: "FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS", fallback: "0" },
   apiPort: { env: "API_PORT", fallback: "3000" },
+  apiHost: { env: "API_HOST", fallback: "127.0.0.1" },
+  apiKeys: { env: "API_KEYS", fallback: "" },
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
   embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
@@ -153,16 +161,16 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
   }
   const transporter = optional(SETTINGS.transporter);
   if (transporter && !transporter.split(",").every((url) => /^nats:\/\/\S+$/i.test(url.trim()) && URL.canParse(url.trim()))) {
-    throw new ConfigError(`TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactUrl(transporter)}"`);
+    throw new ConfigError(`TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactSetting(transporter)}"`);
   }
   const clusterSecrets = clusterSecretsFrom(raw(SETTINGS.clusterSecret), transporter);
   const databaseUrl = optional(SETTINGS.databaseUrl);
   if (databaseUrl && !/^postgres(ql)?:\/\/\S+$/.test(databaseUrl)) {
-    throw new ConfigError(`DATABASE_URL must look like postgres://user@host:5432/db, got "${databaseUrl}"`);
+    throw new ConfigError(`DATABASE_URL must look like postgres://user@host:5432/db, got "${redactSetting(databaseUrl)}"`);
   }
   const endpoint = optional(SETTINGS.s3Endpoint);
   if (endpoint && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
-    throw new ConfigError(`S3_ENDPOINT must look like http://host:9000, got "${endpoint}"`);
+    throw new ConfigError(`S3_ENDPOINT must look like http://host:9000, got "${redactSetting(endpoint)}"`);
   }
   const bucket = raw(SETTINGS.s3Bucket);
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
@@ -171,6 +179,11 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
   const logLevel = raw(SETTINGS.logLevel);
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be error, warn, info or debug, got "${logLevel}"`);
+  }
+  const apiHost = raw(SETTINGS.apiHost);
+  const apiKeys = wrap(SETTINGS.apiKeys, parseApiKeys);
+  if (services.includes("api") && apiKeys.length === 0 && !isLoopback(apiHost)) {
+    throw new ConfigError(`API_HOST=${apiHost} is not loopback; set API_KEYS (name:scope:secret, comma-separated) to serve the API there`);
   }
   const services_ = services as ServiceName[];
   const role = services_.length === ALL_SERVICES.length ? "all" : services_.join("+");
@@ -209,6 +222,8 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),
     faultPauseAfterS3WriteMs: int(SETTINGS.faultPauseAfterS3WriteMs, 0),
     apiPort: int(SETTINGS.apiPort, 0, 65535),
+    apiHost,
+    apiKeys,
     embeddedPgPort: int(SETTINGS.embeddedPgPort, 1, 65535),
     embeddedS3Port: int(SETTINGS.embeddedS3Port, 1, 65535),
     once: flags.get("once") === "true",
@@ -229,4 +244,35 @@ function clusterSecretsFrom(text: string, transporter: string | undefined): stri
     throw new ConfigError(`CLUSTER_SECRET: each secret needs at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
   }
   return secrets;
+}
+
+/** localhost, 127.0.0.0/8 and ::1 (also as an IPv4-mapped address). */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  if (address === "localhost") return true;
+  const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
+  if (isIP(v4) === 4) return v4.startsWith("127.");
+  return isIP(address) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(address);
+}
+
+/**
+ * The secret values the environment holds, read leniently (a malformed entry's
+ * secret is still found), so that output can be redacted before the
+ * configuration is even validated.
+ */
+export function secretsInEnvironment(env: Env): string[] {
+  const apiKeySecrets = (env.API_KEYS ?? "").split(",").map((entry) => {
+    const parts = entry.trim().split(":");
+    if (parts.length >= 3) return parts.slice(2).join(":");
+    if (parts.length === 2) return ["read", "admin"].includes(parts[1]) ? undefined : parts[1];
+    return parts[0];
+  });
+  return [
+    ...urlSecrets(env.DATABASE_URL),
+    ...urlSecrets(env.TRANSPORTER),
+    ...urlSecrets(env.S3_ENDPOINT),
+    env.AWS_SECRET_ACCESS_KEY,
+    ...(env.CLUSTER_SECRET ?? "").split(","),
+    ...apiKeySecrets,
+  ].filter((s): s is string => typeof s === "string" && s.trim() !== "").map((s) => s.trim());
 }

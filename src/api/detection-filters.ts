@@ -67,8 +67,12 @@ export function encodeCursor(id: number): string {
   return Buffer.from(`d:${id}`).toString("base64url");
 }
 
+// base64url of "d:" and a safe integer's 16 digits.
+const MAX_CURSOR_LENGTH = 24;
+
 function decodeCursor(cursor: string): number {
-  const m = /^d:(\d+)$/.exec(Buffer.from(cursor, "base64url").toString("utf8"));
-  if (!m) throw new InvalidQueryError("cursor is not one this API returned");
-  return Number(m[1]);
+  const m = cursor.length <= MAX_CURSOR_LENGTH ? /^d:(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString("utf8")) : null;
+  const id = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(id)) throw new InvalidQueryError("cursor is not one this API returned");
+  return id;
 }

@@ -6,6 +6,7 @@ import { ConfigError } from "../config";
 import { csvRecords } from "../csv/csv-stream";
 import { locateColumns } from "../csv/fields";
 import { IMPORTANCE_COLUMNS } from "../csv/importance";
+import { redactUrl } from "../redact";
 import { describeError } from "../retry";
 import { BucketMissingError, ObjectStore, parseS3Url } from "../storage/object-store";
 import type { ResolvedConfig } from "./runtime";
@@ -18,7 +19,7 @@ const REFUSED_CREDENTIALS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatc
  * this process's services need. Each problem becomes one ConfigError naming it.
  */
 export async function checkInputs(config: ResolvedConfig, store: ObjectStore): Promise<void> {
-  if (config.services.includes("api") && config.apiPort !== 0) await checkPortFree(process.env.API_HOST ?? "0.0.0.0", config.apiPort);
+  if (config.services.includes("api") && config.apiPort !== 0) await checkPortFree(config.apiHost, config.apiPort);
   await checkBucket(store, config.s3.endpoint);
   if (config.services.includes("chunker") && config.source) await checkReadable("--source", config.source, store, config.s3.endpoint);
   if (config.services.includes("ingest") && config.importance) {
@@ -42,7 +43,7 @@ export async function checkBucket(store: ObjectStore, endpoint: string): Promise
   try {
     await store.checkBucket();
   } catch (err) {
-    throw explainS3Error(err, `bucket "${store.bucket}" at ${endpoint}`);
+    throw explainS3Error(err, `bucket "${store.bucket}" at ${redactUrl(endpoint)}`);
   }
 }
 

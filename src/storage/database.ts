@@ -2,6 +2,7 @@ import pg from "pg";
 import { DataSource } from "typeorm";
 import { ENTITIES, MIGRATIONS } from "../../entities";
 import { ConfigError } from "../config";
+import { redactUrl } from "../redact";
 import { describeError, retry } from "../retry";
 import type { Log } from "../log";
 
@@ -65,8 +66,4 @@ export async function ensurePartitions(ds: DataSource, partitions: number): Prom
     throw new ConfigError(`PARTITIONS=${partitions} but this database was created with ${row.value}; the partition count is fixed for a deployment`);
   }
   await ds.query(`INSERT INTO partition_state (partition) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`, [partitions]);
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@");
 }

@@ -67,7 +67,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
     expect(owners.map((o) => o.owner)).not.toContain("ms-2");
 
     const api = `http://127.0.0.1:${apiPort}/api`;
-    expect((await fetch(`${api}/detections/flush`, { method: "POST" })).ok).toBe(true);
+    expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
     await waitFor("db-sink to catch up", async () => {
       const [{ pending }] = await query<{ pending: number }>(databaseUrl, `SELECT count(*)::int AS pending FROM detection_outbox WHERE NOT db_done`);
       return pending === 0;

@@ -36,7 +36,7 @@ afterAll(async () => {
 
 /** Every action and event the services define, read from their schemas (mixins included). */
 function serviceSurface(): { actions: string[]; events: string[] } {
-  const stub = { config: { apiPort: 0 } } as unknown as Runtime;
+  const stub = { config: { apiPort: 0, apiHost: "127.0.0.1", apiKeys: [] } } as unknown as Runtime;
   const actions: string[] = [];
   const events: string[] = [];
   const visit = (name: string, schema: Partial<ServiceSchema>): void => {
@@ -71,10 +71,10 @@ describeWithNats("cluster security and NATS outages", () => {
     const files = await generate({ rows: 4000, seed: 5, outDir: tempDir(), dirty: 0, customers: 60, merchants: 5 });
     const [apiPort, pgPort, s3Port] = [await freePort(), await freePort(), await freePort()];
     const env: Record<string, string> = {
-      DATA_DIR: path.join(tempDir(), "data"), API_PORT: String(apiPort), API_HOST: "127.0.0.1",
+      DATA_DIR: path.join(tempDir(), "data"), API_PORT: String(apiPort),
       EMBEDDED_PG_PORT: String(pgPort), EMBEDDED_S3_PORT: String(s3Port), LOG_LEVEL: "warn",
     };
-    for (const name of ["DATABASE_URL", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRANSPORTER", "CLUSTER_SECRET"]) env[name] = "";
+    for (const name of ["DATABASE_URL", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRANSPORTER", "CLUSTER_SECRET", "API_HOST", "API_KEYS"]) env[name] = "";
     const node = launch("start", ["--source", files.transactions, "--importance", files.importance], env);
     await waitFor("the API", async () => (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).ok, 60_000, 250);
     const own = listeningSocketsOf(node.child.pid!).sort((a, b) => a.port - b.port);
@@ -177,7 +177,7 @@ describeWithNats("cluster security and NATS outages", () => {
     await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 90_000);
     const assigned = await (await fetch(`${api}/partitions`)).json() as Array<{ assignedTo: string | null }>;
     expect(new Set(assigned.map((p) => p.assignedTo))).toEqual(new Set(["ms-1", "ms-2"]));
-    expect((await fetch(`${api}/detections/flush`, { method: "POST" })).ok).toBe(true);
+    expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
     await waitFor("db-sink to catch up", async () =>
       (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0);
     await expectExactResult(databaseUrl, s3, reference);

@@ -72,13 +72,13 @@ describe("an embedded one-process run", () => {
     const dataDir = path.join(tempDir(), "data");
     const env = await embeddedEnv(dataDir);
     const { createServer } = await import("node:net");
-    const taken = createServer().listen(0, "0.0.0.0");
+    const taken = createServer().listen(0, "127.0.0.1");
     await new Promise((resolve) => taken.once("listening", resolve));
     const port = (taken.address() as { port: number }).port;
     try {
       const run = startProgram("start", ["--source", files.transactions, "--importance", files.importance], { ...env, API_PORT: String(port), LOG_LEVEL: "warn" });
       expect(await run.exited).toBe(2);
-      expect(run.output().trim()).toBe(`configuration error: API_PORT ${port} is already in use on 0.0.0.0 (another instance, or another program)`);
+      expect(run.output().trim()).toBe(`configuration error: API_PORT ${port} is already in use on 127.0.0.1 (another instance, or another program)`);
     } finally {
       taken.close();
     }

@@ -50,3 +50,38 @@ describe("configuration", () => {
     expect(() => loadConfig({ MAX_RECORD_BYTES: "10" }, [])).toThrow('MAX_RECORD_BYTES must be an integer from 64 to 1073741824, got "10"');
   });
 });
+
+describe("API settings", () => {
+  const KEY = "dash:read:dash-secret-0123456789";
+
+  it("listens on loopback by default, without keys", () => {
+    expect(loadConfig({}, [])).toMatchObject({ apiHost: "127.0.0.1", apiKeys: [] });
+  });
+
+  it.each(["0.0.0.0", "10.1.2.3", "::", "example.com"])("refuses API_HOST=%s without API_KEYS", (host) => {
+    expect(() => loadConfig({ API_HOST: host }, [])).toThrow(`API_HOST=${host} is not loopback; set API_KEYS`);
+  });
+
+  it.each(["127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]", "::ffff:127.0.0.1"])("accepts API_HOST=%s without keys", (host) => {
+    expect(loadConfig({ API_HOST: host }, []).apiHost).toBe(host);
+  });
+
+  it("serves anywhere with keys, and only checks API_HOST where the api runs", () => {
+    expect(loadConfig({ API_HOST: "0.0.0.0", API_KEYS: KEY }, []).apiKeys).toEqual([{ name: "dash", scope: "read", secret: "dash-secret-0123456789" }]);
+    expect(loadConfig({ API_HOST: "0.0.0.0" }, ["--services", "ingest"]).apiHost).toBe("0.0.0.0");
+  });
+
+  it("a malformed API_KEYS entry is a configuration error that does not echo the secret", () => {
+    expect(() => loadConfig({ API_KEYS: "dash:reader:dash-secret-0123456789" }, [])).toThrow(ConfigError);
+    expect(() => loadConfig({ API_KEYS: "dash:reader:dash-secret-0123456789" }, [])).toThrow(/^API_KEYS "dash" \(entry 1\): the scope must be read or admin$/);
+  });
+
+  it.each([
+    [{ DATABASE_URL: "postgresql:// app:hunter2-pw@db/x" }],
+    [{ TRANSPORTER: "nats:// user:hunter2-pw@nats:4222" }],
+    [{ S3_ENDPOINT: "ftp://user:hunter2-pw@minio" }],
+  ])("an invalid URL setting is echoed without its password: %j", (env) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).not.toThrow(/hunter2/);
+  });
+});

@@ -6,6 +6,10 @@ describe("GET /api/detections parameters", () => {
     expect(parseDetectionFilters({ pattern: "DEI-NEEDED" }).patternId).toBe("PatId3");
   });
 
+  it("takes back the largest cursor it can return", () => {
+    expect(parseDetectionFilters({ cursor: encodeCursor(Number.MAX_SAFE_INTEGER) }).beforeId).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it("reads limits, times and cursors", () => {
     const f = parseDetectionFilters({ limit: "5", since: "2026-11-23T10:00:00+05:30", cursor: encodeCursor(42), merchant: "M1" });
     expect(f).toMatchObject({ limit: 5, beforeId: 42, merchant: "M1" });
@@ -20,6 +24,8 @@ describe("GET /api/detections parameters", () => {
     [{ since: "yesterday" }, 'since must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "yesterday"'],
     [{ since: "2026-11-24", until: "2026-11-23" }, "since must not be after until"],
     [{ cursor: "bm9wZQ" }, "cursor is not one this API returned"],
+    [{ cursor: "A".repeat(10_000) }, "cursor is not one this API returned"],
+    [{ cursor: Buffer.from(`d:${"9".repeat(20)}`).toString("base64url") }, "cursor is not one this API returned"],
     [{ merchant: ["a", "b"] }, 'parameter "merchant" must be given once'],
     [{ colour: "red" }, 'unknown parameter "colour"'],
   ])("rejects %j: %s", (query, message) => {

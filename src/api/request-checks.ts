@@ -1,0 +1,71 @@
+import { grants, type ApiKey, type ApiKeyring, type Scope } from "./api-keys";
+
+/** Why a request is refused, as the HTTP status and a message for the client. */
+export class RequestRefused extends Error {
+  override name = "RequestRefused";
+  constructor(
+    readonly status: 400 | 401 | 403 | 415,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export function changesState(method: string): boolean {
+  return STATE_CHANGING.has(method.toUpperCase());
+}
+
+/** The scope a request needs: anything that changes state needs admin. */
+export function requiredScope(method: string): Scope {
+  return changesState(method) ? "admin" : "read";
+}
+
+/** The secret in `Authorization: Bearer <secret>`, or the password of `Basic` (how a browser sends it for the dashboard). */
+export function presentedSecret(authorization: string | undefined): string | undefined {
+  const m = /^\s*(Bearer|Basic)\s+(\S+)\s*$/i.exec(authorization ?? "");
+  if (!m) return undefined;
+  if (m[1].toLowerCase() === "bearer") return m[2];
+  const decoded = Buffer.from(m[2], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
+/**
+ * The key a request is made with, when the keyring allows it; undefined when no keys are configured.
+ * Refused: 401 without a known key, 403 when its scope is too small.
+ */
+export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string): ApiKey | undefined {
+  if (!keyring.enabled) return undefined;
+  const secret = presentedSecret(authorization);
+  const key = secret === undefined ? undefined : keyring.find(secret);
+  if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");
+  const needed = requiredScope(method);
+  if (!grants(key.scope, needed)) throw new RequestRefused(403, "FORBIDDEN", `API key "${key.name}" has scope ${key.scope}; this request needs ${needed}`);
+  return key;
+}
+
+/** State-changing requests take JSON bodies only, so that no cross-site form can post one. */
+export function checkContentType(method: string, contentType: string | undefined): void {
+  if (!changesState(method)) return;
+  const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", `${method.toUpperCase()} requests need Content-Type: application/json${type ? `, got "${type}"` : ""}`);
+  }
+}
+
+/** Request parameters (query, path, body) must not carry NUL characters: PostgreSQL text cannot hold them. */
+export function checkNoNul(params: unknown, where = "parameter"): void {
+  if (typeof params === "string") {
+    if (params.includes("\u0000")) throw new RequestRefused(400, "INVALID_PARAMETER", `${where} contains a NUL character`);
+  } else if (Array.isArray(params)) {
+    params.forEach((p) => checkNoNul(p, where));
+  } else if (params !== null && typeof params === "object") {
+    for (const [name, value] of Object.entries(params)) {
+      if (name.includes("\u0000")) throw new RequestRefused(400, "INVALID_PARAMETER", "a parameter name contains a NUL character");
+      checkNoNul(value, `parameter "${name}"`);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+import { ApiKeyFormatError, ApiKeyring, grants, parseApiKeys } from "../../src/api/api-keys";
+import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused } from "../../src/api/request-checks";
+
+const READ_SECRET = "read-secret-0123456789";
+const ADMIN_SECRET = "admin-secret-0123456789";
+
+describe("API_KEYS", () => {
+  it("parses name:scope:secret entries; empty means no keys", () => {
+    expect(parseApiKeys("")).toEqual([]);
+    expect(parseApiKeys(` dash:read:${READ_SECRET} , ops:admin:${ADMIN_SECRET}`)).toEqual([
+      { name: "dash", scope: "read", secret: READ_SECRET },
+      { name: "ops", scope: "admin", secret: ADMIN_SECRET },
+    ]);
+  });
+
+  it("keeps colons inside a secret", () => {
+    expect(parseApiKeys("a:read:with:colons:inside-0123")[0].secret).toBe("with:colons:inside-0123");
+  });
+
+  it.each([
+    [`dash:${READ_SECRET}`, 'API_KEYS "dash" (entry 1) must look like name:scope:secret'],
+    [READ_SECRET, "API_KEYS entry 1 must look like name:scope:secret"],
+    [`dash:read:${READ_SECRET},ops:write:${ADMIN_SECRET}`, 'API_KEYS "ops" (entry 2): the scope must be read or admin'],
+    ["dash:read:short-secret", 'API_KEYS "dash" (entry 1): the secret must be at least 16 characters'],
+    [`dash:read:${READ_SECRET},dash:admin:${ADMIN_SECRET}`, 'API_KEYS "dash" (entry 2): the name is used twice'],
+    [`a:read:${READ_SECRET},b:admin:${READ_SECRET}`, 'API_KEYS "b" (entry 2): the secret is the same as another key\'s'],
+    [`bad name:read:${READ_SECRET}`, "API_KEYS entry 1: the name must be"],
+    [`dash:read:${READ_SECRET},`, "API_KEYS entry 2 must look like name:scope:secret"],
+  ])("rejects %s, naming the entry and never the secret", (text, message) => {
+    let error: unknown;
+    try {
+      parseApiKeys(text);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ApiKeyFormatError);
+    expect((error as Error).message).toContain(message);
+    for (const secret of [READ_SECRET, ADMIN_SECRET, "short-secret"]) expect((error as Error).message).not.toContain(secret);
+  });
+
+  it("admin implies read", () => {
+    expect(grants("admin", "admin")).toBe(true);
+    expect(grants("admin", "read")).toBe(true);
+    expect(grants("read", "read")).toBe(true);
+    expect(grants("read", "admin")).toBe(false);
+  });
+
+  it("finds a key by its exact secret only", () => {
+    const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET}`));
+    expect(ring.enabled).toBe(true);
+    expect(ring.find(ADMIN_SECRET)?.name).toBe("ops");
+    expect(ring.find(READ_SECRET)?.name).toBe("dash");
+    expect(ring.find(READ_SECRET.slice(0, -1))).toBeUndefined();
+    expect(ring.find(`${READ_SECRET}x`)).toBeUndefined();
+    expect(ring.find("")).toBeUndefined();
+    expect(new ApiKeyring([]).enabled).toBe(false);
+  });
+});
+
+describe("request checks", () => {
+  const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET}`));
+  const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+  const refusal = (fn: () => unknown): RequestRefused | undefined => {
+    try {
+      fn();
+    } catch (err) {
+      if (err instanceof RequestRefused) return err;
+      throw err;
+    }
+    return undefined;
+  };
+
+  it("takes the secret from Bearer, or from Basic's password (the dashboard in a browser)", () => {
+    expect(presentedSecret(`Bearer ${READ_SECRET}`)).toBe(READ_SECRET);
+    expect(presentedSecret(`bearer ${READ_SECRET}`)).toBe(READ_SECRET);
+    expect(presentedSecret(basic("anyone", READ_SECRET))).toBe(READ_SECRET);
+    expect(presentedSecret(undefined)).toBeUndefined();
+    expect(presentedSecret("Token abc")).toBeUndefined();
+  });
+
+  it("401 without a known key, 403 when the scope is too small", () => {
+    expect(refusal(() => authorize(ring, undefined, "GET"))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, "Bearer wrong-secret-0123456789", "GET"))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, "POST"))?.status).toBe(403);
+    expect(authorize(ring, `Bearer ${READ_SECRET}`, "GET")?.name).toBe("dash");
+    expect(authorize(ring, basic("x", ADMIN_SECRET), "POST")?.name).toBe("ops");
+  });
+
+  it("lets everything through when no keys are configured", () => {
+    expect(authorize(new ApiKeyring([]), undefined, "POST")).toBeUndefined();
+  });
+
+  it("state-changing requests need a JSON content type", () => {
+    expect(refusal(() => checkContentType("POST", undefined))?.status).toBe(415);
+    expect(refusal(() => checkContentType("POST", "application/x-www-form-urlencoded"))?.status).toBe(415);
+    expect(refusal(() => checkContentType("DELETE", "text/plain"))?.status).toBe(415);
+    expect(refusal(() => checkContentType("POST", "application/json; charset=utf-8"))).toBeUndefined();
+    expect(refusal(() => checkContentType("GET", undefined))).toBeUndefined();
+  });
+
+  it("refuses NUL characters anywhere in the parameters", () => {
+    expect(refusal(() => checkNoNul({ merchant: "M\u00001" }))?.message).toBe('parameter "merchant" contains a NUL character');
+    expect(refusal(() => checkNoNul({ a: ["x", { b: "\u0000" }] }))?.status).toBe(400);
+    expect(refusal(() => checkNoNul({ "a\u0000": "x" }))?.status).toBe(400);
+    expect(refusal(() => checkNoNul({ merchant: "M1", limit: "5" }))).toBeUndefined();
+  });
+});
