@@ -18,7 +18,7 @@ export function chunkerService(rt: Runtime): ServiceSchema {
     const source = openSource(location, rt.store);
     chunker = new Chunker(source, rt.store, { read: () => readProgress(ds, source.id), save: (p) => saveProgress(ds, source.id, p) }, chunkRows, maxRecordBytes);
     return new ChunkerLoop(new LeaderLock(ds, CHUNKER_LEADER_LOCK), chunker, chunkIntervalMs, (written) =>
-      service.broker.emit("chunk.landed", { key: written.key, rows: written.rows }),
+      void service.broker.emit("chunk.landed", { key: written.key, rows: written.rows }),
     );
   });
 

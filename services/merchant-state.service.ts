@@ -35,7 +35,7 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
         async handler(ctx: Context<ApplyRequest>): Promise<ApplyResult> {
           if (!host) throw new Error(`merchant-state on ${broker.nodeID} is not started yet`);
           const result = await host.apply(ctx.params);
-          if (result.detections > 0) broker.emit("detections.committed", { seq: ctx.params.seq, count: result.detections });
+          if (result.detections > 0) void broker.emit("detections.committed", { seq: ctx.params.seq, count: result.detections });
           return result;
         },
       },

@@ -71,7 +71,7 @@ export const replCommands = [
     command: "flush",
     description: "Write the detections waiting for a full S3 file now",
     async action(broker: ServiceBroker) {
-      console.log(`files written: ${await broker.call("s3-sink.flush")}`);
+      console.log(`files written: ${await broker.call<number>("s3-sink.flush")}`);
     },
   },
 ];

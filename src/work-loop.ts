@@ -69,7 +69,7 @@ export class WorkLoop {
   private async run(): Promise<void> {
     let failures = 0;
     while (this.running) {
-      let delay = 0;
+      let delay: number;
       try {
         delay = await this.exclusive(this.step);
         if (failures > 0) this.log.info(`${this.name} recovered`, { after: failures });

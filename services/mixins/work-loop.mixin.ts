@@ -16,18 +16,25 @@ export class WorkLoopMixin<P extends LoopPolicy> {
   readonly schema: Partial<ServiceSchema>;
 
   constructor(name: string, create: LoopPolicyFactory<P>) {
-    const mixin = this;
+    // Moleculer calls the lifecycle handlers with the service as `this`; these arrows reach the mixin.
+    const begin = (running: WorkLoopMixin<P>["running"]): void => {
+      this.running = running;
+    };
+    const end = (): WorkLoopMixin<P>["running"] => {
+      const running = this.running;
+      this.running = undefined;
+      return running;
+    };
     this.schema = {
       async started() {
         const stopping = new AbortController();
         const policy = await create(this, stopping.signal);
         const loop = new WorkLoop(name, () => policy.step(), this.logger);
-        mixin.running = { policy, loop, stopping };
+        begin({ policy, loop, stopping });
         loop.start();
       },
       async stopped() {
-        const running = mixin.running;
-        mixin.running = undefined;
+        const running = end();
         if (!running) return;
         running.stopping.abort();
         await running.loop.stop();

@@ -10,7 +10,7 @@ export function sendConsoleToStderr(): void {
 export function redactOutput(redactor: Redactor, streams: readonly NodeJS.WritableStream[] = [process.stdout, process.stderr]): void {
   for (const stream of streams) {
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
-      write(typeof chunk === "string" ? redactor.redact(chunk) : Buffer.isBuffer(chunk) ? redactor.redact(chunk.toString("utf8")) : chunk, ...rest)) as typeof stream.write;
+    stream.write = (chunk: unknown, ...rest: unknown[]) =>
+      write(typeof chunk === "string" ? redactor.redact(chunk) : Buffer.isBuffer(chunk) ? redactor.redact(chunk.toString("utf8")) : chunk, ...rest);
   }
 }

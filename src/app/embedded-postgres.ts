@@ -132,7 +132,7 @@ async function initialise(place: Place): Promise<void> {
       { ...place.runAs, stdio: ["ignore", "ignore", "pipe"] },
     );
     let errors = "";
-    initdb.stderr!.on("data", (d) => (errors += d));
+    initdb.stderr.on("data", (d) => (errors += d));
     const code = await new Promise<number | null>((resolve, reject) => initdb.on("error", reject).on("exit", resolve));
     if (code !== 0) throw new Error(`initdb for ${place.dataDir} failed (exit ${code}): ${errors.trim()}`);
   } finally {
@@ -163,7 +163,7 @@ async function startServer(place: Place, port: number, url: string): Promise<Chi
       await client.end().catch(() => undefined);
       if (Date.now() > deadline) {
         child.kill("SIGQUIT");
-        throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`);
+        throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`, { cause: err });
       }
     }
     await sleep(100);

@@ -40,7 +40,7 @@ function serviceSurface(): { actions: string[]; events: string[] } {
   const actions: string[] = [];
   const events: string[] = [];
   const visit = (name: string, schema: Partial<ServiceSchema>): void => {
-    for (const mixin of (schema.mixins ?? []) as Partial<ServiceSchema>[]) visit(name, mixin);
+    for (const mixin of schema.mixins ?? []) visit(name, mixin);
     actions.push(...Object.keys(schema.actions ?? {}).map((a) => `${name}.${a}`));
     events.push(...Object.keys(schema.events ?? {}));
   };
@@ -150,7 +150,7 @@ describeWithNats("cluster security and NATS outages", () => {
     const targets = ["core", "ms-1", "ms-2", "ingest", "chunker"];
     const answers = await Promise.all(targets.flatMap((nodeID) => actions.map(async (action) => {
       const ctx = forgedContext(intruder, nodeID, action === "merchant-state.apply" ? forgedApply : { id: FORGED_MERCHANT });
-      ctx.action = { name: action } as Context["action"];
+      ctx.action = { name: action };
       return Promise.race([intruder.transit!.request(ctx).then(() => "answered", () => "refused"), sleep(3000).then(() => "no answer")]);
     })));
     expect(new Set(answers)).toEqual(new Set(["no answer"]));

@@ -50,7 +50,7 @@ async function run(name: string, transactions: string, importance = importanceFi
   const seconds = (performance.now() - started) / 1000;
   const quarantined: Array<{ chunk: number; line: number; reason: string }> = [];
   for (const key of await s3.store.listKeys(QUARANTINE_PREFIX)) {
-    const entries = parse(await s3.store.readText(key), { columns: true }) as Array<{ chunk: string; line: string; reason: string }>;
+    const entries = parse<{ chunk: string; line: string; reason: string }>(await s3.store.readText(key), { columns: true });
     for (const e of entries) quarantined.push({ chunk: chunkIndexOf(e.chunk), line: Number(e.line), reason: e.reason });
   }
   const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), settings.chunkRows, settings.thresholds, settings.maxRecordBytes);

@@ -17,7 +17,7 @@ async function stored(): Promise<Array<{ customer: string }>> {
 describe("db-sink service", () => {
   it("copies committed detections into pattern_detections once, when told they were committed", async () => {
     await commitDetections(bed.rt, 3);
-    bed.broker.emit("detections.committed", { seq: 1, count: 3 });
+    void bed.broker.emit("detections.committed", { seq: 1, count: 3 });
     expect(await eventually(stored, (rows) => rows.length === 3)).toEqual([{ customer: "C0" }, { customer: "C1" }, { customer: "C2" }]);
     expect(await bed.broker.call("db-sink.sync")).toBe(0);
     expect(await stored()).toHaveLength(3);

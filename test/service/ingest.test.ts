@@ -17,7 +17,7 @@ describe("ingest service", () => {
     const lines = Array.from({ length: 80 }, () => transactionLine("C1", "M1", "10.00"));
     const key = chunkKey("service-test", 0);
     await bed.s3.store.write(key, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
-    bed.broker.emit("chunk.landed", { key, rows: lines.length });
+    void bed.broker.emit("chunk.landed", { key, rows: lines.length });
 
     const status = await eventually(() => bed.broker.call<{ applied: number; leader: boolean }>("ingest.status"), (s) => s.applied === 1);
     expect(status).toMatchObject({ leader: true, discovered: 1, applied: 1, failed: 0, rowsValid: 80, rowsBad: 0, failure: null });

@@ -27,8 +27,8 @@ export function startProgram(program: string, args: readonly string[], env: Reco
   });
   let output = "";
   let stdout = "";
-  child.stdout!.on("data", (d) => ((output += d), (stdout += d)));
-  child.stderr!.on("data", (d) => (output += d));
+  child.stdout.on("data", (d) => ((output += d), (stdout += d)));
+  child.stderr.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? null : 0))));
   return { child, output: () => output, stdout: () => stdout, exited };
 }

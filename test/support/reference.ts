@@ -213,8 +213,10 @@ function recordAt(lines: readonly string[], bytes: readonly number[], start: num
       const c = line[k];
       if (mode === "quoted") {
         if (c !== '"') value += c;
-        else if (line[k + 1] === '"') (value += '"'), k++;
-        else mode = "closed";
+        else if (line[k + 1] === '"') {
+          value += '"';
+          k++;
+        } else mode = "closed";
       } else if (c === ",") {
         fields.push(value);
         value = "";
