@@ -30,7 +30,12 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
     },
     logger: {
       type: "Console",
-      options: { level: logLevels(config.logLevel), formatter: process.env.LOG_FORMAT === "json" ? "json" : "short", colors: process.stdout.isTTY, moduleColors: false },
+      options: {
+        level: logLevels(config.logLevel),
+        formatter: process.env.LOG_FORMAT === "json" ? "json" : "short",
+        colors: process.stdout.isTTY,
+        moduleColors: false,
+      },
     },
     // bin/start.ts stops the broker, then the runtime and embedded servers, in that order.
     skipProcessEventRegistration: true,
@@ -68,5 +73,5 @@ export function natsConnection(transporter: string): { servers: string[]; authen
 function logLevels(level: Config["logLevel"]): Record<string, string> {
   if (level === "debug") return { "**": "debug" };
   const quiet = level === "info" ? "warn" : level;
-  return { BROKER: quiet, REGISTRY: quiet, TRANSIT: quiet, TRANSPORTER: quiet, "$NODE": quiet, DISCOVERY: quiet, API: quiet, "**": level };
+  return { BROKER: quiet, REGISTRY: quiet, TRANSIT: quiet, TRANSPORTER: quiet, $NODE: quiet, DISCOVERY: quiet, API: quiet, "**": level };
 }

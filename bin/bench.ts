@@ -43,7 +43,8 @@ Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SEC
 async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
-  for (const name of flags.keys()) if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+  for (const name of flags.keys())
+    if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {
     const v = flags.get(name);
     if (v !== undefined && !/^\d+$/.test(v)) throw new ConfigError(`--${name} must be a positive integer\n${USAGE}`);
@@ -82,15 +83,28 @@ async function main(): Promise<void> {
       if (!transporter) throw new ConfigError("--cluster needs NATS: set NATS_URL or install nats-server");
     }
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>), LOG_LEVEL: process.env.LOG_LEVEL ?? "warn", API_PORT: "0",
-      S3_FLUSH_IDLE_MS: "0", DATABASE_URL: pg.url, S3_ENDPOINT: s3.url, S3_BUCKET: "bench-bucket",
-      AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY, AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY, ...(transporter ? { TRANSPORTER: transporter, CLUSTER_SECRET: process.env.CLUSTER_SECRET || randomBytes(32).toString("hex") } : {}),
+      ...(process.env as Record<string, string>),
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      API_PORT: "0",
+      S3_FLUSH_IDLE_MS: "0",
+      DATABASE_URL: pg.url,
+      S3_ENDPOINT: s3.url,
+      S3_BUCKET: "bench-bucket",
+      AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY,
+      AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY,
+      ...(transporter ? { TRANSPORTER: transporter, CLUSTER_SECRET: process.env.CLUSTER_SECRET || randomBytes(32).toString("hex") } : {}),
     };
     // In cluster mode chunker, ingest and each merchant-state node are processes of their own, so each one's memory is measured.
     const services: ServiceName[] = nodes > 0 ? ["detector", "db-sink", "s3-sink"] : [...ALL_SERVICES];
     const config = loadConfig({ ...env, NODE_ID: "bench-core" }, ["--chunk-interval-ms", "0", "--services", services.join(",")]);
     const runtime = new Runtime(
-      { ...config, databaseUrl: pg.url, s3: { ...config.s3, endpoint: s3.url }, source: path.join(dataDir, "transactions.csv"), importance: path.join(dataDir, "CustomerImportance.csv") },
+      {
+        ...config,
+        databaseUrl: pg.url,
+        s3: { ...config.s3, endpoint: s3.url },
+        source: path.join(dataDir, "transactions.csv"),
+        importance: path.join(dataDir, "CustomerImportance.csv"),
+      },
       quiet,
     );
     const ds = await runtime.db();
@@ -98,7 +112,10 @@ async function main(): Promise<void> {
     mkdirSync(logs);
     const startChild = (name: string, nodeId: string, args: string[]) => {
       const log = openSync(path.join(logs, `${nodeId}.log`), "a");
-      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], { env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ID: nodeId }, stdio: ["ignore", log, log] });
+      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], {
+        env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ID: nodeId },
+        stdio: ["ignore", log, log],
+      });
       children.push({ name, child, peakKiB: 0 });
     };
     for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state"]);
@@ -156,17 +173,26 @@ async function main(): Promise<void> {
     await runtime.close();
     console.log(`mode:               ${nodes > 0 ? `cluster over NATS, ${nodes} merchant-state process(es)` : "one process"}`);
     console.log(`rows:               ${t.rows.toLocaleString("en-US")} in ${t.chunks} chunks`);
-    console.log(`end to end:         ${seconds.toFixed(2)} s, ${Math.round(t.rows / seconds).toLocaleString("en-US")} rows/s (first chunk read -> last detection in both sinks)`);
+    console.log(
+      `end to end:         ${seconds.toFixed(2)} s, ${Math.round(t.rows / seconds).toLocaleString("en-US")} rows/s (first chunk read -> last detection in both sinks)`,
+    );
     console.log(`chunk latency:      p50 ${Number(t.p50).toFixed(1)} ms, p99 ${Number(t.p99).toFixed(1)} ms (read, validate, apply, commit)`);
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
-    console.log(`peak RSS:           ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`);
-    for (const c of children) console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
+    console.log(
+      `peak RSS:           ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+    );
+    for (const c of children)
+      console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
     if (nodes > 0) console.log(`process logs:       ${logs}`);
     if (killedAt) {
-      console.log(`takeover:           first chunk applied ${Number(k?.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k?.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`);
+      console.log(
+        `takeover:           first chunk applied ${Number(k?.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k?.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`,
+      );
     }
     if (joinedAt) {
-      console.log(`join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`);
+      console.log(
+        `join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`,
+      );
     }
   } finally {
     for (const c of children) c.child.kill("SIGTERM");

@@ -36,7 +36,9 @@ async function main(): Promise<void> {
     customers: count("customers"),
     merchants: count("merchants"),
   });
-  console.log(`wrote ${out.rows} rows (+${out.dirtyRows} malformed) to ${out.transactions} and ${out.importance} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `wrote ${out.rows} rows (+${out.dirtyRows} malformed) to ${out.transactions} and ${out.importance} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 main().catch((err) => {

@@ -26,7 +26,10 @@ async function main(): Promise<void> {
     throw new ConfigError("npm run repl joins a cluster: set TRANSPORTER and CLUSTER_SECRET (for the one-process pipeline use npm start -- --repl)");
   }
   const broker = new ServiceBroker(
-    brokerOptions({ ...config, nodeId: `${hostname()}-repl-${process.pid}`, logLevel: "warn" }, { replOptions: { customCommands: replCommands, delimiter: "tm $" } }),
+    brokerOptions(
+      { ...config, nodeId: `${hostname()}-repl-${process.pid}`, logLevel: "warn" },
+      { replOptions: { customCommands: replCommands, delimiter: "tm $" } },
+    ),
   );
   await broker.start();
   try {

@@ -59,15 +59,22 @@ async function main(): Promise<void> {
   let embedded: readonly EmbeddedServer[] = [];
   const database = () => (runtime ? runtime.db() : Promise.reject(new Error("the runtime is not ready yet")));
   let afterBroker: Promise<void> | undefined;
-  const stopAfterBroker = (): Promise<void> => (afterBroker ??= (async () => {
-    await runtime?.close();
-    await stopAll(embedded);
-  })());
-  const broker = new ServiceBroker(brokerOptions(config, {
-    replOptions: { customCommands: replCommands, delimiter: "tm $" },
-    // The REPL's quit stops the broker, then exits the process at once: the rest must stop with the broker.
-    ...(repl ? { stopped: () => stopAfterBroker() } : {}),
-  }, database));
+  const stopAfterBroker = (): Promise<void> =>
+    (afterBroker ??= (async () => {
+      await runtime?.close();
+      await stopAll(embedded);
+    })());
+  const broker = new ServiceBroker(
+    brokerOptions(
+      config,
+      {
+        replOptions: { customCommands: replCommands, delimiter: "tm $" },
+        // The REPL's quit stops the broker, then exits the process at once: the rest must stop with the broker.
+        ...(repl ? { stopped: () => stopAfterBroker() } : {}),
+      },
+      database,
+    ),
+  );
   const log = broker.getLogger("launcher");
   let stopped: Promise<void> | undefined;
   const stopEverything = (): Promise<void> => {
@@ -109,7 +116,11 @@ async function main(): Promise<void> {
     await stopEverything();
     throw err;
   }
-  log.info("started", { node: resolved.nodeId, services: resolved.services.join(","), api: resolved.services.includes("api") ? `http://${resolved.apiHost}:${resolved.apiPort}/api` : "off" });
+  log.info("started", {
+    node: resolved.nodeId,
+    services: resolved.services.join(","),
+    api: resolved.services.includes("api") ? `http://${resolved.apiHost}:${resolved.apiPort}/api` : "off",
+  });
 
   if (resolved.once) {
     void reportProgress(runtime, () => stop.signal.aborted);

@@ -25,7 +25,9 @@ const changedAt = Math.max(...inputs.map((p) => newestMtime(path.join(root, p)))
 if (changedAt > builtAt) {
   const started = new Date();
   process.stderr.write(builtAt === 0 ? "building (first build)...\n" : "building (sources changed)...\n");
-  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.json")], { stdio: ["ignore", "inherit", "inherit"] });
+  const tsc = spawnSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.json")], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
   fs.mkdirSync(path.dirname(stamp), { recursive: true });
   fs.writeFileSync(stamp, "");

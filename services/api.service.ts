@@ -62,7 +62,15 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "GET partitions": "merchant-state.partitions",
           },
         },
-        { name: "dashboard", path: "/", mappingPolicy: "restrict", autoAliases: false, authentication: true, bodyParsers: false, aliases: { "GET /": "api.dashboard" } },
+        {
+          name: "dashboard",
+          path: "/",
+          mappingPolicy: "restrict",
+          autoAliases: false,
+          authentication: true,
+          bodyParsers: false,
+          aliases: { "GET /": "api.dashboard" },
+        },
       ],
       onError: sendError,
       log4XXResponses: false,
@@ -95,8 +103,14 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           const { items, more } = await findDetections(await rt.db(), filters);
           return {
             items: items.map((d) => ({
-              id: d.id, patternId: d.patternid, actionType: d.actiontype, customer: d.customer, merchant: d.merchant,
-              chunk: d.chunk, yStartTime: d.ystarttime, detectionTime: d.detectiontime,
+              id: d.id,
+              patternId: d.patternid,
+              actionType: d.actiontype,
+              customer: d.customer,
+              merchant: d.merchant,
+              chunk: d.chunk,
+              yStartTime: d.ystarttime,
+              detectionTime: d.detectiontime,
             })),
             nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
           };
@@ -109,16 +123,31 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         async handler(ctx: Context<unknown, { $statusCode?: number }>) {
           const checks: Record<string, string> = {};
           await Promise.all([
-            rt.db().then((ds) => ds.query("SELECT 1")).then(() => (checks.database = "ok"), (e) => (checks.database = describeError(e))),
-            rt.store.checkBucket().then(() => (checks.s3 = "ok"), (e) => (checks.s3 = describeError(e))),
+            rt
+              .db()
+              .then((ds) => ds.query("SELECT 1"))
+              .then(
+                () => (checks.database = "ok"),
+                (e) => (checks.database = describeError(e)),
+              ),
+            rt.store.checkBucket().then(
+              () => (checks.s3 = "ok"),
+              (e) => (checks.s3 = describeError(e)),
+            ),
           ]);
           const services = Object.fromEntries(
             ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "api"].map((s) => [s, nodesRunning(this.broker, s)]),
           );
           // A work loop that keeps failing (unreadable source, bad importance file) degrades health too.
           const failing = await Promise.all(
-            ["chunker", "ingest"].flatMap((s) => services[s].map((nodeID) =>
-              ctx.call<{ failure: string | null }, object>(`${s}.status`, {}, { nodeID, timeout: 2000 }).then((r) => r.failure, () => null))),
+            ["chunker", "ingest"].flatMap((s) =>
+              services[s].map((nodeID) =>
+                ctx.call<{ failure: string | null }, object>(`${s}.status`, {}, { nodeID, timeout: 2000 }).then(
+                  (r) => r.failure,
+                  () => null,
+                ),
+              ),
+            ),
           );
           const failures = failing.filter((f): f is string => typeof f === "string");
           if (failures.length > 0) checks.work = failures.join("; ");

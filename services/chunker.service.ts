@@ -16,9 +16,18 @@ export function chunkerService(rt: Runtime): ServiceSchema {
     if (!location) throw new Error("chunker needs a source: --source PATH|s3://bucket/key or SOURCE");
     const ds = await rt.db();
     const source = openSource(location, rt.store);
-    chunker = new Chunker(source, rt.store, { read: () => readProgress(ds, source.id), save: (p) => saveProgress(ds, source.id, p) }, chunkRows, maxRecordBytes);
-    return new ChunkerLoop(new LeaderLock(ds, CHUNKER_LEADER_LOCK), chunker, chunkIntervalMs, (written) =>
-      void service.broker.emit("chunk.landed", { key: written.key, rows: written.rows }),
+    chunker = new Chunker(
+      source,
+      rt.store,
+      { read: () => readProgress(ds, source.id), save: (p) => saveProgress(ds, source.id, p) },
+      chunkRows,
+      maxRecordBytes,
+    );
+    return new ChunkerLoop(
+      new LeaderLock(ds, CHUNKER_LEADER_LOCK),
+      chunker,
+      chunkIntervalMs,
+      (written) => void service.broker.emit("chunk.landed", { key: written.key, rows: written.rows }),
     );
   });
 
@@ -29,7 +38,13 @@ export function chunkerService(rt: Runtime): ServiceSchema {
       status: {
         async handler() {
           const progress = await chunker?.status();
-          return { source: rt.config.source ?? null, leader: worker.policy?.leading ?? false, ...progress, finished: progress?.finished ?? false, failure: worker.failure };
+          return {
+            source: rt.config.source ?? null,
+            leader: worker.policy?.leading ?? false,
+            ...progress,
+            finished: progress?.finished ?? false,
+            failure: worker.failure,
+          };
         },
       },
     },

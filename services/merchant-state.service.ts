@@ -56,7 +56,8 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
           }
           const aggregates = await host!.merchant(partition, ctx.params.id);
           const detections = await firedPatterns(await rt.db(), ctx.params.id);
-          if (!aggregates && detections.length === 0) throw new Errors.MoleculerClientError(`merchant "${ctx.params.id}" has no transactions`, 404, "MERCHANT_NOT_FOUND");
+          if (!aggregates && detections.length === 0)
+            throw new Errors.MoleculerClientError(`merchant "${ctx.params.id}" has no transactions`, 404, "MERCHANT_NOT_FOUND");
           return { ...summarizeMerchant(partition, ctx.params.id, aggregates), detections };
         },
       },
@@ -71,7 +72,12 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
       const thresholds: PatternThresholds = await this.broker.call("detector.thresholds");
       const { partitions, maxRecordBytes, checkpointEvery } = rt.config;
       host = new PartitionHost(new PgPartitionStore(await rt.db()), {
-        nodeId: broker.nodeID, partitions, rules: PATTERN_RULES, thresholds, checkpointEvery, log: this.logger,
+        nodeId: broker.nodeID,
+        partitions,
+        rules: PATTERN_RULES,
+        thresholds,
+        checkpointEvery,
+        log: this.logger,
         chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).rowsByPartition,
       });
       await rebalance();

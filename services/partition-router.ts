@@ -57,7 +57,9 @@ export async function dispatchChunk(
     const failures = (await Promise.allSettled(calls)).filter((r): r is PromiseRejectedResult => r.status === "rejected");
     if (failures.length > 0) {
       log.warn("applying a chunk failed on some nodes; retrying", {
-        seq: request.seq, partitionsLeft: pending.size, error: describeError(failures[0].reason),
+        seq: request.seq,
+        partitionsLeft: pending.size,
+        error: describeError(failures[0].reason),
       });
       if (failures.some((f) => f.reason instanceof Errors.RequestTimeoutError)) timeout = Math.min(timeout * 2, MAX_APPLY_TIMEOUT_MS);
       await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));

@@ -33,8 +33,11 @@ export const replCommands = [
       if (merchant) query.merchant = String(merchant);
       if (customer) query.customer = String(customer);
       const page: { items: Array<Record<string, unknown>> } = await broker.call("api.detections", query);
-      print(helpers, ["detected", "pattern", "action", "customer", "merchant", "chunk"],
-        page.items.map((d) => [d.detectionTime, d.patternId, d.actionType, d.customer, d.merchant, d.chunk]));
+      print(
+        helpers,
+        ["detected", "pattern", "action", "customer", "merchant", "chunk"],
+        page.items.map((d) => [d.detectionTime, d.patternId, d.actionType, d.customer, d.merchant, d.chunk]),
+      );
     },
   },
   {
@@ -42,14 +45,28 @@ export const replCommands = [
     description: "A merchant's aggregates and the patterns it has fired",
     async action(broker: ServiceBroker, raw: unknown, helpers: TableHelpers) {
       const r: {
-        merchant: string; partition: number | null; transactions: number; customers: number; femaleCustomers: number; maleCustomers: number;
-        topCustomers: Array<Record<string, unknown>>; detections: Array<Record<string, unknown>>;
+        merchant: string;
+        partition: number | null;
+        transactions: number;
+        customers: number;
+        femaleCustomers: number;
+        maleCustomers: number;
+        topCustomers: Array<Record<string, unknown>>;
+        detections: Array<Record<string, unknown>>;
       } = await broker.call("merchant-state.merchant", { id: String((raw as CommandArgs).id) });
-      console.log(`merchant ${r.merchant}: partition ${r.partition ?? "-"}, ${r.transactions} transactions, ${r.customers} customers (F ${r.femaleCustomers}, M ${r.maleCustomers})`);
-      print(helpers, ["top customer", "transactions", "total amount", "avg amount", "weight"], r.topCustomers.map((c) => [
-        c.customer, c.transactions, c.totalAmount, c.averageAmount, c.weight === null ? "-" : Number(c.weight).toFixed(4),
-      ]));
-      print(helpers, ["pattern", "action", "customer", "chunk", "detected"], r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime]));
+      console.log(
+        `merchant ${r.merchant}: partition ${r.partition ?? "-"}, ${r.transactions} transactions, ${r.customers} customers (F ${r.femaleCustomers}, M ${r.maleCustomers})`,
+      );
+      print(
+        helpers,
+        ["top customer", "transactions", "total amount", "avg amount", "weight"],
+        r.topCustomers.map((c) => [c.customer, c.transactions, c.totalAmount, c.averageAmount, c.weight === null ? "-" : Number(c.weight).toFixed(4)]),
+      );
+      print(
+        helpers,
+        ["pattern", "action", "customer", "chunk", "detected"],
+        r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime]),
+      );
     },
   },
   {
@@ -57,7 +74,11 @@ export const replCommands = [
     description: "Each partition's owner node and last applied chunk",
     async action(broker: ServiceBroker, _raw: unknown, helpers: TableHelpers) {
       const rows: Array<{ partition: number; owner: string | null; appliedSeq: number; updatedAt: string }> = await broker.call("merchant-state.partitions");
-      print(helpers, ["partition", "owner", "applied chunk", "updated"], rows.map((r) => [r.partition, r.owner ?? "-", r.appliedSeq, r.updatedAt]));
+      print(
+        helpers,
+        ["partition", "owner", "applied chunk", "updated"],
+        rows.map((r) => [r.partition, r.owner ?? "-", r.appliedSeq, r.updatedAt]),
+      );
     },
   },
   {

@@ -154,14 +154,19 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     }
   };
 
-  const services = raw(SETTINGS.services).split(",").map((s) => s.trim()).filter(Boolean);
+  const services = raw(SETTINGS.services)
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = services.filter((s) => !(ALL_SERVICES as readonly string[]).includes(s));
   if (unknown.length > 0 || services.length === 0) {
     throw new ConfigError(`--services: unknown service(s) ${unknown.join(", ") || "(none given)"}; known: ${ALL_SERVICES.join(", ")}`);
   }
   const transporter = optional(SETTINGS.transporter);
   if (transporter && !transporter.split(",").every((url) => /^nats:\/\/\S+$/i.test(url.trim()) && URL.canParse(url.trim()))) {
-    throw new ConfigError(`TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactSetting(transporter)}"`);
+    throw new ConfigError(
+      `TRANSPORTER must look like nats://host:4222 (or nats://user:pass@host:4222, nats://token@host:4222; several comma-separated), got "${redactSetting(transporter)}"`,
+    );
   }
   const clusterSecrets = clusterSecretsFrom(raw(SETTINGS.clusterSecret), transporter);
   const databaseUrl = optional(SETTINGS.databaseUrl);
@@ -235,7 +240,10 @@ const MIN_SECRET_LENGTH = 16;
 
 /** `CLUSTER_SECRET=new,old`: the first seals, any opens. Required, and long enough, once packets leave the process. */
 function clusterSecretsFrom(text: string, transporter: string | undefined): string[] {
-  const secrets = text.split(",").map((s) => s.trim()).filter(Boolean);
+  const secrets = text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!transporter) return secrets;
   if (secrets.length === 0) {
     throw new ConfigError("CLUSTER_SECRET is required with TRANSPORTER: every node of the cluster needs the same secret (e.g. `openssl rand -hex 32`)");
@@ -274,5 +282,7 @@ export function secretsInEnvironment(env: Env): string[] {
     env.AWS_SECRET_ACCESS_KEY,
     ...(env.CLUSTER_SECRET ?? "").split(","),
     ...apiKeySecrets,
-  ].filter((s): s is string => typeof s === "string" && s.trim() !== "").map((s) => s.trim());
+  ]
+    .filter((s): s is string => typeof s === "string" && s.trim() !== "")
+    .map((s) => s.trim());
 }

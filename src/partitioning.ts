@@ -48,9 +48,7 @@ export function assignPartitions(partitions: number, nodeIds: readonly string[])
     return l < base || (l === base && extraLeft > 0);
   };
   for (let p = 0; p < partitions; p++) {
-    const ranked = nodes
-      .map((node) => ({ node, score: rendezvousScore(node, p) }))
-      .sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
+    const ranked = nodes.map((node) => ({ node, score: rendezvousScore(node, p) })).sort((a, b) => b.score - a.score || (a.node < b.node ? -1 : 1));
     const chosen = ranked.find((r) => canTake(r.node))!.node;
     const l = load.get(chosen)! + 1;
     if (l > base) extraLeft--;

@@ -97,8 +97,16 @@ export class Initial1763900000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
-      "pattern_detections", "s3_batches", "detection_outbox", "importance_loads", "customer_weights",
-      "pair_aggregates", "partition_state", "chunks", "chunker_progress", "deployment_meta",
+      "pattern_detections",
+      "s3_batches",
+      "detection_outbox",
+      "importance_loads",
+      "customer_weights",
+      "pair_aggregates",
+      "partition_state",
+      "chunks",
+      "chunker_progress",
+      "deployment_meta",
     ]) {
       await q.query(`DROP TABLE IF EXISTS ${table}`);
     }

@@ -32,9 +32,16 @@ export function errorResponse(err: unknown): ErrorResponse {
   if (status < 500) {
     const known = typeof e.type === "string" ? BODY_ERRORS[e.type] : undefined;
     if (known) return response(status, known.type, known.message);
-    return response(status, typeof e.type === "string" && e.type ? e.type : typeof e.name === "string" ? e.name : "BAD_REQUEST", typeof e.message === "string" ? e.message : "bad request");
+    return response(
+      status,
+      typeof e.type === "string" && e.type ? e.type : typeof e.name === "string" ? e.name : "BAD_REQUEST",
+      typeof e.message === "string" ? e.message : "bad request",
+    );
   }
-  return { ...response(status, status === 500 ? "INTERNAL_ERROR" : typeof e.type === "string" ? e.type : "SERVER_ERROR", SERVER_MESSAGES[status] ?? "internal error"), fault: true };
+  return {
+    ...response(status, status === 500 ? "INTERNAL_ERROR" : typeof e.type === "string" ? e.type : "SERVER_ERROR", SERVER_MESSAGES[status] ?? "internal error"),
+    fault: true,
+  };
 }
 
 function response(status: number, type: string, message: string): ErrorResponse {

@@ -52,7 +52,11 @@ export function checkContentType(method: string, contentType: string | undefined
   if (!changesState(method)) return;
   const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json") {
-    throw new RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", `${method.toUpperCase()} requests need Content-Type: application/json${type ? `, got "${type}"` : ""}`);
+    throw new RequestRefused(
+      415,
+      "UNSUPPORTED_MEDIA_TYPE",
+      `${method.toUpperCase()} requests need Content-Type: application/json${type ? `, got "${type}"` : ""}`,
+    );
   }
 }
 

@@ -31,7 +31,12 @@ export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
     rejectedPacketsTotal(ds),
   ]);
   return {
-    chunks, chunksWritten: progress[0].written, sourceFinished: progress[0].finished, detections, inDatabase, s3Files,
+    chunks,
+    chunksWritten: progress[0].written,
+    sourceFinished: progress[0].finished,
+    detections,
+    inDatabase,
+    s3Files,
     failedChunks: failures.map((f) => ({ key: f.key, error: f.error })),
     rejectedPackets,
   };

@@ -113,7 +113,9 @@ async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
     return await id();
   } catch {
     await run("useradd", ["--system", "--user-group", "--no-create-home", name]).catch((err) => {
-      throw new Error(`as root, the embedded PostgreSQL runs as the system user "${name}", which does not exist and could not be created: ${describeError(err)}`);
+      throw new Error(
+        `as root, the embedded PostgreSQL runs as the system user "${name}", which does not exist and could not be created: ${describeError(err)}`,
+      );
     });
     return id();
   }
@@ -163,7 +165,9 @@ async function startServer(place: Place, port: number, url: string): Promise<Chi
       await client.end().catch(() => undefined);
       if (Date.now() > deadline) {
         child.kill("SIGQUIT");
-        throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`, { cause: err });
+        throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`, {
+          cause: err,
+        });
       }
     }
     await sleep(100);

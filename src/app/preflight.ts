@@ -33,7 +33,8 @@ async function checkPortFree(host: string, port: number): Promise<void> {
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once("error", (err: NodeJS.ErrnoException) =>
-      reject(err.code === "EADDRINUSE" ? new ConfigError(`API_PORT ${port} is already in use on ${host} (another instance, or another program)`) : err));
+      reject(err.code === "EADDRINUSE" ? new ConfigError(`API_PORT ${port} is already in use on ${host} (another instance, or another program)`) : err),
+    );
     server.listen(port, host, () => server.close(() => resolve()));
   });
 }

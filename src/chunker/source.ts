@@ -19,7 +19,8 @@ export function fileSource(file: string): ByteSource {
   return {
     id: absolute,
     size: async () => (await stat(absolute)).size,
-    open: async (fromByte, toByte) => createReadStream(absolute, { start: fromByte, end: toByte === undefined ? undefined : toByte - 1, highWaterMark: 256 * 1024 }),
+    open: async (fromByte, toByte) =>
+      createReadStream(absolute, { start: fromByte, end: toByte === undefined ? undefined : toByte - 1, highWaterMark: 256 * 1024 }),
   };
 }
 
@@ -40,7 +41,12 @@ export function openSource(location: string, store: ObjectStore): ByteSource {
 
 /** The folder a source's chunks go to: readable, and distinct per source. */
 export function chunkFolder(source: ByteSource): string {
-  const base = path.basename(source.id).replace(/\.[^.]*$/, "").replace(/[^A-Za-z0-9_-]+/g, "_").slice(0, 40) || "source";
+  const base =
+    path
+      .basename(source.id)
+      .replace(/\.[^.]*$/, "")
+      .replace(/[^A-Za-z0-9_-]+/g, "_")
+      .slice(0, 40) || "source";
   const tag = createHash("sha256").update(source.id).digest("hex").slice(0, 6);
   return `${base}-${tag}`;
 }

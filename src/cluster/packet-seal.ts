@@ -36,7 +36,10 @@ export class PacketSeal {
   private readonly now: () => number;
   private readonly seen = new RecentNonces();
 
-  constructor(secrets: readonly string[], private readonly opts: PacketSealOptions) {
+  constructor(
+    secrets: readonly string[],
+    private readonly opts: PacketSealOptions,
+  ) {
     if (secrets.length === 0) throw new Error("PacketSeal needs at least one secret");
     this.keys = secrets.map((s) => Buffer.from(hkdfSync("sha256", s, HKDF_SALT, HKDF_INFO, 32)));
     this.now = opts.now ?? Date.now;
@@ -67,7 +70,8 @@ export class PacketSeal {
     const plain = this.decrypt(type, header, body, tag);
     const sealedAt = Number(plain.readBigInt64BE(0));
     const now = this.now();
-    if (Math.abs(now - sealedAt) > this.opts.windowMs) throw new RejectedPacket(`sealed ${Math.round((now - sealedAt) / 1000)} s from now, outside the replay window`);
+    if (Math.abs(now - sealedAt) > this.opts.windowMs)
+      throw new RejectedPacket(`sealed ${Math.round((now - sealedAt) / 1000)} s from now, outside the replay window`);
     const addresseeEnd = TIME_BYTES + 1 + plain[TIME_BYTES];
     const addressee = plain.toString("utf8", TIME_BYTES + 1, addresseeEnd);
     if (addressee !== "" && self !== undefined && addressee !== self) throw new RejectedPacket("addressed to another node (replayed)");

@@ -33,7 +33,9 @@ export class RejectionTally {
     const now = this.now();
     if (now - this.lastLogAt < this.logEveryMs) return;
     this.opts.log.warn("dropped cluster packets that failed authentication (no or another CLUSTER_SECRET, altered or replayed)", {
-      dropped: this.unlogged, lastType: type, lastReason: reason,
+      dropped: this.unlogged,
+      lastType: type,
+      lastReason: reason,
     });
     this.unlogged = 0;
     this.lastLogAt = now;

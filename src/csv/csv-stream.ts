@@ -32,5 +32,7 @@ export async function* csvRecords(input: Readable | string): AsyncGenerator<CsvR
 }
 
 function isCsvParseError(err: unknown): boolean {
-  return typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" && String((err as { code: string }).code).startsWith("CSV_");
+  return (
+    typeof err === "object" && err !== null && typeof (err as { code?: unknown }).code === "string" && String((err as { code: string }).code).startsWith("CSV_")
+  );
 }

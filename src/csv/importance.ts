@@ -22,11 +22,7 @@ export interface ImportanceSummary {
  * flat however large the file; rows without a customer, merchant or numeric
  * weight are skipped and counted.
  */
-export async function readImportance(
-  input: Readable,
-  batchSize: number,
-  onBatch: (rows: ImportanceRow[]) => Promise<void>,
-): Promise<ImportanceSummary> {
+export async function readImportance(input: Readable, batchSize: number, onBatch: (rows: ImportanceRow[]) => Promise<void>): Promise<ImportanceSummary> {
   let columns: Record<(typeof IMPORTANCE_COLUMNS)[number], number> | undefined;
   let rows = 0;
   let skipped = 0;

@@ -3,9 +3,7 @@ import { amountProblem } from "../money";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "./records";
 import { CsvFormatError, locateColumns, unquote } from "./fields";
 
-export const TRANSACTION_COLUMNS = [
-  "step", "customer", "age", "gender", "zipcodeOri", "merchant", "zipMerchant", "category", "amount", "fraud",
-] as const;
+export const TRANSACTION_COLUMNS = ["step", "customer", "age", "gender", "zipcodeOri", "merchant", "zipMerchant", "category", "amount", "fraud"] as const;
 type TransactionColumn = (typeof TRANSACTION_COLUMNS)[number];
 
 /** The part of a valid transaction that the patterns read. */
@@ -57,7 +55,11 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return { reason: "customer, merchant or gender contains a control character" };
   }
-  for (const [name, value] of [["customer", customer], ["merchant", merchant], ["gender", gender]] as const) {
+  for (const [name, value] of [
+    ["customer", customer],
+    ["merchant", merchant],
+    ["gender", gender],
+  ] as const) {
     if (value.length > MAX_ID_BYTES / 4 && Buffer.byteLength(value) > MAX_ID_BYTES) return { reason: `${name} is longer than ${MAX_ID_BYTES} bytes` };
   }
   return { txn: { customer, merchant, gender, amount } };

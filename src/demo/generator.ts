@@ -28,11 +28,20 @@ const BANKSIM_CUSTOMERS = 4_112;
 /** BankSim's categories with their typical amounts (transport dominates the real file). */
 const CATEGORIES: ReadonlyArray<{ name: string; mean: number }> = [
   { name: "es_transportation", mean: 26.9 },
-  { name: "es_food", mean: 37.1 }, { name: "es_health", mean: 135 }, { name: "es_wellnessandbeauty", mean: 65.5 },
-  { name: "es_fashion", mean: 65.7 }, { name: "es_barsandrestaurants", mean: 43.5 }, { name: "es_hyper", mean: 45.9 },
-  { name: "es_sportsandtoys", mean: 215 }, { name: "es_tech", mean: 120 }, { name: "es_home", mean: 165 },
-  { name: "es_hotelservices", mean: 205 }, { name: "es_otherservices", mean: 136 }, { name: "es_contents", mean: 44.5 },
-  { name: "es_travel", mean: 2250 }, { name: "es_leisure", mean: 288 },
+  { name: "es_food", mean: 37.1 },
+  { name: "es_health", mean: 135 },
+  { name: "es_wellnessandbeauty", mean: 65.5 },
+  { name: "es_fashion", mean: 65.7 },
+  { name: "es_barsandrestaurants", mean: 43.5 },
+  { name: "es_hyper", mean: 45.9 },
+  { name: "es_sportsandtoys", mean: 215 },
+  { name: "es_tech", mean: 120 },
+  { name: "es_home", mean: 165 },
+  { name: "es_hotelservices", mean: 205 },
+  { name: "es_otherservices", mean: 136 },
+  { name: "es_contents", mean: 44.5 },
+  { name: "es_travel", mean: 2250 },
+  { name: "es_leisure", mean: 288 },
 ];
 const TRANSPORT_SHARE = 0.85;
 const STEPS = 180;
@@ -79,9 +88,10 @@ export async function generate(opts: GeneratorOptions): Promise<GeneratedFiles> 
 
   for (let i = 0; i < opts.rows; i++) {
     const c = customers[activity.pick(random)];
-    const m = random.next() < TRANSPORT_SHARE
-      ? merchants[random.next() < c.firstTransportShare ? 0 : 1]
-      : others[(c.gender === "M" ? forMale : forFemale).pick(random)];
+    const m =
+      random.next() < TRANSPORT_SHARE
+        ? merchants[random.next() < c.firstTransportShare ? 0 : 1]
+        : others[(c.gender === "M" ? forMale : forFemale).pick(random)];
     const fraud = random.next() < 0.012 ? 1 : 0;
     const amount = m.category.mean * c.thrift * random.logNormal(0.35) * (fraud ? 4 : 1);
     const step = Math.floor((i * STEPS) / opts.rows);
@@ -153,14 +163,30 @@ function malformedRow(random: Random, step: number, c: Customer, m: Merchant): s
   const base = [String(step), `'${c.id}'`, `'${c.age}'`, `'${c.gender}'`, "'28007'", `'${m.id}'`, "'28007'", `'${m.category.name}'`, "12.50", "0"];
   const broken = [...base];
   switch (random.int(8)) {
-    case 0: broken.splice(4, 1); break;
-    case 1: broken.push("'extra'"); break;
-    case 2: broken[0] = random.next() < 0.5 ? "-3" : "'x'"; break;
-    case 3: broken[1] = "''"; break;
-    case 4: broken[5] = "''"; break;
-    case 5: broken[8] = NOT_PLAIN_AMOUNTS[random.int(NOT_PLAIN_AMOUNTS.length)]; break;
-    case 6: broken[8] = "-5.00"; break;
-    default: broken[9] = "2"; break;
+    case 0:
+      broken.splice(4, 1);
+      break;
+    case 1:
+      broken.push("'extra'");
+      break;
+    case 2:
+      broken[0] = random.next() < 0.5 ? "-3" : "'x'";
+      break;
+    case 3:
+      broken[1] = "''";
+      break;
+    case 4:
+      broken[5] = "''";
+      break;
+    case 5:
+      broken[8] = NOT_PLAIN_AMOUNTS[random.int(NOT_PLAIN_AMOUNTS.length)];
+      break;
+    case 6:
+      broken[8] = "-5.00";
+      break;
+    default:
+      broken[9] = "2";
+      break;
   }
   return broken.join(",");
 }

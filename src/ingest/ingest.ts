@@ -84,7 +84,12 @@ export class Ingest {
     });
     const dispatchedMs = performance.now() - started;
     await this.ledger.finish(chunk.seq, "applied", read.valid, read.rejected.length);
-    this.log.debug("chunk applied", { seq: chunk.seq, readWaitMs: Math.round(readMs), dispatchMs: Math.round(dispatchedMs - readMs), totalMs: Math.round(performance.now() - started) });
+    this.log.debug("chunk applied", {
+      seq: chunk.seq,
+      readWaitMs: Math.round(readMs),
+      dispatchMs: Math.round(dispatchedMs - readMs),
+      totalMs: Math.round(performance.now() - started),
+    });
     return { seq: chunk.seq, key: chunk.key, status: "applied", valid: read.valid, bad: read.rejected.length, detections };
   }
 

@@ -90,10 +90,12 @@ export class PartitionHost {
   private async applyNow(req: ApplyRequest, mayRetry: boolean): Promise<ApplyResult> {
     const started = performance.now();
     await this.load(
-      req.partitions.map((p) => p.partition).filter((p) => {
-        const cached = this.cache.get(p);
-        return !cached || cached.appliedSeq < req.prevSeq || cached.weightsVersion !== req.weightsVersion;
-      }),
+      req.partitions
+        .map((p) => p.partition)
+        .filter((p) => {
+          const cached = this.cache.get(p);
+          return !cached || cached.appliedSeq < req.prevSeq || cached.weightsVersion !== req.weightsVersion;
+        }),
     );
 
     const applied: number[] = [];
@@ -117,8 +119,15 @@ export class PartitionHost {
     const applying = performance.now();
     try {
       await this.store.commitChunk({
-        seq: req.seq, prevSeq: req.prevSeq, partitions: applied, owner: this.opts.nodeId, chunkKey: req.chunkKey,
-        yStartTime: new Date(req.yStartTime), detectionTime: new Date(), matches, checkpoint,
+        seq: req.seq,
+        prevSeq: req.prevSeq,
+        partitions: applied,
+        owner: this.opts.nodeId,
+        chunkKey: req.chunkKey,
+        yStartTime: new Date(req.yStartTime),
+        detectionTime: new Date(),
+        matches,
+        checkpoint,
       });
     } catch (err) {
       // The in-memory states now hold a chunk that did not commit: reload them.
@@ -132,8 +141,12 @@ export class PartitionHost {
     for (const p of applied) this.cache.get(p)!.appliedSeq = req.seq;
     for (const p of checkpoint.partitions) this.cache.get(p)!.checkpointSeq = req.seq;
     this.opts.log.debug("applied chunk", {
-      seq: req.seq, partitions: applied.length, detections: matches.length, checkpointed: checkpoint.partitions.length,
-      loadAndApplyMs: Math.round(applying - started), commitMs: Math.round(performance.now() - applying),
+      seq: req.seq,
+      partitions: applied.length,
+      detections: matches.length,
+      checkpointed: checkpoint.partitions.length,
+      loadAndApplyMs: Math.round(applying - started),
+      commitMs: Math.round(performance.now() - applying),
     });
     return { applied, skipped, detections: matches.length };
   }
@@ -147,7 +160,12 @@ export class PartitionHost {
   private checkpointOf(partitions: number[]): Checkpoint {
     return {
       partitions,
-      pairs: partitions.flatMap((p) => this.cache.get(p)!.takeDirty().map((row) => ({ ...row, partition: p }))),
+      pairs: partitions.flatMap((p) =>
+        this.cache
+          .get(p)!
+          .takeDirty()
+          .map((row) => ({ ...row, partition: p })),
+      ),
     };
   }
 
@@ -192,7 +210,10 @@ export class PartitionHost {
       this.cache.set(p, state);
     }
     this.opts.log.info("loaded partitions", {
-      partitions: partitions.length, databaseMs: loaded - started, replayedChunks: replayed, replayMs: Date.now() - loaded,
+      partitions: partitions.length,
+      databaseMs: loaded - started,
+      replayedChunks: replayed,
+      replayMs: Date.now() - loaded,
     });
   }
 }

@@ -47,11 +47,7 @@ export class ChunkLedger {
   }
 
   async nextPending(after = 0): Promise<ChunkRecord | null> {
-    return this.repo
-      .createQueryBuilder("c")
-      .where("c.status = 'pending' AND c.seq > :after", { after })
-      .orderBy("c.seq", "ASC")
-      .getOne();
+    return this.repo.createQueryBuilder("c").where("c.status = 'pending' AND c.seq > :after", { after }).orderBy("c.seq", "ASC").getOne();
   }
 
   /** Marks processing as started once; returns the start time every retry reuses. */

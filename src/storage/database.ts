@@ -34,15 +34,12 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DataSource> {
     extra: { max: opts.poolSize ?? 10, application_name: opts.applicationName, connectionTimeoutMillis: 5000 },
   });
   const where = redactUrl(opts.url);
-  await retry(
-    () => dataSource.initialize(),
-    {
-      until: Date.now() + (opts.connectTimeoutMs ?? 60_000),
-      onRetry: (err, delayMs) => opts.log.warn(`database ${where} not reachable (${describeError(err)}); retrying in ${delayMs} ms`),
-      giveUp: (err) => new Error(`database ${where} not reachable: ${describeError(err)}`),
-      signal: opts.signal,
-    },
-  );
+  await retry(() => dataSource.initialize(), {
+    until: Date.now() + (opts.connectTimeoutMs ?? 60_000),
+    onRetry: (err, delayMs) => opts.log.warn(`database ${where} not reachable (${describeError(err)}); retrying in ${delayMs} ms`),
+    giveUp: (err) => new Error(`database ${where} not reachable: ${describeError(err)}`),
+    signal: opts.signal,
+  });
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();

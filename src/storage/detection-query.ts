@@ -23,7 +23,10 @@ export async function findDetections(ds: DataSource, f: DetectionQuery): Promise
   if (f.since) q.andWhere("d.detectiontime >= :since", { since: f.since });
   if (f.until) q.andWhere("d.detectiontime <= :until", { until: f.until });
   if (f.beforeId !== undefined) q.andWhere("d.id < :beforeId", { beforeId: f.beforeId });
-  const rows = await q.orderBy("d.id", "DESC").limit(f.limit + 1).getMany();
+  const rows = await q
+    .orderBy("d.id", "DESC")
+    .limit(f.limit + 1)
+    .getMany();
   return { items: rows.slice(0, f.limit), more: rows.length > f.limit };
 }
 

@@ -60,7 +60,9 @@ export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
      FROM detection_outbox GROUP BY patternid`,
   );
   const byPattern: Record<string, number> = {};
-  let total = 0, dbPending = 0, s3Pending = 0;
+  let total = 0,
+    dbPending = 0,
+    s3Pending = 0;
   for (const r of rows) {
     byPattern[r.patternId] = r.total;
     total += r.total;
@@ -78,10 +80,7 @@ export class S3BatchStore {
   ) {}
 
   async unwritten(): Promise<S3Batch[]> {
-    return selectRows<S3Batch>(
-      this.ds,
-      `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
-    );
+    return selectRows<S3Batch>(this.ds, `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`);
   }
 
   /** Reserves the next `size` unbatched detections; with `partial`, whatever is left if fewer. */

@@ -127,8 +127,12 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
     const pairs = packed.map((row): MerchantPairsRow => {
       const [customers, counts, amounts, genders] = unpackColumns(row, 4);
       return {
-        partition: row.partition, merchant: row.merchant, customers, genders,
-        txnCounts: counts.map(Number), amountSums: amounts.map((a) => decimalOf(a, "pair_aggregates.amount_sum")),
+        partition: row.partition,
+        merchant: row.merchant,
+        customers,
+        genders,
+        txnCounts: counts.map(Number),
+        amountSums: amounts.map((a) => decimalOf(a, "pair_aggregates.amount_sum")),
       };
     });
     const emitted = await selectRows<EmittedRow>(
@@ -141,7 +145,9 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
     // Not only 'applied' chunks: a partition's fence may be past a chunk that ingest never got to mark
     // applied (it died after the commits). Failed chunks were never sent to any partition.
     const replay =
-      to > from ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to]) : [];
+      to > from
+        ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to])
+        : [];
     return { partitions, pairs, emitted, replay };
   });
 }
@@ -222,9 +228,15 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
          FROM unnest($5::int[], $6::text[], $7::text[], $8::text[], $9::text[]) AS t(p, pid, act, cust, merch)
          ON CONFLICT (patternid, customer, merchant) DO NOTHING`,
         [
-          c.seq, c.chunkKey, c.yStartTime, c.detectionTime,
-          c.matches.map((m) => m.partition), c.matches.map((m) => m.patternId), c.matches.map((m) => m.actionType),
-          c.matches.map((m) => m.customer), c.matches.map((m) => m.merchant),
+          c.seq,
+          c.chunkKey,
+          c.yStartTime,
+          c.detectionTime,
+          c.matches.map((m) => m.partition),
+          c.matches.map((m) => m.patternId),
+          c.matches.map((m) => m.actionType),
+          c.matches.map((m) => m.customer),
+          c.matches.map((m) => m.merchant),
         ],
       );
     }
@@ -248,8 +260,12 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
        SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::numeric[], $6::text[])
        ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_sum = EXCLUDED.amount_sum`,
       [
-        rows.map((r) => r.partition), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.n),
-        rows.map((r) => formatDecimal(r.amount)), rows.map((r) => r.gender),
+        rows.map((r) => r.partition),
+        rows.map((r) => r.merchant),
+        rows.map((r) => r.customer),
+        rows.map((r) => r.n),
+        rows.map((r) => formatDecimal(r.amount)),
+        rows.map((r) => r.gender),
       ],
     );
   }

@@ -23,16 +23,24 @@ export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>)
  * same double a sequential sum gives. Returns null when another process
  * loaded the source first.
  */
-export async function loadWeights(ds: DataSource, source: string, partitions: number, feed: ImportanceFeed): Promise<(ImportanceSummary & { pairs: number }) | null> {
+export async function loadWeights(
+  ds: DataSource,
+  source: string,
+  partitions: number,
+  feed: ImportanceFeed,
+): Promise<(ImportanceSummary & { pairs: number }) | null> {
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [IMPORTANCE_LOCK]);
     if (await importanceLoaded(em, source)) return null;
     await em.query(`CREATE TEMPORARY TABLE importance_rows (line bigint, partition int, merchant text, customer text, weight float8) ON COMMIT DROP`);
     const summary = await feed(async (rows) => {
-      await em.query(
-        `INSERT INTO importance_rows SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::float8[])`,
-        [rows.map((r) => r.line), rows.map((r) => partitionOf(r.merchant, partitions)), rows.map((r) => r.merchant), rows.map((r) => r.customer), rows.map((r) => r.weight)],
-      );
+      await em.query(`INSERT INTO importance_rows SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::float8[])`, [
+        rows.map((r) => r.line),
+        rows.map((r) => partitionOf(r.merchant, partitions)),
+        rows.map((r) => r.merchant),
+        rows.map((r) => r.customer),
+        rows.map((r) => r.weight),
+      ]);
     });
     const { pairs } = await selectOne<{ pairs: number }>(
       em,

@@ -21,8 +21,14 @@ describeWithNats("a cluster of real processes over NATS", () => {
     const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {
-      ...SCALED_ENV, TRANSPORTER: natsUrl!, CLUSTER_SECRET: "cluster-test-secret-0123456789", CHUNK_INTERVAL_MS: "500", PARTITIONS: "16", CHECKPOINT_EVERY_CHUNKS: "4",
-      API_PORT: String(apiPort), LOG_LEVEL: "warn",
+      ...SCALED_ENV,
+      TRANSPORTER: natsUrl!,
+      CLUSTER_SECRET: "cluster-test-secret-0123456789",
+      CHUNK_INTERVAL_MS: "500",
+      PARTITIONS: "16",
+      CHECKPOINT_EVERY_CHUNKS: "4",
+      API_PORT: String(apiPort),
+      LOG_LEVEL: "warn",
     });
     const start = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>
       running.set(name, startProgram("start", ["--services", services, ...args], { ...env, NODE_ID: name, ...extra }));
@@ -54,7 +60,11 @@ describeWithNats("a cluster of real processes over NATS", () => {
     await kill("ms-2");
     // Noticed through its database session, not only after the heartbeat timeout.
     const notice = "Node 'ms-2' lost its database session";
-    await waitFor("the others to notice ms-2 is gone", async () => ["ms-1", "ms-3", "ingest-1"].every((n) => running.get(n)!.output().includes(notice)), 30_000);
+    await waitFor(
+      "the others to notice ms-2 is gone",
+      async () => ["ms-1", "ms-3", "ingest-1"].every((n) => running.get(n)!.output().includes(notice)),
+      30_000,
+    );
     await waitFor("7 chunks applied", async () => (await applied()) >= 7, 90_000);
     start("ms-4", "merchant-state");
     await waitFor("10 chunks applied", async () => (await applied()) >= 10, 90_000);
@@ -80,7 +90,8 @@ describeWithNats("a cluster of real processes over NATS", () => {
     for (const name of ["ms-1", "ms-3", "ms-4"]) running.get(name)!.child.kill("SIGTERM");
     for (const name of ["ms-1", "ms-3", "ms-4"]) expect(await running.get(name)!.exited).toBe(0);
     const fences = await query<{ applied: number; checkpoint: number }>(
-      databaseUrl, `SELECT DISTINCT applied_seq::int AS applied, checkpoint_seq::int AS checkpoint FROM partition_state`,
+      databaseUrl,
+      `SELECT DISTINCT applied_seq::int AS applied, checkpoint_seq::int AS checkpoint FROM partition_state`,
     );
     expect(fences).toEqual([{ applied: reference.chunks, checkpoint: reference.chunks }]);
     await expectExactAggregates(databaseUrl, reference);

@@ -71,14 +71,33 @@ describeWithNats("cluster security and NATS outages", () => {
     const files = await generate({ rows: 4000, seed: 5, outDir: tempDir(), dirty: 0, customers: 60, merchants: 5 });
     const [apiPort, pgPort, s3Port] = [await freePort(), await freePort(), await freePort()];
     const env: Record<string, string> = {
-      DATA_DIR: path.join(tempDir(), "data"), API_PORT: String(apiPort),
-      EMBEDDED_PG_PORT: String(pgPort), EMBEDDED_S3_PORT: String(s3Port), LOG_LEVEL: "warn",
+      DATA_DIR: path.join(tempDir(), "data"),
+      API_PORT: String(apiPort),
+      EMBEDDED_PG_PORT: String(pgPort),
+      EMBEDDED_S3_PORT: String(s3Port),
+      LOG_LEVEL: "warn",
     };
-    for (const name of ["DATABASE_URL", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRANSPORTER", "CLUSTER_SECRET", "API_HOST", "API_KEYS"]) env[name] = "";
+    for (const name of [
+      "DATABASE_URL",
+      "S3_ENDPOINT",
+      "S3_BUCKET",
+      "AWS_ACCESS_KEY_ID",
+      "AWS_SECRET_ACCESS_KEY",
+      "TRANSPORTER",
+      "CLUSTER_SECRET",
+      "API_HOST",
+      "API_KEYS",
+    ])
+      env[name] = "";
     const node = launch("start", ["--source", files.transactions, "--importance", files.importance], env);
     await waitFor("the API", async () => (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).ok, 60_000, 250);
     const own = listeningSocketsOf(node.child.pid!).sort((a, b) => a.port - b.port);
-    expect(own).toEqual([{ address: "127.0.0.1", port: apiPort }, { address: "127.0.0.1", port: s3Port }].sort((a, b) => a.port - b.port));
+    expect(own).toEqual(
+      [
+        { address: "127.0.0.1", port: apiPort },
+        { address: "127.0.0.1", port: s3Port },
+      ].sort((a, b) => a.port - b.port),
+    );
     expect(listeningOnPort(pgPort).map((s) => s.address)).toEqual(["127.0.0.1"]);
     node.child.kill("SIGTERM");
     expect(await node.exited).toBe(0);
@@ -90,11 +109,19 @@ describeWithNats("cluster security and NATS outages", () => {
     teardown.push(() => nats.kill());
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, { TRANSPORTER: nats.url, CLUSTER_SECRET: SECRET, API_PORT: String(apiPort), LOG_LEVEL: "debug" });
-    const nodes = [launch("start", ["--services", "detector"], { ...env, NODE_ID: "tok-detector" }), launch("start", ["--services", "api"], { ...env, NODE_ID: "tok-api" })];
-    await waitFor("the api node to see the detector node", async () => {
-      const health = (await (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).json()) as { services: Record<string, string[]> };
-      return health.services.detector.includes("tok-detector");
-    }, 30_000, 250);
+    const nodes = [
+      launch("start", ["--services", "detector"], { ...env, NODE_ID: "tok-detector" }),
+      launch("start", ["--services", "api"], { ...env, NODE_ID: "tok-api" }),
+    ];
+    await waitFor(
+      "the api node to see the detector node",
+      async () => {
+        const health = (await (await fetch(`http://127.0.0.1:${apiPort}/api/health`)).json()) as { services: Record<string, string[]> };
+        return health.services.detector.includes("tok-detector");
+      },
+      30_000,
+      250,
+    );
     expect(nodes.map((n) => n.output()).join("")).not.toContain("nats-test-token-7f3a");
   });
 
@@ -108,7 +135,12 @@ describeWithNats("cluster security and NATS outages", () => {
     teardown.push(() => nats.kill());
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {
-      ...SCALED_ENV, TRANSPORTER: nats.url, CLUSTER_SECRET: SECRET, CHUNK_INTERVAL_MS: "400", PARTITIONS: "8", API_PORT: String(apiPort),
+      ...SCALED_ENV,
+      TRANSPORTER: nats.url,
+      CLUSTER_SECRET: SECRET,
+      CHUNK_INTERVAL_MS: "400",
+      PARTITIONS: "8",
+      API_PORT: String(apiPort),
     });
     const node = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>
       launch("start", ["--services", services, ...args], { ...env, NODE_ID: name, ...extra });
@@ -140,19 +172,39 @@ describeWithNats("cluster security and NATS outages", () => {
     expect(events).toEqual(expect.arrayContaining(["chunk.landed", "detections.committed"]));
     const intruder = new ServiceBroker({ nodeID: "intruder", transporter: { type: "NATS", options: natsConnection(nats.url) }, logger: false });
     const forgedApply = {
-      seq: 1_000_000, prevSeq: 0, chunkKey: "chunks/forged.csv", yStartTime: new Date().toISOString(), weightsVersion: 0,
-      partitions: Array.from({ length: 8 }, (_, partition) => ({ partition, rows: [{ customer: "C_FORGED", merchant: FORGED_MERCHANT, gender: "F", amount: "1" }] })),
+      seq: 1_000_000,
+      prevSeq: 0,
+      chunkKey: "chunks/forged.csv",
+      yStartTime: new Date().toISOString(),
+      weightsVersion: 0,
+      partitions: Array.from({ length: 8 }, (_, partition) => ({
+        partition,
+        rows: [{ customer: "C_FORGED", merchant: FORGED_MERCHANT, gender: "F", amount: "1" }],
+      })),
     };
-    intruder.createService({ name: "merchant-state", actions: { apply: () => ({ applied: [...Array(8).keys()], skipped: [], detections: 0 }), partitions: () => [] } });
+    intruder.createService({
+      name: "merchant-state",
+      actions: { apply: () => ({ applied: [...Array(8).keys()], skipped: [], detections: 0 }), partitions: () => [] },
+    });
     intruder.createService({ name: "detector", actions: { thresholds: () => ({ ...SCALED_THRESHOLDS, childMinTxns: 1 }), rules: () => [] } });
     await intruder.start();
     teardown.push(() => intruder.stop());
     const targets = ["core", "ms-1", "ms-2", "ingest", "chunker"];
-    const answers = await Promise.all(targets.flatMap((nodeID) => actions.map(async (action) => {
-      const ctx = forgedContext(intruder, nodeID, action === "merchant-state.apply" ? forgedApply : { id: FORGED_MERCHANT });
-      ctx.action = { name: action };
-      return Promise.race([intruder.transit!.request(ctx).then(() => "answered", () => "refused"), sleep(3000).then(() => "no answer")]);
-    })));
+    const answers = await Promise.all(
+      targets.flatMap((nodeID) =>
+        actions.map(async (action) => {
+          const ctx = forgedContext(intruder, nodeID, action === "merchant-state.apply" ? forgedApply : { id: FORGED_MERCHANT });
+          ctx.action = { name: action };
+          return Promise.race([
+            intruder.transit!.request(ctx).then(
+              () => "answered",
+              () => "refused",
+            ),
+            sleep(3000).then(() => "no answer"),
+          ]);
+        }),
+      ),
+    );
     expect(new Set(answers)).toEqual(new Set(["no answer"]));
     for (const nodeID of targets) {
       for (const event of events) {
@@ -175,22 +227,32 @@ describeWithNats("cluster security and NATS outages", () => {
     const resumedAfterMs = Date.now() - back;
 
     await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 90_000);
-    const assigned = await (await fetch(`${api}/partitions`)).json() as Array<{ assignedTo: string | null }>;
+    const assigned = (await (await fetch(`${api}/partitions`)).json()) as Array<{ assignedTo: string | null }>;
     expect(new Set(assigned.map((p) => p.assignedTo))).toEqual(new Set(["ms-1", "ms-2"]));
     expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
-    await waitFor("db-sink to catch up", async () =>
-      (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0);
+    await waitFor(
+      "db-sink to catch up",
+      async () => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0,
+    );
     await expectExactResult(databaseUrl, s3, reference);
 
     const owners = await query<{ owner: string }>(databaseUrl, `SELECT DISTINCT owner FROM partition_state`);
     expect(owners.map((o) => o.owner).sort()).toEqual(["ms-1", "ms-2"]);
-    const forged = await query<{ n: number }>(databaseUrl, `SELECT ((SELECT count(*) FROM pair_aggregates WHERE merchant = $1)
+    const forged = await query<{ n: number }>(
+      databaseUrl,
+      `SELECT ((SELECT count(*) FROM pair_aggregates WHERE merchant = $1)
       + (SELECT count(*) FROM detection_outbox WHERE merchant = $1) + (SELECT count(*) FROM chunks WHERE key LIKE '%forged%')
-      + (SELECT count(*) FROM partition_state WHERE applied_seq >= 1000000))::int AS n`, [FORGED_MERCHANT]);
+      + (SELECT count(*) FROM partition_state WHERE applied_seq >= 1000000))::int AS n`,
+      [FORGED_MERCHANT],
+    );
     expect(forged[0].n).toBe(0);
     for (const key of await s3.store.listKeys(DETECTION_PREFIX)) expect(await s3.store.readText(key)).not.toContain("FORGED");
 
-    await waitFor("the rejected packets in stats", async () => ((await (await fetch(`${api}/stats`)).json()) as { rejectedPackets: number }).rejectedPackets > 0, 5000);
+    await waitFor(
+      "the rejected packets in stats",
+      async () => ((await (await fetch(`${api}/stats`)).json()) as { rejectedPackets: number }).rejectedPackets > 0,
+      5000,
+    );
     expect(nodes.map((n) => n.output()).join("")).toMatch(/dropped cluster packets that failed authentication/);
     expect(impostor.output()).toMatch(/dropped cluster packets that failed authentication/);
     expect(nodes.map((n) => n.output()).join("") + impostor.output()).not.toContain("nats-test-password");

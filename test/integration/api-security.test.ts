@@ -49,7 +49,9 @@ function expectNoSecret(output: string): void {
 
 /** An address of this machine other than loopback, if it has one. */
 function externalAddress(): string | undefined {
-  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === "IPv4" && !a.internal)?.address;
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === "IPv4" && !a.internal)?.address;
 }
 
 describe("the API with API_KEYS, on a running pipeline", () => {
@@ -77,11 +79,16 @@ describe("the API with API_KEYS, on a running pipeline", () => {
   beforeAll(async () => {
     port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    run = startProgram("start", ["--source", files.transactions, "--importance", files.importance],
-      pipelineEnv(databaseUrl, s3, { API_PORT: String(port), API_HOST: "0.0.0.0", API_KEYS, LOG_LEVEL: "debug", CHUNK_ROWS: "1000", CHUNK_INTERVAL_MS: "50" }));
+    run = startProgram(
+      "start",
+      ["--source", files.transactions, "--importance", files.importance],
+      pipelineEnv(databaseUrl, s3, { API_PORT: String(port), API_HOST: "0.0.0.0", API_KEYS, LOG_LEVEL: "debug", CHUNK_ROWS: "1000", CHUNK_INTERVAL_MS: "50" }),
+    );
     await waitFor("the API", async () => (await fetch(`${base}/api/health`)).ok);
-    await waitFor("every chunk applied", async () =>
-      (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= 4);
+    await waitFor(
+      "every chunk applied",
+      async () => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= 4,
+    );
   });
 
   afterAll(async () => {

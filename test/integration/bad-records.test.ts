@@ -53,7 +53,13 @@ async function run(name: string, transactions: string, importance = importanceFi
     const entries = parse<{ chunk: string; line: string; reason: string }>(await s3.store.readText(key), { columns: true });
     for (const e of entries) quarantined.push({ chunk: chunkIndexOf(e.chunk), line: Number(e.line), reason: e.reason });
   }
-  const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), settings.chunkRows, settings.thresholds, settings.maxRecordBytes);
+  const reference = referenceDetections(
+    readFileSync(files.transactions, "utf8"),
+    readFileSync(files.importance, "utf8"),
+    settings.chunkRows,
+    settings.thresholds,
+    settings.maxRecordBytes,
+  );
   await expectExactResult(databaseUrl, s3, reference);
   expect(quarantined.map((q) => `${q.chunk}:${q.line}`)).toEqual(reference.badRows.map((b) => `${b.chunkIndex}:${b.line}`));
   return { quarantined, detections: await detectionsInDb(databaseUrl), seconds };
@@ -122,7 +128,9 @@ describe("damaged and multi-line records anywhere, chunk boundaries included", (
     };
     const result = await run("damaged", `${header}\n${edited.join("\n")}\n`, generated.importance, settings);
     const reasons = new Set(result.quarantined.map((q) => q.reason.replace(/ \(.*/, "")));
-    expect([...reasons]).toEqual(expect.arrayContaining(["unterminated quoted field", "characters after a closing quote", "record longer than MAX_RECORD_BYTES"]));
+    expect([...reasons]).toEqual(
+      expect.arrayContaining(["unterminated quoted field", "characters after a closing quote", "record longer than MAX_RECORD_BYTES"]),
+    );
     expect(new Set(result.detections.map((d) => d.split("|")[0]))).toEqual(new Set(["PatId1", "PatId2", "PatId3"]));
   });
 });

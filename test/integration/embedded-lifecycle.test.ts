@@ -17,8 +17,14 @@ beforeAll(async () => {
 /** One process on its own embedded PostgreSQL and S3 server, as `npm start` runs it. */
 async function embeddedEnv(dataDir: string): Promise<Record<string, string>> {
   const env: Record<string, string> = {
-    ...SCALED_ENV, DATA_DIR: dataDir, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_S3_PORT: String(await freePort()),
-    API_PORT: "0", S3_FLUSH_IDLE_MS: "0", LOG_LEVEL: "info", CHUNK_INTERVAL_MS: "150",
+    ...SCALED_ENV,
+    DATA_DIR: dataDir,
+    EMBEDDED_PG_PORT: String(await freePort()),
+    EMBEDDED_S3_PORT: String(await freePort()),
+    API_PORT: "0",
+    S3_FLUSH_IDLE_MS: "0",
+    LOG_LEVEL: "info",
+    CHUNK_INTERVAL_MS: "150",
   };
   for (const name of ["DATABASE_URL", "S3_ENDPOINT", "S3_BUCKET", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "TRANSPORTER"]) env[name] = "";
   return env;
@@ -31,8 +37,10 @@ describe("an embedded one-process run", () => {
     const env = await embeddedEnv(path.join(tempDir(), "data"));
     const args = ["--source", files.transactions, "--importance", files.importance];
     const first = startProgram("start", args, env, { detached: true });
-    await waitFor("3 chunks applied", async () =>
-      (await query<{ n: number }>(embeddedDatabase(env), `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= 3);
+    await waitFor(
+      "3 chunks applied",
+      async () => (await query<{ n: number }>(embeddedDatabase(env), `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= 3,
+    );
     process.kill(-first.child.pid!, "SIGINT"); // what a terminal's Ctrl-C does
     expect(await first.exited).toBe(0);
     expect(first.output()).not.toMatch(/terminating connection|administrator command|Connection terminated|ECONNREFUSED|ERROR|WARN/);
@@ -55,7 +63,9 @@ describe("an embedded one-process run", () => {
     try {
       await waitFor("the first instance's database", async () => (await query(embeddedDatabase(env), "SELECT 1")).length === 1);
       const second = startProgram("start", ["--source", files.transactions, "--importance", files.importance], {
-        ...env, EMBEDDED_PG_PORT: String(await freePort()), EMBEDDED_S3_PORT: String(await freePort()),
+        ...env,
+        EMBEDDED_PG_PORT: String(await freePort()),
+        EMBEDDED_S3_PORT: String(await freePort()),
       });
       expect(await second.exited).not.toBe(0);
       const lines = second.output().trim().split("\n");
@@ -76,7 +86,11 @@ describe("an embedded one-process run", () => {
     await new Promise((resolve) => taken.once("listening", resolve));
     const port = (taken.address() as { port: number }).port;
     try {
-      const run = startProgram("start", ["--source", files.transactions, "--importance", files.importance], { ...env, API_PORT: String(port), LOG_LEVEL: "warn" });
+      const run = startProgram("start", ["--source", files.transactions, "--importance", files.importance], {
+        ...env,
+        API_PORT: String(port),
+        LOG_LEVEL: "warn",
+      });
       expect(await run.exited).toBe(2);
       expect(run.output().trim()).toBe(`configuration error: API_PORT ${port} is already in use on 127.0.0.1 (another instance, or another program)`);
     } finally {

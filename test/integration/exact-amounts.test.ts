@@ -58,7 +58,9 @@ describe("amounts are exact, from the file to the detections", () => {
     await old.initialize();
     await old.runMigrations();
     await old.query(`INSERT INTO partition_state (partition) VALUES (0)`);
-    await old.query(`INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_cents, gender) VALUES (0, 'M1', 'C1', 3, 6899, 'F'), (0, 'M1', 'C2', 1, 5, 'M')`);
+    await old.query(
+      `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_cents, gender) VALUES (0, 'M1', 'C1', 3, 6899, 'F'), (0, 'M1', 'C2', 1, 5, 'M')`,
+    );
     await old.destroy();
 
     const ds = await openDatabase({ url, applicationName: "test", log });

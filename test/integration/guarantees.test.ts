@@ -25,8 +25,12 @@ import path from "node:path";
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 const T: PatternThresholds = {
-  upgradeMinMerchantTxns: 50_000, upgradeCountQuantile: parseProbability("0.9", "q"), upgradeWeightQuantile: parseProbability("0.1", "q"),
-  childMinTxns: 3, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100,
+  upgradeMinMerchantTxns: 50_000,
+  upgradeCountQuantile: parseProbability("0.9", "q"),
+  upgradeWeightQuantile: parseProbability("0.1", "q"),
+  childMinTxns: 3,
+  childMaxAvgAmount: "23",
+  deiMinFemaleCustomers: 100,
 };
 const PARTITIONS = 4;
 const MAX_RECORD_BYTES = 1_048_576;
@@ -51,7 +55,12 @@ afterAll(async () => {
 
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
   return new PartitionHost(new PgPartitionStore(ds), {
-    nodeId, partitions: PARTITIONS, rules: PATTERN_RULES, thresholds: T, checkpointEvery: 1, log,
+    nodeId,
+    partitions: PARTITIONS,
+    rules: PATTERN_RULES,
+    thresholds: T,
+    checkpointEvery: 1,
+    log,
     chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
     ...overrides,
   });
@@ -59,7 +68,11 @@ function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): Pa
 
 function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyRequest {
   return {
-    seq, prevSeq, chunkKey: `transaction-chunks/t/chunk-${seq}.csv`, yStartTime: new Date().toISOString(), weightsVersion: 0,
+    seq,
+    prevSeq,
+    chunkKey: `transaction-chunks/t/chunk-${seq}.csv`,
+    yStartTime: new Date().toISOString(),
+    weightsVersion: 0,
     partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [] })),
   };
 }
@@ -160,7 +173,11 @@ describe("checkpoints", () => {
     for (const [i, key] of keys.entries()) {
       const { rowsByPartition } = await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES);
       await a.apply({
-        seq: i + 1, prevSeq: i, chunkKey: key, yStartTime: new Date().toISOString(), weightsVersion: 0,
+        seq: i + 1,
+        prevSeq: i,
+        chunkKey: key,
+        yStartTime: new Date().toISOString(),
+        weightsVersion: 0,
         partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
       });
     }
@@ -172,7 +189,15 @@ describe("checkpoints", () => {
 
   it("a node that takes over replays the chunks after the last checkpoint and carries on exactly", async () => {
     const a = host("node-a", { checkpointEvery: 3 });
-    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, MAX_RECORD_BYTES, (req) => a.apply(req), async () => 0, log);
+    const ingest = new Ingest(
+      new ChunkLedger(ds),
+      s3.store,
+      PARTITIONS,
+      MAX_RECORD_BYTES,
+      (req) => a.apply(req),
+      async () => 0,
+      log,
+    );
     for (let i = 0; i < 7; i++) {
       const rows = Array.from({ length: 10 }, (_, j) => `${i},'C${j % 3}','1','${j % 2 ? "M" : "F"}','1','M${j % 5}','1','x',${i + j}.50,0`);
       await s3.store.write(`${CHUNK_PREFIX}c${i}.csv`, `${HEADER}\n${rows.join("\n")}\n`);
@@ -187,8 +212,9 @@ describe("checkpoints", () => {
       for (const m of ["M0", "M1", "M2", "M3", "M4"]) {
         const [live, replayed] = await Promise.all([a.merchant(p, m), b.merchant(p, m)]);
         // Maps and sets compare by content here, whatever order the entries went in.
-        expect(replayed && { n: replayed.txnCount, c: replayed.customers, e: replayed.emitted })
-          .toEqual(live && { n: live.txnCount, c: live.customers, e: live.emitted });
+        expect(replayed && { n: replayed.txnCount, c: replayed.customers, e: replayed.emitted }).toEqual(
+          live && { n: live.txnCount, c: live.customers, e: live.emitted },
+        );
       }
     }
     await b.close();
@@ -229,7 +255,13 @@ describe("sinks", () => {
 
     const keys = await s3.store.listKeys(DETECTION_PREFIX);
     expect(keys).toEqual(["detections/detections-00000001.csv", "detections/detections-00000002.csv", "detections/detections-00000003.csv"]);
-    const customers = (await Promise.all(keys.map((k) => s3.store.readText(k)))).flatMap((t) => t.trim().split("\n").slice(1).map((l) => l.split(",")[4]));
+    const customers = (await Promise.all(keys.map((k) => s3.store.readText(k)))).flatMap((t) =>
+      t
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => l.split(",")[4]),
+    );
     expect(customers).toHaveLength(120);
     expect(new Set(customers).size).toBe(120);
   });
@@ -281,7 +313,13 @@ describe("chunker", () => {
     await restarted.writeNext();
     expect(await restarted.writeNext()).toBeNull();
     const all = await Promise.all((await s3.store.listKeys(CHUNK_PREFIX)).map((k) => s3.store.readText(k)));
-    const steps = all.flatMap((t) => t.trim().split("\n").slice(1).map((l) => Number(l.split(",")[0])));
+    const steps = all.flatMap((t) =>
+      t
+        .trim()
+        .split("\n")
+        .slice(1)
+        .map((l) => Number(l.split(",")[0])),
+    );
     expect(steps).toEqual(Array.from({ length: 30 }, (_, i) => i));
 
     appendFileSync(file, `30,'C30','1','F','1','M1','1','x',1.00,0\n`);
@@ -303,7 +341,10 @@ describe("chunker", () => {
     expect((await s3.store.readText(first)).endsWith(`${rows[9_999]}\n`)).toBe(true);
     expect(await s3.store.readText(second)).toBe(`${HEADER}\n${rows.slice(10_000).join("\n")}\n`);
     const chunks = await Promise.all([first, second].map((k) => readChunk(s3.store, k, 1, MAX_RECORD_BYTES)));
-    expect(chunks.map((c) => [c.valid, c.rejected.length])).toEqual([[10_000, 0], [3, 0]]);
+    expect(chunks.map((c) => [c.valid, c.rejected.length])).toEqual([
+      [10_000, 0],
+      [3, 0],
+    ]);
   });
 
   it("reads an s3:// source from its saved byte offset", async () => {
@@ -321,7 +362,15 @@ describe("chunker", () => {
 describe("ingest", () => {
   it("records an unreadable object as failed with the reason, quarantines bad rows, and goes on", async () => {
     const node = host("n");
-    const ingest = new Ingest(new ChunkLedger(ds), s3.store, PARTITIONS, MAX_RECORD_BYTES, (req) => node.apply(req), async () => 0, log);
+    const ingest = new Ingest(
+      new ChunkLedger(ds),
+      s3.store,
+      PARTITIONS,
+      MAX_RECORD_BYTES,
+      (req) => node.apply(req),
+      async () => 0,
+      log,
+    );
     await s3.store.write(`${CHUNK_PREFIX}a.csv`, `${HEADER}\n0,'C1','1','F','1','M1','1','x',1.00,0\n`);
     await s3.store.write(`${CHUNK_PREFIX}b.csv`, "this is not,a transactions file\n1,2\n");
     await s3.store.write(`${CHUNK_PREFIX}c.csv`, Buffer.from([0, 159, 146, 150, 10, 255, 34, 10]));
@@ -337,7 +386,7 @@ describe("ingest", () => {
     ]);
     expect(outcomes[1].error).toContain("missing required columns");
     expect(await s3.store.readText(`${QUARANTINE_PREFIX}d.csv`)).toBe(
-      'chunk,line,reason,row\ntransaction-chunks/d.csv,2,"amount ""oops"" is not a plain decimal (digits, optionally a point and more digits)","0,\'C1\',\'1\',\'F\',\'1\',\'M1\',\'1\',\'x\',oops,0"\n',
+      "chunk,line,reason,row\ntransaction-chunks/d.csv,2,\"amount \"\"oops\"\" is not a plain decimal (digits, optionally a point and more digits)\",\"0,'C1','1','F','1','M1','1','x',oops,0\"\n",
     );
     const [agg] = await ds.query(`SELECT txn_count, amount_sum::text FROM pair_aggregates`);
     expect(agg).toEqual({ txn_count: 2, amount_sum: "3.00" });

@@ -84,4 +84,3 @@ describe("the pipeline, one process, real PostgreSQL and S3", () => {
     expect(landed).toBe(reference.chunks);
   });
 });
-

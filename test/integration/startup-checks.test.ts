@@ -76,12 +76,15 @@ describe("startup fails fast, in one line, on what cannot work", () => {
   });
 
   it("a bucket that does not exist", async () => {
-    await expectConfigError(["--source", files.transactions, "--importance", files.importance], 'bucket "tm-test-missing" at', { S3_BUCKET: "tm-test-missing" });
+    await expectConfigError(["--source", files.transactions, "--importance", files.importance], 'bucket "tm-test-missing" at', {
+      S3_BUCKET: "tm-test-missing",
+    });
   });
 
   it("credentials the S3 server refuses", async () => {
     await expectConfigError(["--source", files.transactions, "--importance", files.importance], "S3 refused the credentials", {
-      AWS_ACCESS_KEY_ID: "WRONGKEY", AWS_SECRET_ACCESS_KEY: "WRONGSECRET",
+      AWS_ACCESS_KEY_ID: "WRONGKEY",
+      AWS_SECRET_ACCESS_KEY: "WRONGSECRET",
     });
   });
 });
@@ -105,7 +108,11 @@ describe("--once on a source without rows", () => {
 describe("--once output", () => {
   it("stdout is exactly one JSON document; logs and progress go to stderr", async () => {
     const [databaseUrl, s3] = await Promise.all([freshDatabase(), freshBucket()]);
-    const run = startProgram("start", ["--once", "--source", files.transactions, "--importance", files.importance], pipelineEnv(databaseUrl, s3, { LOG_LEVEL: "info" }));
+    const run = startProgram(
+      "start",
+      ["--once", "--source", files.transactions, "--importance", files.importance],
+      pipelineEnv(databaseUrl, s3, { LOG_LEVEL: "info" }),
+    );
     expect(await run.exited).toBe(0);
     const summary = JSON.parse(run.stdout());
     expect(summary.sourceFinished).toBe(true);
@@ -118,7 +125,11 @@ describe("health", () => {
     const [databaseUrl, s3] = await Promise.all([freshDatabase(), freshBucket()]);
     const apiPort = await freePort();
     const source = file("vanishing.csv", "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud\n");
-    const run = startProgram("start", ["--services", "chunker,api", "--source", source], pipelineEnv(databaseUrl, s3, { API_PORT: String(apiPort), CHUNK_INTERVAL_MS: "100" }));
+    const run = startProgram(
+      "start",
+      ["--services", "chunker,api", "--source", source],
+      pipelineEnv(databaseUrl, s3, { API_PORT: String(apiPort), CHUNK_INTERVAL_MS: "100" }),
+    );
     const health = async () => {
       const res = await fetch(`http://127.0.0.1:${apiPort}/api/health`);
       return { status: res.status, body: (await res.json()) as { status: string; checks: Record<string, string> } };
@@ -141,8 +152,11 @@ describe("stopping during startup", () => {
   it.each(["SIGTERM", "SIGINT"] as const)("%s while the database connect is being retried exits 0 within 10 s", async (signal) => {
     const s3 = await freshBucket();
     const closedPort = await freePort();
-    const run = startProgram("start", ["--source", files.transactions, "--importance", files.importance],
-      pipelineEnv(`postgres://postgres:postgres@127.0.0.1:${closedPort}/postgres`, s3, { LOG_LEVEL: "warn" }));
+    const run = startProgram(
+      "start",
+      ["--source", files.transactions, "--importance", files.importance],
+      pipelineEnv(`postgres://postgres:postgres@127.0.0.1:${closedPort}/postgres`, s3, { LOG_LEVEL: "warn" }),
+    );
     await waitFor("a connect retry", async () => run.output().includes("not reachable"));
     run.child.kill(signal);
     expect(await exitCodeWithin(run, 10_000)).toBe(0);

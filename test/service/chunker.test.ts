@@ -25,7 +25,10 @@ afterAll(async () => {
 
 describe("chunker service", () => {
   it("cuts the source into chunks of CHUNK_ROWS records, each with the header, and announces each one", async () => {
-    const status = await eventually(() => bed.broker.call<{ finished: boolean; leader: boolean; chunksWritten: number }>("chunker.status"), (s) => s.finished);
+    const status = await eventually(
+      () => bed.broker.call<{ finished: boolean; leader: boolean; chunksWritten: number }>("chunker.status"),
+      (s) => s.finished,
+    );
     expect(status).toMatchObject({ leader: true, chunksWritten: 3, failure: null });
 
     const keys = (await bed.s3.store.listKeys(CHUNK_PREFIX)).sort();
@@ -33,7 +36,10 @@ describe("chunker service", () => {
     expect(rows.map((lines) => lines.length - 1)).toEqual([10, 10, 5]);
     expect(rows.every((lines) => lines[0] === TRANSACTIONS_HEADER)).toBe(true);
 
-    await eventually(async () => landed.length, (n) => n === 3);
+    await eventually(
+      async () => landed.length,
+      (n) => n === 3,
+    );
     expect(landed).toEqual(keys.map((key, i) => ({ key, rows: [10, 10, 5][i] })));
   });
 });

@@ -19,13 +19,19 @@ describe("ingest service", () => {
     await bed.s3.store.write(key, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
     void bed.broker.emit("chunk.landed", { key, rows: lines.length });
 
-    const status = await eventually(() => bed.broker.call<{ applied: number; leader: boolean }>("ingest.status"), (s) => s.applied === 1);
+    const status = await eventually(
+      () => bed.broker.call<{ applied: number; leader: boolean }>("ingest.status"),
+      (s) => s.applied === 1,
+    );
     expect(status).toMatchObject({ leader: true, discovered: 1, applied: 1, failed: 0, rowsValid: 80, rowsBad: 0, failure: null });
 
     const detections = await (await bed.rt.db()).query(`SELECT patternid, customer, merchant, chunk FROM detection_outbox`);
     expect(detections).toEqual([{ patternid: "PatId2", customer: "C1", merchant: "M1", chunk: key }]);
     expect(await bed.broker.call("merchant-state.merchant", { id: "M1" })).toMatchObject({
-      merchant: "M1", transactions: 80, customers: 1, detections: [{ patternId: "PatId2", customer: "C1" }],
+      merchant: "M1",
+      transactions: 80,
+      customers: 1,
+      detections: [{ patternId: "PatId2", customer: "C1" }],
     });
   });
 });

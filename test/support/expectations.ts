@@ -22,7 +22,8 @@ export const SCALED_ENV = {
 
 export async function detectionsInDb(databaseUrl: string): Promise<string[]> {
   const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string }>(
-    databaseUrl, `SELECT patternid, customer, merchant, chunk FROM pattern_detections`,
+    databaseUrl,
+    `SELECT patternid, customer, merchant, chunk FROM pattern_detections`,
   );
   return rows.map((r) => detectionKey({ patternId: r.patternid, customer: r.customer, merchant: r.merchant, chunkIndex: chunkIndexOf(r.chunk) })).sort();
 }
@@ -51,7 +52,8 @@ export async function expectExactResult(databaseUrl: string, s3: TestS3, referen
 /** The persisted aggregates (after a clean stop checkpointed them) are n(c,m) and the exact amount sums of the reference. */
 export async function expectExactAggregates(databaseUrl: string, reference: ReferenceResult): Promise<void> {
   const rows = await query<{ merchant: string; customer: string; n: number; amount: string }>(
-    databaseUrl, `SELECT merchant, customer, txn_count AS n, trim_scale(amount_sum)::text AS amount FROM pair_aggregates`,
+    databaseUrl,
+    `SELECT merchant, customer, txn_count AS n, trim_scale(amount_sum)::text AS amount FROM pair_aggregates`,
   );
   expect(new Map(rows.map((r) => [`${r.merchant}|${r.customer}`, { n: r.n, amount: r.amount }]))).toEqual(reference.aggregates);
 }

@@ -11,7 +11,10 @@ export type NatsAuth = { readonly user: string; readonly pass: string } | { read
 export class TestNatsServer {
   private child: ChildProcess | undefined;
 
-  constructor(readonly port: number, private readonly auth: NatsAuth) {}
+  constructor(
+    readonly port: number,
+    private readonly auth: NatsAuth,
+  ) {}
 
   /** The URL nodes use, credentials included. */
   get url(): string {

@@ -142,7 +142,10 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
     if (female > t.deiMinFemaleCustomers && female < male) out.add(`PatId3||${merchant}`);
     if (total > BigInt(t.upgradeMinMerchantTxns)) {
       const counts = [...customers.values()].map((a) => a.n).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-      const ws = [...customers.keys()].map((c) => weights.get(`${merchant}|${c}`)).filter((w): w is number => w !== undefined).sort((x, y) => x - y);
+      const ws = [...customers.keys()]
+        .map((c) => weights.get(`${merchant}|${c}`))
+        .filter((w): w is number => w !== undefined)
+        .sort((x, y) => x - y);
       if (ws.length === 0) continue;
       const qc = fraction(t.upgradeCountQuantile);
       const hc = BigInt(counts.length - 1) * qc.num;
@@ -240,7 +243,13 @@ function recordAt(lines: readonly string[], bytes: readonly number[], start: num
   return null;
 }
 
-export function referenceDetections(transactionsCsv: string, importanceCsv: string, chunkRows: number, t: ReferenceThresholds, maxRecordBytes = 1_048_576): ReferenceResult {
+export function referenceDetections(
+  transactionsCsv: string,
+  importanceCsv: string,
+  chunkRows: number,
+  t: ReferenceThresholds,
+  maxRecordBytes = 1_048_576,
+): ReferenceResult {
   const [head, ...data] = sourceRecords(transactionsCsv, maxRecordBytes);
   const header = head.fields!.map(strip);
   const col = new Map(header.map((h, i) => [h, i]));

@@ -40,7 +40,9 @@ export async function startServices(
   for (const schema of extra) broker.createService(schema);
   await broker.start();
   return {
-    broker, rt, s3,
+    broker,
+    rt,
+    s3,
     async stop() {
       await broker.stop();
       await rt.close();

@@ -20,7 +20,11 @@ function listening(): Map<string, ListeningSocket> {
 }
 
 function decodeAddress(hex: string): string {
-  if (hex.length === 8) return (hex.match(/../g) ?? []).reverse().map((b) => parseInt(b, 16)).join(".");
+  if (hex.length === 8)
+    return (hex.match(/../g) ?? [])
+      .reverse()
+      .map((b) => parseInt(b, 16))
+      .join(".");
   if (/^0{32}$/.test(hex)) return "::";
   if (hex === "00000000000000000000000001000000") return "::1";
   if (hex.startsWith("0000000000000000FFFF0000")) return decodeAddress(hex.slice(24));

@@ -6,7 +6,11 @@ const sum = (...texts: string[]): string => formatDecimal(texts.map(d).reduce(ad
 
 describe("exact decimals", () => {
   it.each([
-    ["4.55", 455, 2], ["12", 12, 0], ["0.125", 125, 3], ["22.995", 22995, 3], ["007.50", 750, 2],
+    ["4.55", 455, 2],
+    ["12", 12, 0],
+    ["0.125", 125, 3],
+    ["22.995", 22995, 3],
+    ["007.50", 750, 2],
   ])("%s keeps every digit it was written with", (text, units, scale) => {
     expect(parseDecimal(text)).toEqual({ units, scale });
     expect(formatDecimal(d(text))).toBe(text.replace(/^0+(?=\d)/, ""));
@@ -74,7 +78,9 @@ describe("amounts in the input", () => {
   });
 
   it("quotes a long or unprintable amount shortened and cleaned", () => {
-    expect(amountProblem(`1\u0000${"9".repeat(100)}`)).toBe(`amount "1?${"9".repeat(38)}..." is not a plain decimal (digits, optionally a point and more digits)`);
+    expect(amountProblem(`1\u0000${"9".repeat(100)}`)).toBe(
+      `amount "1?${"9".repeat(38)}..." is not a plain decimal (digits, optionally a point and more digits)`,
+    );
   });
 
   it("takes a money setting with decimals, and names it when it is not one", () => {

@@ -27,7 +27,9 @@ describe("cluster configuration", () => {
     const withToken = natsConnection("nats://s3cr3t-token@a:4222,nats://b:4222");
     expect(withToken.servers).toEqual(["a:4222", "b:4222"]);
     expect(withToken.authenticator!()).toEqual({ auth_token: "s3cr3t-token" });
-    expect(JSON.stringify(withToken) + JSON.stringify(withPassword) + inspect(withToken, { depth: 5 }) + inspect(withPassword, { depth: 5 })).not.toMatch(/s3cr3t|p@ss/);
+    expect(JSON.stringify(withToken) + JSON.stringify(withPassword) + inspect(withToken, { depth: 5 }) + inspect(withPassword, { depth: 5 })).not.toMatch(
+      /s3cr3t|p@ss/,
+    );
     expect(natsConnection("nats://127.0.0.1:4222")).toEqual({ servers: ["127.0.0.1:4222"] });
   });
 

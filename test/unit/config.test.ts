@@ -27,7 +27,7 @@ describe("configuration", () => {
   });
 
   it.each([
-    [{ CHUNK_ROWS: "-5" }, [], "CHUNK_ROWS must be an integer from 1 to 10000000, got \"-5\""],
+    [{ CHUNK_ROWS: "-5" }, [], 'CHUNK_ROWS must be an integer from 1 to 10000000, got "-5"'],
     [{ CHUNK_ROWS: "ten" }, [], "CHUNK_ROWS must be an integer"],
     [{ DATABASE_URL: "mysql://x" }, [], "DATABASE_URL must look like postgres://"],
     [{ S3_ENDPOINT: "localhost:9000" }, [], "S3_ENDPOINT must look like http://host:9000"],

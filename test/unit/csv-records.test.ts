@@ -142,7 +142,7 @@ describe("the record reader and the test reference, written apart", () => {
   it("agree on the records of random text made of quotes, commas, line breaks and long runs", async () => {
     const tokens = ['"', '""', '"""', ",", '",', ',"', "\n", "\r\n", "\n\n", "a", "é", "x".repeat(30), "0,'C1','M1'", 'x",y,"z\n'];
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     for (let round = 0; round < 1000; round++) {
       const text = Array.from({ length: 1 + Math.floor(random() * 60) }, () => tokens[Math.floor(random() * tokens.length)]).join("");
       const expected = sourceRecords(text, 64).map((r) => [r.first + 1, r.fields ?? "bad"]);

@@ -5,7 +5,9 @@ import { RequestRefused } from "../../src/api/request-checks";
 describe("API error responses", () => {
   it("keep a client error's status, type and message", () => {
     expect(errorResponse(new Errors.MoleculerClientError('merchant "M9" has no transactions', 404, "MERCHANT_NOT_FOUND", { secret: "x" }))).toEqual({
-      status: 404, body: { error: { type: "MERCHANT_NOT_FOUND", message: 'merchant "M9" has no transactions' } }, fault: false,
+      status: 404,
+      body: { error: { type: "MERCHANT_NOT_FOUND", message: 'merchant "M9" has no transactions' } },
+      fault: false,
     });
     expect(errorResponse(new RequestRefused(415, "UNSUPPORTED_MEDIA_TYPE", "JSON only")).status).toBe(415);
   });

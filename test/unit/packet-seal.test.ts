@@ -23,7 +23,16 @@ describe("packet seal", () => {
     ["another secret", () => seal(["another-secret-entirely-123"]).seal("REQ", payload), "REQ", "authentication failed"],
     ["a plaintext Moleculer packet", () => payload, "REQ", "not a sealed packet"],
     ["another packet type", () => seal([SECRET]).seal("REQ", payload), "EVENT", "authentication failed"],
-    ["one flipped bit", () => { const b = seal([SECRET]).seal("REQ", payload); b[20] ^= 1; return b; }, "REQ", "authentication failed"],
+    [
+      "one flipped bit",
+      () => {
+        const b = seal([SECRET]).seal("REQ", payload);
+        b[20] ^= 1;
+        return b;
+      },
+      "REQ",
+      "authentication failed",
+    ],
   ])("rejects %s", (_what, make, type, reason) => {
     expect(() => seal([SECRET]).open(type, make())).toThrow(RejectedPacket);
     expect(() => seal([SECRET]).open(type, make())).toThrow(reason);
@@ -51,7 +60,6 @@ describe("packet seal", () => {
     expect(seal([SECRET]).open("EVENT", sender.seal("EVENT", payload), "ms-2")).toEqual(payload);
     expect(() => seal([SECRET]).open("REQ", sender.seal("REQ", payload, "ms-1"), "ms-2")).toThrow("addressed to another node");
   });
-
 });
 
 describe("rejection tally", () => {

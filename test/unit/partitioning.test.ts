@@ -18,12 +18,20 @@ describe("partitioning", () => {
   });
 
   const moved = (a: Map<number, string>, b: Map<number, string>) => [...a].filter(([p, node]) => b.get(p) !== node).length;
-  const clusters = [["a", "b", "c", "d"], ["ms-1", "ms-2", "ms-3", "ms-4"], ["bench-ms-1", "bench-ms-2", "bench-ms-3", "bench-ms-4"], ["3f2a9c1d", "7b1e4400", "c0ffee12", "deadbeef"]];
+  const clusters = [
+    ["a", "b", "c", "d"],
+    ["ms-1", "ms-2", "ms-3", "ms-4"],
+    ["bench-ms-1", "bench-ms-2", "bench-ms-3", "bench-ms-4"],
+    ["3f2a9c1d", "7b1e4400", "c0ffee12", "deadbeef"],
+  ];
 
   it.each(clusters)("moves at most 4 partitions besides the leaving node's, whichever of %s, %s, %s, %s leaves", (...nodes) => {
     const before = assignPartitions(64, nodes);
     for (const gone of nodes) {
-      const after = assignPartitions(64, nodes.filter((n) => n !== gone));
+      const after = assignPartitions(
+        64,
+        nodes.filter((n) => n !== gone),
+      );
       const own = [...before.values()].filter((n) => n === gone).length;
       expect(moved(before, after) - own).toBeLessThanOrEqual(4);
     }

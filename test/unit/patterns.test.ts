@@ -153,7 +153,11 @@ describe("emission", () => {
 describe("merchant summary", () => {
   it("shows each customer's exact total and an average that never reads above the true one", () => {
     const state = new PartitionState(0, 0, 0, noWeights, 0);
-    state.apply([...txns("C1", "M1", 3, "22.995"), ...txns("C2", "M1", 2, "10"), ...txns("C2", "M1", 1, "0.02"), ...txns("C3", "M1", 1, "7")], PATTERN_RULES, SPEC);
+    state.apply(
+      [...txns("C1", "M1", 3, "22.995"), ...txns("C2", "M1", 2, "10"), ...txns("C2", "M1", 1, "0.02"), ...txns("C3", "M1", 1, "7")],
+      PATTERN_RULES,
+      SPEC,
+    );
     expect(summarizeMerchant(0, "M1", state.merchants.get("M1")).topCustomers).toEqual([
       { customer: "C1", transactions: 3, totalAmount: "68.985", averageAmount: "22.995", weight: null },
       { customer: "C2", transactions: 3, totalAmount: "20.02", averageAmount: "6.6733", weight: null },

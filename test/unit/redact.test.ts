@@ -39,7 +39,16 @@ describe("redaction", () => {
       CLUSTER_SECRET: "new-cluster,old-cluster",
       API_KEYS: "dash:read:dash-secret-0123456,broken-no-scope-secret,ops:admin-secret-only,nosecret:read",
     });
-    for (const s of ["dbpass-123", "natstoken-1", "s3-secret-key", "new-cluster", "old-cluster", "dash-secret-0123456", "broken-no-scope-secret", "admin-secret-only"]) {
+    for (const s of [
+      "dbpass-123",
+      "natstoken-1",
+      "s3-secret-key",
+      "new-cluster",
+      "old-cluster",
+      "dash-secret-0123456",
+      "broken-no-scope-secret",
+      "admin-secret-only",
+    ]) {
       expect(secrets).toContain(s);
     }
     expect(secrets).not.toContain("read");

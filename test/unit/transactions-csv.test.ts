@@ -28,14 +28,34 @@ describe("reading a transactions chunk", () => {
     ["a fractional step", "1.5,'C1','4','M','28007','M1','28007','x',4.55,0", 'step is not an integer >= 0: "1.5"'],
     ["an empty customer", "0,'','4','M','28007','M1','28007','x',4.55,0", "customer is empty"],
     ["an empty merchant", "0,'C1','4','M','28007','','28007','x',4.55,0", "merchant is empty"],
-    ["a non-numeric amount", "0,'C1','4','M','28007','M1','28007','x','abc',0", 'amount "abc" is not a plain decimal (digits, optionally a point and more digits)'],
-    ["a hexadecimal amount", "0,'C1','4','M','28007','M1','28007','x',0x10,0", 'amount "0x10" is not a plain decimal (digits, optionally a point and more digits)'],
-    ["an amount in exponent notation", "0,'C1','4','M','28007','M1','28007','x',1e3,0", 'amount "1e3" is not a plain decimal (digits, optionally a point and more digits)'],
-    ["an amount without leading digits", "0,'C1','4','M','28007','M1','28007','x',.5,0", 'amount ".5" is not a plain decimal (digits, optionally a point and more digits)'],
+    [
+      "a non-numeric amount",
+      "0,'C1','4','M','28007','M1','28007','x','abc',0",
+      'amount "abc" is not a plain decimal (digits, optionally a point and more digits)',
+    ],
+    [
+      "a hexadecimal amount",
+      "0,'C1','4','M','28007','M1','28007','x',0x10,0",
+      'amount "0x10" is not a plain decimal (digits, optionally a point and more digits)',
+    ],
+    [
+      "an amount in exponent notation",
+      "0,'C1','4','M','28007','M1','28007','x',1e3,0",
+      'amount "1e3" is not a plain decimal (digits, optionally a point and more digits)',
+    ],
+    [
+      "an amount without leading digits",
+      "0,'C1','4','M','28007','M1','28007','x',.5,0",
+      'amount ".5" is not a plain decimal (digits, optionally a point and more digits)',
+    ],
     ["a signed amount", "0,'C1','4','M','28007','M1','28007','x',+4,0", 'amount "+4" is not a plain decimal (digits, optionally a point and more digits)'],
     ["a negative amount", "0,'C1','4','M','28007','M1','28007','x',-5.00,0", 'amount "-5.00" is negative'],
     ["an empty amount", "0,'C1','4','M','28007','M1','28007','x','',0", "amount is empty"],
-    ["an infinite amount", "0,'C1','4','M','28007','M1','28007','x',Infinity,0", 'amount "Infinity" is not a plain decimal (digits, optionally a point and more digits)'],
+    [
+      "an infinite amount",
+      "0,'C1','4','M','28007','M1','28007','x',Infinity,0",
+      'amount "Infinity" is not a plain decimal (digits, optionally a point and more digits)',
+    ],
     ["a fraud flag of 2", "0,'C1','4','M','28007','M1','28007','x',4.55,2", 'fraud is not 0 or 1: "2"'],
     ["a customer id over 256 bytes", `0,'${"C".repeat(8000)}','4','M','28007','M1','28007','x',4.55,0`, "customer is longer than 256 bytes"],
     ["a merchant id of 129 two-byte characters", `0,'C1','4','M','28007','${"é".repeat(129)}','28007','x',4.55,0`, "merchant is longer than 256 bytes"],
@@ -48,7 +68,9 @@ describe("reading a transactions chunk", () => {
   });
 
   it("keeps an amount exactly as written, every decimal included", async () => {
-    const { valid } = await parseTransactions(`${HEADER}\n0,'C1','4','M','1','M1','1','x',22.995,0\n0,'C1','4','M','1','M1','1','x','0.000000000000000000001',0\n`);
+    const { valid } = await parseTransactions(
+      `${HEADER}\n0,'C1','4','M','1','M1','1','x',22.995,0\n0,'C1','4','M','1','M1','1','x','0.000000000000000000001',0\n`,
+    );
     expect(valid.map((t) => t.amount)).toEqual(["22.995", "0.000000000000000000001"]);
   });
 
@@ -59,7 +81,11 @@ describe("reading a transactions chunk", () => {
   });
 
   it("fails the whole object when required columns are missing", async () => {
-    await expect(parseTransactions("a,b,c\n1,2,3\n")).rejects.toThrow(new CsvFormatError("missing required columns: step, customer, age, gender, zipcodeOri, merchant, zipMerchant, category, amount, fraud (header was: a,b,c)"));
+    await expect(parseTransactions("a,b,c\n1,2,3\n")).rejects.toThrow(
+      new CsvFormatError(
+        "missing required columns: step, customer, age, gender, zipcodeOri, merchant, zipMerchant, category, amount, fraud (header was: a,b,c)",
+      ),
+    );
   });
 
   it("fails the whole object when it has no readable header", async () => {
@@ -75,7 +101,9 @@ describe("reading a transactions chunk", () => {
   });
 
   it("reads a record whose quoted field spans lines as one row", async () => {
-    const { valid, rejected } = await parseTransactions(`${HEADER}\n0,'C1','4','F','1','M1','1',"food,\r\n""fresh""",1.00,0\r\n1,'C2','4','M','1','M1','1','x',2.00,0\r\n`);
+    const { valid, rejected } = await parseTransactions(
+      `${HEADER}\n0,'C1','4','F','1','M1','1',"food,\r\n""fresh""",1.00,0\r\n1,'C2','4','M','1','M1','1','x',2.00,0\r\n`,
+    );
     expect(rejected).toEqual([]);
     expect(valid.map((t) => t.customer)).toEqual(["C1", "C2"]);
   });

@@ -7,11 +7,15 @@ describe("WorkLoop", () => {
   it("does not lose a wake-up that arrives while a step runs", async () => {
     let steps = 0;
     let loop: WorkLoop | undefined = undefined;
-    loop = new WorkLoop("test", async () => {
-      steps++;
-      if (steps === 1) loop!.wake(); // e.g. a chunk landed while the step was busy
-      return 60_000;
-    }, quiet);
+    loop = new WorkLoop(
+      "test",
+      async () => {
+        steps++;
+        if (steps === 1) loop!.wake(); // e.g. a chunk landed while the step was busy
+        return 60_000;
+      },
+      quiet,
+    );
     loop.start();
     await sleep(50);
     expect(steps).toBe(2);
@@ -21,12 +25,16 @@ describe("WorkLoop", () => {
   it("runs an exclusive task only between steps, so it sees what the step under way commits", async () => {
     const events: string[] = [];
     let release!: () => void;
-    const loop = new WorkLoop("test", async () => {
-      events.push("step started");
-      await new Promise<void>((resolve) => (release = resolve));
-      events.push("step committed");
-      return 60_000;
-    }, quiet);
+    const loop = new WorkLoop(
+      "test",
+      async () => {
+        events.push("step started");
+        await new Promise<void>((resolve) => (release = resolve));
+        events.push("step committed");
+        return 60_000;
+      },
+      quiet,
+    );
     loop.start();
     await sleep(10);
     const sync = loop.exclusive(async () => events.push("sync"));
@@ -54,10 +62,14 @@ describe("WorkLoop", () => {
 
   it("retries a failing step and carries on when it recovers", async () => {
     let calls = 0;
-    const loop = new WorkLoop("test", async () => {
-      if (++calls === 1) throw new Error("database down");
-      return 60_000;
-    }, quiet);
+    const loop = new WorkLoop(
+      "test",
+      async () => {
+        if (++calls === 1) throw new Error("database down");
+        return 60_000;
+      },
+      quiet,
+    );
     loop.start();
     await sleep(700); // first backoff is 500 ms
     expect(calls).toBe(2);
@@ -66,10 +78,14 @@ describe("WorkLoop", () => {
 
   it("keeps the failing streak's error for health until a step succeeds", async () => {
     let calls = 0;
-    const loop = new WorkLoop("chunker", async () => {
-      if (++calls === 1) throw new Error("ENOENT: no such file");
-      return 60_000;
-    }, quiet);
+    const loop = new WorkLoop(
+      "chunker",
+      async () => {
+        if (++calls === 1) throw new Error("ENOENT: no such file");
+        return 60_000;
+      },
+      quiet,
+    );
     loop.start();
     await sleep(50);
     expect(loop.failure).toBe("chunker: ENOENT: no such file (1 attempt)");
@@ -81,10 +97,14 @@ describe("WorkLoop", () => {
   it("a step cut short by stop() is not a failure", async () => {
     const warnings: unknown[] = [];
     let loop: WorkLoop | undefined = undefined;
-    loop = new WorkLoop("ingest", async () => {
-      void loop!.stop();
-      throw new Error("stopped while applying chunk 3");
-    }, { ...quiet, warn: (...args: unknown[]) => warnings.push(args) });
+    loop = new WorkLoop(
+      "ingest",
+      async () => {
+        void loop!.stop();
+        throw new Error("stopped while applying chunk 3");
+      },
+      { ...quiet, warn: (...args: unknown[]) => warnings.push(args) },
+    );
     loop.start();
     await loop.stop();
     expect(warnings).toEqual([]);
