@@ -12,12 +12,6 @@ export default defineConfig(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     rules: {
-      // Raw SQL results are `any` until issue 12 point 4 types the rows; turn these back on after that merge.
-      "@typescript-eslint/no-unsafe-argument": "off",
-      "@typescript-eslint/no-unsafe-assignment": "off",
-      "@typescript-eslint/no-unsafe-call": "off",
-      "@typescript-eslint/no-unsafe-member-access": "off",
-      "@typescript-eslint/no-unsafe-return": "off",
       // An async function without await is how handlers and test doubles satisfy Promise-returning interfaces.
       "@typescript-eslint/require-await": "off",
       // CSV and input validation match control characters on purpose.

@@ -4,6 +4,7 @@ import { countDetections } from "../storage/detection-query";
 import { outboxCounts, S3BatchStore, type OutboxCounts } from "../storage/outbox";
 import { DETECTION_PREFIX } from "../storage/object-store";
 import { rejectedPacketsTotal } from "../storage/rejected-packets";
+import { selectOne } from "../storage/sql";
 
 export interface PipelineStats {
   readonly chunks: LedgerSummary;
@@ -18,6 +19,12 @@ export interface PipelineStats {
   readonly rejectedPackets: number;
 }
 
+/** The chunker instances' progress, summed over them all. */
+interface ChunkerProgressRow {
+  readonly written: number;
+  readonly finished: boolean;
+}
+
 /** Progress of the whole pipeline, from the durable state (so it is the same whichever node answers). */
 export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
   const ledger = new ChunkLedger(ds);
@@ -26,14 +33,17 @@ export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
     outboxCounts(ds),
     countDetections(ds),
     new S3BatchStore(ds, DETECTION_PREFIX).writtenCount(),
-    ds.query(`SELECT coalesce(sum(chunks_written), 0)::int AS written, coalesce(bool_and(finished), false) AS finished FROM chunker_progress`),
+    selectOne<ChunkerProgressRow>(
+      ds,
+      `SELECT coalesce(sum(chunks_written), 0)::int AS written, coalesce(bool_and(finished), false) AS finished FROM chunker_progress`,
+    ),
     ledger.failures(10),
     rejectedPacketsTotal(ds),
   ]);
   return {
     chunks,
-    chunksWritten: progress[0].written,
-    sourceFinished: progress[0].finished,
+    chunksWritten: progress.written,
+    sourceFinished: progress.finished,
     detections,
     inDatabase,
     s3Files,

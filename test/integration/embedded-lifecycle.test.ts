@@ -3,7 +3,7 @@ import path from "node:path";
 import { generate } from "../../src/demo/generator";
 import { SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
 import { tempDir } from "../support/infra";
-import { freePort, query, startProgram, waitFor } from "../support/pipeline";
+import { freePort, onceSummary, query, startProgram, waitFor } from "../support/pipeline";
 import { referenceDetections, type ReferenceResult } from "../support/reference";
 
 let files: { transactions: string; importance: string };
@@ -47,7 +47,7 @@ describe("an embedded one-process run", () => {
 
     const second = startProgram("start", ["--once", ...args], env, { detached: true });
     expect(await second.exited).toBe(0);
-    const summary = JSON.parse(second.stdout());
+    const summary = onceSummary(second);
     expect(summary.chunks.applied).toBe(reference.chunks);
     expect(summary.chunks.rowsBad).toBe(reference.badRows.length);
     const byPattern: Record<string, number> = {};

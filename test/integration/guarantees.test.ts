@@ -18,6 +18,7 @@ import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
 import { CHUNK_PREFIX, DETECTION_PREFIX, QUARANTINE_PREFIX } from "../../src/storage/object-store";
 import { moveToPatternDetections, S3BatchStore } from "../../src/storage/outbox";
+import { selectOne, selectRows } from "../../src/storage/sql";
 import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/infra";
 import { waitFor } from "../support/pipeline";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -92,10 +93,10 @@ describe("fenced commits", () => {
     // Whoever applies chunk 2 builds on exactly one application of chunk 1.
     const r2 = await a.apply(request(2, 1, child(1)));
     expect(r2.detections).toBe(1);
-    const [agg] = await ds.query(`SELECT txn_count FROM pair_aggregates WHERE merchant = 'M1' AND customer = 'C1'`);
-    expect(agg.txn_count).toBe(3);
-    const applied = await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`);
-    expect(applied).toEqual([{ applied_seq: 2 }]);
+    const agg = await selectOne<{ txnCount: number }>(ds, `SELECT txn_count AS "txnCount" FROM pair_aggregates WHERE merchant = 'M1' AND customer = 'C1'`);
+    expect(agg.txnCount).toBe(3);
+    const applied = await selectRows<{ appliedSeq: number }>(ds, `SELECT DISTINCT applied_seq AS "appliedSeq" FROM partition_state`);
+    expect(applied).toEqual([{ appliedSeq: 2 }]);
   });
 
   it("a node whose cache went stale while another node applied reloads before applying", async () => {
@@ -106,8 +107,8 @@ describe("fenced commits", () => {
     const r3 = await a.apply(request(3, 2, child(1))); // a's cache says 1: it must reload, not build on it
     expect(r3.applied).toHaveLength(PARTITIONS);
     expect(r3.detections).toBe(1);
-    const [agg] = await ds.query(`SELECT txn_count FROM pair_aggregates WHERE customer = 'C1'`);
-    expect(agg.txn_count).toBe(3);
+    const agg = await selectOne<{ txnCount: number }>(ds, `SELECT txn_count AS "txnCount" FROM pair_aggregates WHERE customer = 'C1'`);
+    expect(agg.txnCount).toBe(3);
     await expect(a.apply(request(5, 4, child(1)))).rejects.toThrow("partition 0 is at chunk 3, but chunk 5 follows 4");
   });
 
@@ -132,7 +133,7 @@ describe("fenced commits", () => {
     await a.apply(request(1, 0, child(3)));
     const again = await host("node-b").apply(request(1, 0, child(3)));
     expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM detection_outbox`);
+    const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
   });
 });
@@ -204,7 +205,7 @@ describe("checkpoints", () => {
     }
     await ingest.discover();
     while (await ingest.processNext());
-    const [{ behind }] = await ds.query(`SELECT count(*)::int AS behind FROM partition_state WHERE checkpoint_seq < applied_seq`);
+    const { behind } = await selectOne<{ behind: number }>(ds, `SELECT count(*)::int AS behind FROM partition_state WHERE checkpoint_seq < applied_seq`);
     expect(behind).toBeGreaterThan(0);
 
     const b = host("node-b", { checkpointEvery: 3 });
@@ -218,7 +219,10 @@ describe("checkpoints", () => {
       }
     }
     await b.close();
-    const [{ stillBehind }] = await ds.query(`SELECT count(*)::int AS "stillBehind" FROM partition_state WHERE checkpoint_seq < applied_seq`);
+    const { stillBehind } = await selectOne<{ stillBehind: number }>(
+      ds,
+      `SELECT count(*)::int AS "stillBehind" FROM partition_state WHERE checkpoint_seq < applied_seq`,
+    );
     expect(stillBehind).toBe(0);
   });
 });
@@ -235,7 +239,7 @@ describe("sinks", () => {
     expect(await moveToPatternDetections(ds, 50)).toBe(50);
     expect(await moveToPatternDetections(ds, 1000)).toBe(70);
     expect(await moveToPatternDetections(ds, 1000)).toBe(0);
-    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM pattern_detections`);
+    const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM pattern_detections`);
     expect(n).toBe(120);
   });
 
@@ -388,8 +392,11 @@ describe("ingest", () => {
     expect(await s3.store.readText(`${QUARANTINE_PREFIX}d.csv`)).toBe(
       "chunk,line,reason,row\ntransaction-chunks/d.csv,2,\"amount \"\"oops\"\" is not a plain decimal (digits, optionally a point and more digits)\",\"0,'C1','1','F','1','M1','1','x',oops,0\"\n",
     );
-    const [agg] = await ds.query(`SELECT txn_count, amount_sum::text FROM pair_aggregates`);
-    expect(agg).toEqual({ txn_count: 2, amount_sum: "3.00" });
+    const agg = await selectOne<{ txnCount: number; amountSum: string }>(
+      ds,
+      `SELECT txn_count AS "txnCount", amount_sum::text AS "amountSum" FROM pair_aggregates`,
+    );
+    expect(agg).toEqual({ txnCount: 2, amountSum: "3.00" });
     expect(await ds.query(`SELECT DISTINCT applied_seq FROM partition_state`)).toEqual([{ applied_seq: 4 }]);
     expect(await ingest.discover()).toBe(0);
     const stats = await pipelineStats(ds);

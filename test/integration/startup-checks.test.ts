@@ -3,7 +3,7 @@ import path from "node:path";
 import { generate } from "../../src/demo/generator";
 import { sleep } from "../../src/retry";
 import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/infra";
-import { freePort, pipelineEnv, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
+import { freePort, onceSummary, pipelineEnv, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
 
 let files: { transactions: string; importance: string };
 let dir: string;
@@ -98,7 +98,7 @@ describe("--once on a source without rows", () => {
     const source = file(`source-${_}.csv`, content);
     const run = startProgram("start", ["--once", "--source", source, "--importance", files.importance], pipelineEnv(databaseUrl, s3, { LOG_LEVEL: "info" }));
     expect(await exitCodeWithin(run, 60_000)).toBe(0);
-    const summary = JSON.parse(run.stdout());
+    const summary = onceSummary(run);
     expect(summary.chunksWritten).toBe(0);
     expect(summary.chunks.rowsValid + summary.chunks.rowsBad).toBe(0);
     expect(summary.sourceFinished).toBe(true);
@@ -114,7 +114,7 @@ describe("--once output", () => {
       pipelineEnv(databaseUrl, s3, { LOG_LEVEL: "info" }),
     );
     expect(await run.exited).toBe(0);
-    const summary = JSON.parse(run.stdout());
+    const summary = onceSummary(run);
     expect(summary.sourceFinished).toBe(true);
     expect(run.output().length).toBeGreaterThan(run.stdout().length);
   });

@@ -1,4 +1,5 @@
 import { chunkKey } from "../../src/chunker/chunker";
+import { selectRows } from "../../src/storage/sql";
 import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type ServiceTestBed } from "../support/service-broker";
 
 // Ingest needs merchant-state (which takes its thresholds from detector); merchant-state is only read here, lightly.
@@ -25,7 +26,10 @@ describe("ingest service", () => {
     );
     expect(status).toMatchObject({ leader: true, discovered: 1, applied: 1, failed: 0, rowsValid: 80, rowsBad: 0, failure: null });
 
-    const detections = await (await bed.rt.db()).query(`SELECT patternid, customer, merchant, chunk FROM detection_outbox`);
+    const detections = await selectRows<{ patternid: string; customer: string; merchant: string; chunk: string }>(
+      await bed.rt.db(),
+      `SELECT patternid, customer, merchant, chunk FROM detection_outbox`,
+    );
     expect(detections).toEqual([{ patternid: "PatId2", customer: "C1", merchant: "M1", chunk: key }]);
     expect(await bed.broker.call("merchant-state.merchant", { id: "M1" })).toMatchObject({
       merchant: "M1",

@@ -12,8 +12,8 @@ export default async function globalTeardown(): Promise<void> {
   if (list && existsSync(list)) {
     for (const line of readFileSync(list, "utf8").split("\n")) {
       const [kind, name] = line.split(" ");
-      if (kind === "database") await dropDatabase(name).catch((err) => console.warn(`could not drop database ${name}: ${err.message}`));
-      if (kind === "bucket") await deleteBucket(testS3(name)).catch((err) => console.warn(`could not delete bucket ${name}: ${err.message}`));
+      if (kind === "database") await dropDatabase(name).catch((err: Error) => console.warn(`could not drop database ${name}: ${err.message}`));
+      if (kind === "bucket") await deleteBucket(testS3(name)).catch((err: Error) => console.warn(`could not delete bucket ${name}: ${err.message}`));
     }
   }
   for (const server of (globalThis.__testServers ?? []).reverse()) await server.stop().catch(() => undefined);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { Client } from "pg";
+import type { PipelineStats } from "../../src/api/stats";
 import { sleep } from "../../src/retry";
 import type { TestS3 } from "./infra";
 
@@ -31,6 +32,11 @@ export function startProgram(program: string, args: readonly string[], env: Reco
   child.stderr.on("data", (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code, signal) => resolve(code ?? (signal ? null : 0))));
   return { child, output: () => output, stdout: () => stdout, exited };
+}
+
+/** The JSON summary `start --once` prints on stdout. */
+export function onceSummary(run: RunningProcess): PipelineStats {
+  return JSON.parse(run.stdout()) as PipelineStats;
 }
 
 export function pipelineEnv(databaseUrl: string, s3: TestS3, extra: Record<string, string> = {}): Record<string, string> {

@@ -118,7 +118,7 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
   const scale = finestScale(rows, maxAvg.scale);
   const merchants = new Map<string, Map<string, { n: bigint; sum: bigint; gender: string }>>();
   for (const r of rows) {
-    const customers = merchants.get(r.merchant) ?? new Map();
+    const customers = merchants.get(r.merchant) ?? new Map<string, { n: bigint; sum: bigint; gender: string }>();
     merchants.set(r.merchant, customers);
     const agg = customers.get(r.customer) ?? { n: 0n, sum: 0n, gender: r.gender };
     agg.n += 1n;

@@ -99,8 +99,8 @@ describe("reading CSV records (RFC 4180)", () => {
     expect(rs.every((r) => r.error === "unterminated quoted field")).toBe(true);
     const limited = await records('x",y,"z\n'.repeat(5_000), 4096);
     expect(limited.map((r) => r.error)).toEqual([
-      ...Array(5_000 - 512).fill("record longer than MAX_RECORD_BYTES (4096 bytes)"),
-      ...Array(512).fill("unterminated quoted field"),
+      ...Array<string>(5_000 - 512).fill("record longer than MAX_RECORD_BYTES (4096 bytes)"),
+      ...Array<string>(512).fill("unterminated quoted field"),
     ]);
   });
 
