@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     }
     if (joinedAt) {
       console.log(
-        `join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`,
+        `join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the node they leave, load by the new one)`,
       );
     }
   } finally {

@@ -6,7 +6,7 @@ import { describeError } from "../retry";
 import { FencedOutError, type Checkpoint } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
-import type { Match, PartitionState } from "./partition-state";
+import type { Match, PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
@@ -33,7 +33,7 @@ export interface PartitionHostOptions {
  * is current can advance a partition.
  */
 export class PartitionHost {
-  private readonly cache = new Map<number, PartitionState>();
+  private readonly cache = new Map<number, PartitionAggregates>();
   /** Serialises work so an in-memory state is never touched by two chunks at once. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -47,24 +47,24 @@ export class PartitionHost {
   }
 
   /**
-   * Checkpoints and drops the partitions this node no longer owns; loads the
-   * ones it newly owns, except those another live node last committed: that
+   * Checkpoints and drops the partitions no longer assigned to this node; loads the
+   * ones newly assigned to it, except those another live node last committed: that
    * node is handing them over and may apply one more chunk, so a load now
    * would be stale. Those load on their first chunk, after its last commit.
    */
-  async retain(owned: ReadonlySet<number>, liveNodes: readonly string[]): Promise<void> {
+  async retain(assigned: ReadonlySet<number>, liveNodes: readonly string[]): Promise<void> {
     await this.serially(async () => {
-      const released = [...this.cache.keys()].filter((p) => !owned.has(p));
+      const released = [...this.cache.keys()].filter((p) => !assigned.has(p));
       await this.checkpoint(released);
       for (const p of released) this.cache.delete(p);
-      const gained = [...owned].filter((p) => !this.cache.has(p));
+      const gained = [...assigned].filter((p) => !this.cache.has(p));
       const others = new Set(liveNodes.filter((n) => n !== this.opts.nodeId));
-      const lastOwners = await this.store.lastCommitters(gained);
-      await this.load(gained.filter((p) => !others.has(lastOwners.get(p) ?? "")));
+      const lastCommitters = await this.store.lastCommitters(gained);
+      await this.load(gained.filter((p) => !others.has(lastCommitters.get(p) ?? "")));
     }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
   }
 
-  /** Checkpoints everything, so the next owner has nothing to replay. */
+  /** Checkpoints everything, so the next assigned node has nothing to replay. */
   async close(): Promise<void> {
     await this.serially(() => this.checkpoint([...this.cache.keys()]));
   }
@@ -77,7 +77,7 @@ export class PartitionHost {
     });
   }
 
-  cached(): ReadonlyMap<number, PartitionState> {
+  cached(): ReadonlyMap<number, PartitionAggregates> {
     return this.cache;
   }
 
@@ -122,7 +122,7 @@ export class PartitionHost {
         seq: req.seq,
         prevSeq: req.prevSeq,
         partitions: applied,
-        owner: this.opts.nodeId,
+        committer: this.opts.nodeId,
         chunkKey: req.chunkKey,
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
@@ -152,7 +152,7 @@ export class PartitionHost {
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
-  private checkpointDue(state: PartitionState, seq: number): boolean {
+  private checkpointDue(state: PartitionAggregates, seq: number): boolean {
     const every = this.opts.checkpointEvery;
     return (seq + state.partition) % every === 0 || seq - state.checkpointSeq >= 2 * every;
   }

@@ -1,10 +1,10 @@
 import type { ChunkRef } from "../storage/partition-store";
-import { PartitionState } from "./partition-state";
+import { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
 
 export interface LoadedPartitions {
   /** States as of their checkpoints. */
-  readonly states: Map<number, PartitionState>;
+  readonly states: Map<number, PartitionAggregates>;
   /** How far each partition has applied: its state must replay the applied chunks after its checkpoint up to here. */
   readonly appliedSeq: Map<number, number>;
   /** The chunks some partition must replay, in order. */
@@ -15,10 +15,10 @@ export interface LoadedPartitions {
 export async function loadPartitions(store: PartitionStore, partitions: readonly number[]): Promise<LoadedPartitions> {
   const stored = await store.read(partitions);
   const { weights } = stored;
-  const states = new Map<number, PartitionState>();
+  const states = new Map<number, PartitionAggregates>();
   for (const { partition, checkpointSeq } of stored.partitions) {
     const byMerchant = weights.get(partition) ?? new Map<string, Map<string, number>>();
-    states.set(partition, new PartitionState(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
+    states.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
   }
   const missing = partitions.filter((p) => !states.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);

@@ -24,12 +24,12 @@ export interface PairRow {
 }
 
 /**
- * The cumulative state of one partition as of chunk `appliedSeq`. Applying a
+ * The in-memory aggregates of one partition as of chunk `appliedSeq`. Applying a
  * chunk mutates it in place; a caller whose commit fails throws it away and
  * reloads, which is simpler and cheaper than undo. It remembers which
  * aggregates changed since its last checkpoint.
  */
-export class PartitionState {
+export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   private dirty = new Map<MerchantAggregates, Set<string>>();
 
