@@ -3,10 +3,10 @@ import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { describeError } from "../retry";
-import { FencedOutError, type Checkpoint } from "../storage/partition-store";
+import { FencedOutError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
-import type { Match, PartitionAggregates } from "./partition-aggregates";
+import type { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
@@ -100,7 +100,7 @@ export class PartitionHost {
 
     const applied: number[] = [];
     const skipped: number[] = [];
-    const matches: Array<Match & { partition: number }> = [];
+    const matches: PartitionDetection[] = [];
     for (const { partition, rows } of req.partitions) {
       const state = this.cache.get(partition)!;
       if (state.appliedSeq >= req.seq) {

@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { decimalOf, formatDecimal, type Decimal } from "../decimal";
+import type { FiredDetection } from "../detection";
 import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
@@ -178,14 +179,8 @@ export interface PairAggregateRow {
   readonly gender: string;
 }
 
-/** A detection a chunk fired, as it enters the outbox. */
-export interface DetectionRow {
-  readonly partition: number;
-  readonly patternId: string;
-  readonly actionType: string;
-  readonly customer: string;
-  readonly merchant: string;
-}
+/** A detection a chunk fired, as it enters the outbox with its partition. */
+export type PartitionDetection = FiredDetection & { readonly partition: number };
 
 export interface Checkpoint {
   readonly partitions: readonly number[];
@@ -202,7 +197,7 @@ export interface ChunkCommit {
   readonly chunkKey: string;
   readonly yStartTime: Date;
   readonly detectionTime: Date;
-  readonly matches: readonly DetectionRow[];
+  readonly matches: readonly PartitionDetection[];
   /** Partitions whose aggregates are persisted with this chunk. */
   readonly checkpoint?: Checkpoint;
 }
