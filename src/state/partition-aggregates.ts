@@ -77,7 +77,7 @@ export class PartitionAggregates {
       if (!customers) touched.set(merchant, (customers = new Set()));
       customers.add(txn.customer);
     }
-    const matches: FiredDetection[] = [];
+    const fired: FiredDetection[] = [];
     for (const [merchant, customers] of touched) {
       const dirty = this.dirty.get(merchant);
       if (dirty) for (const c of customers) dirty.add(c);
@@ -87,10 +87,10 @@ export class PartitionAggregates {
           const key = `${rule.patternId}|${customer}`;
           if (merchant.emitted.has(key)) continue;
           merchant.emitted.add(key);
-          matches.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
+          fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
         }
       }
     }
-    return matches;
+    return fired;
   }
 }

@@ -100,7 +100,7 @@ export class PartitionHost {
 
     const applied: number[] = [];
     const skipped: number[] = [];
-    const matches: PartitionDetection[] = [];
+    const fired: PartitionDetection[] = [];
     for (const { partition, rows } of req.partitions) {
       const state = this.cache.get(partition)!;
       if (state.appliedSeq >= req.seq) {
@@ -110,7 +110,7 @@ export class PartitionHost {
       if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
       }
-      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) matches.push({ ...m, partition });
+      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) fired.push({ ...m, partition });
       applied.push(partition);
     }
     if (applied.length === 0) return { applied, skipped, detections: 0 };
@@ -126,11 +126,11 @@ export class PartitionHost {
         chunkKey: req.chunkKey,
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
-        matches,
+        detections: fired,
         checkpoint,
       });
     } catch (err) {
-      // The in-memory states now hold a chunk that did not commit: reload them.
+      // The in-memory aggregates now hold a chunk that did not commit: reload them.
       for (const p of applied) this.cache.delete(p);
       if (err instanceof FencedOutError && mayRetry) {
         this.opts.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
@@ -143,12 +143,12 @@ export class PartitionHost {
     this.opts.log.debug("applied chunk", {
       seq: req.seq,
       partitions: applied.length,
-      detections: matches.length,
+      detections: fired.length,
       checkpointed: checkpoint.partitions.length,
       loadAndApplyMs: Math.round(applying - started),
       commitMs: Math.round(performance.now() - applying),
     });
-    return { applied, skipped, detections: matches.length };
+    return { applied, skipped, detections: fired.length };
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
@@ -190,11 +190,11 @@ export class PartitionHost {
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const started = Date.now();
-    const { states, appliedSeq, replay } = await loadPartitions(this.store, partitions);
+    const { aggregates, appliedSeq, replay } = await loadPartitions(this.store, partitions);
     const loaded = Date.now();
     let replayed = 0;
     for (const { seq, key } of replay) {
-      const behind = [...states.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
+      const behind = [...aggregates.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
       if (behind.length === 0) continue;
       const rows = await this.opts.chunkRows(key);
       for (const s of behind) {
@@ -203,7 +203,7 @@ export class PartitionHost {
       }
       replayed++;
     }
-    for (const [p, state] of states) {
+    for (const [p, state] of aggregates) {
       if (state.appliedSeq !== appliedSeq.get(p)) {
         throw new Error(`partition ${p}: replay reached chunk ${state.appliedSeq}, but the partition has applied chunk ${appliedSeq.get(p)}`);
       }

@@ -197,7 +197,7 @@ export interface ChunkCommit {
   readonly chunkKey: string;
   readonly yStartTime: Date;
   readonly detectionTime: Date;
-  readonly matches: readonly PartitionDetection[];
+  readonly detections: readonly PartitionDetection[];
   /** Partitions whose aggregates are persisted with this chunk. */
   readonly checkpoint?: Checkpoint;
 }
@@ -217,7 +217,7 @@ async function lastCommitters(ds: DataSource, partitions: readonly number[]): Pr
 async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {
     await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.committer, `chunk ${c.seq} (${c.chunkKey})`);
-    if (c.matches.length > 0) {
+    if (c.detections.length > 0) {
       await em.query(
         `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)
          SELECT p, $1, $2, pid, act, cust, merch, $3, $4
@@ -228,11 +228,11 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
           c.chunkKey,
           c.yStartTime,
           c.detectionTime,
-          c.matches.map((m) => m.partition),
-          c.matches.map((m) => m.patternId),
-          c.matches.map((m) => m.actionType),
-          c.matches.map((m) => m.customer),
-          c.matches.map((m) => m.merchant),
+          c.detections.map((m) => m.partition),
+          c.detections.map((m) => m.patternId),
+          c.detections.map((m) => m.actionType),
+          c.detections.map((m) => m.customer),
+          c.detections.map((m) => m.merchant),
         ],
       );
     }
