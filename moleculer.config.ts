@@ -32,7 +32,7 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
       type: "Console",
       options: {
         level: logLevels(config.logLevel),
-        formatter: process.env.LOG_FORMAT === "json" ? "json" : "short",
+        formatter: config.logFormat,
         colors: process.stdout.isTTY,
         moduleColors: false,
       },

@@ -12,7 +12,7 @@ import { EMBEDDED_S3_KEY, startEmbeddedS3, startLocalNats, type EmbeddedServer }
 import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
-import { ALL_SERVICES, ConfigError, loadConfig, parseFlags, type ServiceName } from "../src/config";
+import { ALL_SERVICES, ConfigError, loadBenchSettings, loadConfig, parseFlags, type ServiceName } from "../src/config";
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
@@ -42,6 +42,7 @@ Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SEC
  */
 async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
+  const settings = loadBenchSettings(process.env);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys())
     if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
@@ -77,14 +78,14 @@ async function main(): Promise<void> {
     servers.push(s3);
     let transporter: string | undefined;
     if (nodes > 0) {
-      const nats = process.env.NATS_URL ? undefined : await startLocalNats(path.join(work, "nats"));
+      const nats = settings.natsUrl ? undefined : await startLocalNats(path.join(work, "nats"), settings.executableDirs);
       if (nats) servers.push(nats);
-      transporter = process.env.NATS_URL ?? nats?.url;
+      transporter = settings.natsUrl ?? nats?.url;
       if (!transporter) throw new ConfigError("--cluster needs NATS: set NATS_URL or install nats-server");
     }
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
+      ...(settings.environment as Record<string, string>),
+      LOG_LEVEL: settings.logLevel ?? "warn",
       API_PORT: "0",
       S3_FLUSH_IDLE_MS: "0",
       DATABASE_URL: pg.url,
@@ -92,7 +93,7 @@ async function main(): Promise<void> {
       S3_BUCKET: "bench-bucket",
       AWS_ACCESS_KEY_ID: EMBEDDED_S3_KEY,
       AWS_SECRET_ACCESS_KEY: EMBEDDED_S3_KEY,
-      ...(transporter ? { TRANSPORTER: transporter, CLUSTER_SECRET: process.env.CLUSTER_SECRET || randomBytes(32).toString("hex") } : {}),
+      ...(transporter ? { TRANSPORTER: transporter, CLUSTER_SECRET: settings.clusterSecret ?? randomBytes(32).toString("hex") } : {}),
     };
     // In cluster mode chunker, ingest and each merchant-state node are processes of their own, so each one's memory is measured.
     const services: ServiceName[] = nodes > 0 ? ["detector", "db-sink", "s3-sink"] : [...ALL_SERVICES];
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     const startChild = (name: string, nodeId: string, args: string[]) => {
       const log = openSync(path.join(logs, `${nodeId}.log`), "a");
       const child = spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], {
-        env: { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info", NODE_ID: nodeId },
+        env: { ...env, LOG_LEVEL: settings.logLevel ?? "info", NODE_ID: nodeId },
         stdio: ["ignore", log, log],
       });
       children.push({ name, child, peakKiB: 0 });
@@ -191,7 +192,7 @@ async function main(): Promise<void> {
     }
     if (joinedAt) {
       console.log(
-        `join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the old owner, load by the new)`,
+        `join:               slowest chunk after the new node started ${Number(k?.slowest).toFixed(2)} s (the partitions it takes move: checkpoint by the node they leave, load by the new one)`,
       );
     }
   } finally {

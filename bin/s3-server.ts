@@ -1,7 +1,7 @@
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import path from "node:path";
 import { EMBEDDED_S3_KEY, startEmbeddedS3 } from "../src/app/embedded";
-import { ConfigError, parseFlags } from "../src/config";
+import { ConfigError, embeddedS3Defaults, parseFlags } from "../src/config";
 
 const USAGE = "usage: npm run s3-server -- [--port 4569] [--dir .data/s3] [--bucket transaction-monitoring-bucket]";
 
@@ -19,9 +19,10 @@ async function main(): Promise<void> {
   exitWithUsageIfAsked(process.argv.slice(2), HELP);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys()) if (!["port", "dir", "bucket"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
-  const port = Number(flags.get("port") ?? process.env.EMBEDDED_S3_PORT ?? 4569);
+  const defaults = embeddedS3Defaults(process.env);
+  const port = Number(flags.get("port") ?? defaults.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new ConfigError(`--port must be a port number\n${USAGE}`);
-  const bucket = flags.get("bucket") ?? process.env.S3_BUCKET ?? "transaction-monitoring-bucket";
+  const bucket = flags.get("bucket") ?? defaults.bucket;
   const server = await startEmbeddedS3(path.resolve(flags.get("dir") ?? ".data/s3"), port, bucket);
   console.log(`S3_ENDPOINT=${server.url} S3_BUCKET=${bucket} AWS_ACCESS_KEY_ID=${EMBEDDED_S3_KEY} AWS_SECRET_ACCESS_KEY=${EMBEDDED_S3_KEY}`);
   const stop = () => void server.stop().then(() => process.exit(0));

@@ -5,7 +5,8 @@ export interface PartitionRecord {
   partition: number;
   appliedSeq: number;
   checkpointSeq: number;
-  owner: string | null;
+  /** The node that last applied a chunk to this partition or checkpointed it (column `owner`). */
+  lastCommitter: string | null;
   updatedAt: Date;
 }
 
@@ -16,7 +17,7 @@ export const PartitionRecordEntity = new EntitySchema<PartitionRecord>({
     partition: { type: "integer", primary: true },
     appliedSeq: { type: "bigint", name: "applied_seq" },
     checkpointSeq: { type: "bigint", name: "checkpoint_seq" },
-    owner: { type: "text", nullable: true },
+    lastCommitter: { type: "text", name: "owner", nullable: true },
     updatedAt: { type: "timestamptz", name: "updated_at" },
   },
 });

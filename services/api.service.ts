@@ -102,16 +102,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           }
           const { items, more } = await findDetections(await rt.db(), filters);
           return {
-            items: items.map((d) => ({
-              id: d.id,
-              patternId: d.patternid,
-              actionType: d.actiontype,
-              customer: d.customer,
-              merchant: d.merchant,
-              chunk: d.chunk,
-              yStartTime: d.ystarttime,
-              detectionTime: d.detectiontime,
-            })),
+            items,
             nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
           };
         },

@@ -12,19 +12,19 @@ import { PgPartitionStore } from "../src/storage/partition-store";
 import { firedPatterns } from "../src/storage/fired-patterns";
 import { nodesRunning } from "./cluster";
 
-/** Per-merchant and per-customer aggregates for the partitions this node owns. */
+/** Per-merchant and per-customer aggregates for the partitions assigned to this node. */
 export function merchantStateService(rt: Runtime): ServiceSchema {
   let host: PartitionHost | undefined;
   let broker: ServiceBroker;
 
   const liveNodes = () => nodesRunning(broker, "merchant-state");
-  const owners = (nodes = liveNodes()) => assignPartitions(rt.config.partitions, nodes);
+  const assignments = (nodes = liveNodes()) => assignPartitions(rt.config.partitions, nodes);
 
   async function rebalance(): Promise<void> {
     if (!host) return;
     const live = liveNodes();
-    const owned = [...owners(live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
-    await host.retain(new Set(owned), live);
+    const assigned = [...assignments(live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
+    await host.retain(new Set(assigned), live);
   }
 
   return {
@@ -42,7 +42,7 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
       partitions: {
         async handler() {
           const rows = await (await rt.db()).getRepository(PartitionRecordEntity).find({ order: { partition: "ASC" } });
-          const assigned = owners();
+          const assigned = assignments();
           return rows.map((r) => ({ ...r, assignedTo: assigned.get(r.partition) ?? null }));
         },
       },
@@ -50,9 +50,9 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
         params: { id: { type: "string", min: 1 } },
         async handler(ctx: Context<{ id: string }, { $forwarded?: boolean }>) {
           const partition = partitionOf(ctx.params.id, rt.config.partitions);
-          const owner = owners().get(partition);
-          if (owner && owner !== broker.nodeID && !ctx.meta.$forwarded) {
-            return ctx.call("merchant-state.merchant", ctx.params, { nodeID: owner, meta: { $forwarded: true } });
+          const assignedTo = assignments().get(partition);
+          if (assignedTo && assignedTo !== broker.nodeID && !ctx.meta.$forwarded) {
+            return ctx.call("merchant-state.merchant", ctx.params, { nodeID: assignedTo, meta: { $forwarded: true } });
           }
           const aggregates = await host!.merchant(partition, ctx.params.id);
           const detections = await firedPatterns(await rt.db(), ctx.params.id);

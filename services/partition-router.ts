@@ -18,8 +18,8 @@ const MAX_RETRY_PAUSE_MS = 1000;
 
 /**
  * Sends a chunk to the merchant-state nodes: one call per node with all the
- * partitions it owns, and again for whatever a failed call left, after
- * recomputing ownership, until every partition has acknowledged. Fencing
+ * partitions assigned to it, and again for whatever a failed call left, after
+ * recomputing the assignment, until every partition has acknowledged. Fencing
  * makes a resend to a different node safe, and one to the same node a no-op.
  */
 export async function dispatchChunk(
@@ -41,10 +41,10 @@ export async function dispatchChunk(
       await sleep(500);
       continue;
     }
-    const owners = assignPartitions(partitions, nodes);
+    const assignments = assignPartitions(partitions, nodes);
     const byNode = new Map<string, ApplyRequest["partitions"][number][]>();
     for (const [p, part] of pending) {
-      const node = owners.get(p)!;
+      const node = assignments.get(p)!;
       let list = byNode.get(node);
       if (!list) byNode.set(node, (list = []));
       list.push(part);

@@ -71,13 +71,14 @@ export const replCommands = [
   },
   {
     command: "partitions",
-    description: "Each partition's owner node and last applied chunk",
+    description: "Each partition's assigned node, last committer and last applied chunk",
     async action(broker: ServiceBroker, _raw: unknown, helpers: TableHelpers) {
-      const rows: Array<{ partition: number; owner: string | null; appliedSeq: number; updatedAt: string }> = await broker.call("merchant-state.partitions");
+      const rows: Array<{ partition: number; assignedTo: string | null; lastCommitter: string | null; appliedSeq: number; updatedAt: string }> =
+        await broker.call("merchant-state.partitions");
       print(
         helpers,
-        ["partition", "owner", "applied chunk", "updated"],
-        rows.map((r) => [r.partition, r.owner ?? "-", r.appliedSeq, r.updatedAt]),
+        ["partition", "assigned to", "last committer", "applied chunk", "updated"],
+        rows.map((r) => [r.partition, r.assignedTo ?? "-", r.lastCommitter ?? "-", r.appliedSeq, r.updatedAt]),
       );
     },
   },

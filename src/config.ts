@@ -59,6 +59,7 @@ export interface Config {
   readonly embeddedS3Port: number;
   readonly once: boolean;
   readonly logLevel: "error" | "warn" | "info" | "debug";
+  readonly logFormat: "short" | "json";
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -102,6 +103,7 @@ const SETTINGS = {
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
   embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
+  logFormat: { env: "LOG_FORMAT", fallback: "short" },
 } satisfies Record<string, Setting>;
 
 /** The settings table as help text: one line per flag or environment variable, with its default. */
@@ -185,6 +187,8 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
   if (!["error", "warn", "info", "debug"].includes(logLevel)) {
     throw new ConfigError(`LOG_LEVEL must be error, warn, info or debug, got "${logLevel}"`);
   }
+  const logFormat = raw(SETTINGS.logFormat);
+  if (!["short", "json"].includes(logFormat)) throw new ConfigError(`LOG_FORMAT must be short or json, got "${logFormat}"`);
   const apiHost = raw(SETTINGS.apiHost);
   const apiKeys = wrap(SETTINGS.apiKeys, parseApiKeys);
   if (services.includes("api") && apiKeys.length === 0 && !isLoopback(apiHost)) {
@@ -233,7 +237,41 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     embeddedS3Port: int(SETTINGS.embeddedS3Port, 1, 65535),
     once: flags.get("once") === "true",
     logLevel: logLevel as Config["logLevel"],
+    logFormat: logFormat as Config["logFormat"],
   };
+}
+
+/** What `npm run bench` takes from the environment besides npm start's settings, which it passes on to its children. */
+export interface BenchSettings {
+  /** Undefined: start a nats-server of its own for --cluster. */
+  readonly natsUrl: string | undefined;
+  /** Undefined: a random one for the run. */
+  readonly clusterSecret: string | undefined;
+  /** Undefined: warn in the bench process, info in its children. */
+  readonly logLevel: string | undefined;
+  readonly executableDirs: readonly string[];
+  readonly environment: Env;
+}
+
+export function loadBenchSettings(env: Env): BenchSettings {
+  return {
+    natsUrl: env.NATS_URL || undefined,
+    clusterSecret: env.CLUSTER_SECRET || undefined,
+    logLevel: env.LOG_LEVEL,
+    executableDirs: executableDirs(env),
+    environment: env,
+  };
+}
+
+/** Where to look for a program: PATH, then the sbin and local folders a package may install into. */
+export function executableDirs(env: Env): string[] {
+  return [...(env.PATH ?? "").split(":").filter(Boolean), "/usr/sbin", "/usr/local/bin"];
+}
+
+/** `npm run s3-server`'s defaults for --port and --bucket: the embedded S3 settings of npm start. */
+export function embeddedS3Defaults(env: Env): { port: string; bucket: string } {
+  const pick = (s: Setting) => (s.env && env[s.env]) || s.fallback;
+  return { port: pick(SETTINGS.embeddedS3Port), bucket: pick(SETTINGS.s3Bucket) };
 }
 
 const MIN_SECRET_LENGTH = 16;

@@ -37,8 +37,8 @@ export function partitionOf(merchant: string, partitions: number): number {
  */
 export function assignPartitions(partitions: number, nodeIds: readonly string[]): Map<number, string> {
   const nodes = [...new Set(nodeIds)].sort();
-  const owners = new Map<number, string>();
-  if (nodes.length === 0) return owners;
+  const assignments = new Map<number, string>();
+  if (nodes.length === 0) return assignments;
   // floor(P/n) each, and one more for the first P mod n nodes that fill up.
   const base = Math.floor(partitions / nodes.length);
   let extraLeft = partitions % nodes.length;
@@ -53,7 +53,7 @@ export function assignPartitions(partitions: number, nodeIds: readonly string[])
     const l = load.get(chosen)! + 1;
     if (l > base) extraLeft--;
     load.set(chosen, l);
-    owners.set(p, chosen);
+    assignments.set(p, chosen);
   }
-  return owners;
+  return assignments;
 }

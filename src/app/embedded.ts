@@ -20,8 +20,8 @@ export async function startEmbeddedS3(dir: string, port: number, bucket: string)
 }
 
 /** A nats-server of our own on a free port when the binary is installed (Debian: nats-server); undefined otherwise. */
-export async function startLocalNats(storeDir: string): Promise<EmbeddedServer | undefined> {
-  const binary = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/bin"].map((d) => path.join(d, "nats-server")).find((p) => existsSync(p));
+export async function startLocalNats(storeDir: string, executableDirs: readonly string[]): Promise<EmbeddedServer | undefined> {
+  const binary = executableDirs.map((d) => path.join(d, "nats-server")).find((p) => existsSync(p));
   if (!binary) return undefined;
   const port = 30000 + Math.floor(Math.random() * 10000);
   const child = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir], { stdio: "ignore" });

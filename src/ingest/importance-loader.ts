@@ -4,7 +4,7 @@ import type { DataSource } from "typeorm";
 import { readImportance } from "../csv/importance";
 import type { Log } from "../log";
 import { ObjectStore, parseS3Url } from "../storage/object-store";
-import { importanceLoaded, loadWeights } from "../storage/weights-store";
+import { importanceLoaded, storeImportanceSource } from "../storage/weights-store";
 
 const BATCH = 10_000;
 
@@ -14,7 +14,7 @@ export async function ensureImportance(ds: DataSource, store: ObjectStore, locat
   const source = s3 ? location : path.resolve(location);
   if (await importanceLoaded(ds, source)) return;
   const started = Date.now();
-  const loaded = await loadWeights(ds, source, partitions, async (addRows) => {
+  const loaded = await storeImportanceSource(ds, source, partitions, async (addRows) => {
     const input = s3 ? await new ObjectStore(store.client, s3.bucket).read(s3.key) : createReadStream(source);
     return readImportance(input, BATCH, addRows);
   });

@@ -3,10 +3,10 @@ import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { describeError } from "../retry";
-import { FencedOutError, type Checkpoint } from "../storage/partition-store";
+import { FencedOutError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
-import type { Match, PartitionState } from "./partition-state";
+import type { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
@@ -33,7 +33,7 @@ export interface PartitionHostOptions {
  * is current can advance a partition.
  */
 export class PartitionHost {
-  private readonly cache = new Map<number, PartitionState>();
+  private readonly cache = new Map<number, PartitionAggregates>();
   /** Serialises work so an in-memory state is never touched by two chunks at once. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -47,24 +47,24 @@ export class PartitionHost {
   }
 
   /**
-   * Checkpoints and drops the partitions this node no longer owns; loads the
-   * ones it newly owns, except those another live node last committed: that
+   * Checkpoints and drops the partitions no longer assigned to this node; loads the
+   * ones newly assigned to it, except those another live node last committed: that
    * node is handing them over and may apply one more chunk, so a load now
    * would be stale. Those load on their first chunk, after its last commit.
    */
-  async retain(owned: ReadonlySet<number>, liveNodes: readonly string[]): Promise<void> {
+  async retain(assigned: ReadonlySet<number>, liveNodes: readonly string[]): Promise<void> {
     await this.serially(async () => {
-      const released = [...this.cache.keys()].filter((p) => !owned.has(p));
+      const released = [...this.cache.keys()].filter((p) => !assigned.has(p));
       await this.checkpoint(released);
       for (const p of released) this.cache.delete(p);
-      const gained = [...owned].filter((p) => !this.cache.has(p));
+      const gained = [...assigned].filter((p) => !this.cache.has(p));
       const others = new Set(liveNodes.filter((n) => n !== this.opts.nodeId));
-      const lastOwners = await this.store.lastCommitters(gained);
-      await this.load(gained.filter((p) => !others.has(lastOwners.get(p) ?? "")));
+      const lastCommitters = await this.store.lastCommitters(gained);
+      await this.load(gained.filter((p) => !others.has(lastCommitters.get(p) ?? "")));
     }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
   }
 
-  /** Checkpoints everything, so the next owner has nothing to replay. */
+  /** Checkpoints everything, so the next assigned node has nothing to replay. */
   async close(): Promise<void> {
     await this.serially(() => this.checkpoint([...this.cache.keys()]));
   }
@@ -77,7 +77,7 @@ export class PartitionHost {
     });
   }
 
-  cached(): ReadonlyMap<number, PartitionState> {
+  cached(): ReadonlyMap<number, PartitionAggregates> {
     return this.cache;
   }
 
@@ -100,7 +100,7 @@ export class PartitionHost {
 
     const applied: number[] = [];
     const skipped: number[] = [];
-    const matches: Array<Match & { partition: number }> = [];
+    const fired: PartitionDetection[] = [];
     for (const { partition, rows } of req.partitions) {
       const state = this.cache.get(partition)!;
       if (state.appliedSeq >= req.seq) {
@@ -110,7 +110,7 @@ export class PartitionHost {
       if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
       }
-      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) matches.push({ ...m, partition });
+      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) fired.push({ ...m, partition });
       applied.push(partition);
     }
     if (applied.length === 0) return { applied, skipped, detections: 0 };
@@ -122,15 +122,15 @@ export class PartitionHost {
         seq: req.seq,
         prevSeq: req.prevSeq,
         partitions: applied,
-        owner: this.opts.nodeId,
+        committer: this.opts.nodeId,
         chunkKey: req.chunkKey,
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
-        matches,
+        detections: fired,
         checkpoint,
       });
     } catch (err) {
-      // The in-memory states now hold a chunk that did not commit: reload them.
+      // The in-memory aggregates now hold a chunk that did not commit: reload them.
       for (const p of applied) this.cache.delete(p);
       if (err instanceof FencedOutError && mayRetry) {
         this.opts.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
@@ -143,16 +143,16 @@ export class PartitionHost {
     this.opts.log.debug("applied chunk", {
       seq: req.seq,
       partitions: applied.length,
-      detections: matches.length,
+      detections: fired.length,
       checkpointed: checkpoint.partitions.length,
       loadAndApplyMs: Math.round(applying - started),
       commitMs: Math.round(performance.now() - applying),
     });
-    return { applied, skipped, detections: matches.length };
+    return { applied, skipped, detections: fired.length };
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
-  private checkpointDue(state: PartitionState, seq: number): boolean {
+  private checkpointDue(state: PartitionAggregates, seq: number): boolean {
     const every = this.opts.checkpointEvery;
     return (seq + state.partition) % every === 0 || seq - state.checkpointSeq >= 2 * every;
   }
@@ -190,11 +190,11 @@ export class PartitionHost {
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const started = Date.now();
-    const { states, appliedSeq, replay } = await loadPartitions(this.store, partitions);
+    const { aggregates, appliedSeq, replay } = await loadPartitions(this.store, partitions);
     const loaded = Date.now();
     let replayed = 0;
     for (const { seq, key } of replay) {
-      const behind = [...states.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
+      const behind = [...aggregates.values()].filter((s) => s.appliedSeq < seq && seq <= appliedSeq.get(s.partition)!);
       if (behind.length === 0) continue;
       const rows = await this.opts.chunkRows(key);
       for (const s of behind) {
@@ -203,7 +203,7 @@ export class PartitionHost {
       }
       replayed++;
     }
-    for (const [p, state] of states) {
+    for (const [p, state] of aggregates) {
       if (state.appliedSeq !== appliedSeq.get(p)) {
         throw new Error(`partition ${p}: replay reached chunk ${state.appliedSeq}, but the partition has applied chunk ${appliedSeq.get(p)}`);
       }

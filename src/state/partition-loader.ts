@@ -1,35 +1,35 @@
 import type { ChunkRef } from "../storage/partition-store";
-import { PartitionState } from "./partition-state";
+import { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
 
 export interface LoadedPartitions {
-  /** States as of their checkpoints. */
-  readonly states: Map<number, PartitionState>;
-  /** How far each partition has applied: its state must replay the applied chunks after its checkpoint up to here. */
+  /** Each partition's aggregates as of its checkpoint. */
+  readonly aggregates: Map<number, PartitionAggregates>;
+  /** How far each partition has applied: its aggregates must replay the applied chunks after its checkpoint up to here. */
   readonly appliedSeq: Map<number, number>;
   /** The chunks some partition must replay, in order. */
   readonly replay: readonly ChunkRef[];
 }
 
-/** Rebuilds partitions' states as of their checkpoints from what the store read. */
+/** Rebuilds partitions' aggregates as of their checkpoints from what the store read. */
 export async function loadPartitions(store: PartitionStore, partitions: readonly number[]): Promise<LoadedPartitions> {
   const stored = await store.read(partitions);
   const { weights } = stored;
-  const states = new Map<number, PartitionState>();
+  const aggregates = new Map<number, PartitionAggregates>();
   for (const { partition, checkpointSeq } of stored.partitions) {
     const byMerchant = weights.get(partition) ?? new Map<string, Map<string, number>>();
-    states.set(partition, new PartitionState(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
+    aggregates.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
   }
-  const missing = partitions.filter((p) => !states.has(p));
+  const missing = partitions.filter((p) => !aggregates.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
   for (const row of stored.pairs) {
-    const merchant = states.get(row.partition)!.merchant(row.merchant);
+    const merchant = aggregates.get(row.partition)!.merchant(row.merchant);
     const merchantWeights = weights.get(row.partition)?.get(row.merchant);
     for (let i = 0; i < row.customers.length; i++) {
       merchant.restore(row.customers[i], row.txnCounts[i], row.amountSums[i], row.genders[i], merchantWeights?.get(row.customers[i]));
     }
   }
-  for (const d of stored.emitted) states.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
+  for (const d of stored.emitted) aggregates.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
   const appliedSeq = new Map(stored.partitions.map((p) => [p.partition, p.appliedSeq]));
-  return { states, appliedSeq, replay: stored.replay };
+  return { aggregates, appliedSeq, replay: stored.replay };
 }

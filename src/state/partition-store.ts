@@ -8,5 +8,5 @@ export interface PartitionStore {
   /** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint; FencedOutError if one moved. */
   commitChunk(commit: ChunkCommit): Promise<void>;
   /** Persists partitions' aggregates as of `seq`, if they are still at `seq`; FencedOutError otherwise. */
-  checkpoint(checkpoint: Checkpoint, seq: number, owner: string): Promise<void>;
+  checkpoint(checkpoint: Checkpoint, seq: number, committer: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from "typeorm";
 import { selectRows } from "./sql";
-import { PatternDetectionEntity, type PatternDetection } from "../../entities/pattern-detection.entity";
+import { PatternDetectionEntity } from "../../entities/pattern-detection.entity";
+import type { Detection } from "../detection";
 
 /** Which detections to list; every field given narrows the list. */
 export interface DetectionQuery {
@@ -15,13 +16,13 @@ export interface DetectionQuery {
 }
 
 /** Detections newest first, filtered; one more than the limit tells whether a next page exists. */
-export async function findDetections(ds: DataSource, f: DetectionQuery): Promise<{ items: PatternDetection[]; more: boolean }> {
+export async function findDetections(ds: DataSource, f: DetectionQuery): Promise<{ items: Detection[]; more: boolean }> {
   const q = ds.getRepository(PatternDetectionEntity).createQueryBuilder("d");
-  if (f.patternId) q.andWhere("d.patternid = :patternId", { patternId: f.patternId });
+  if (f.patternId) q.andWhere("d.patternId = :patternId", { patternId: f.patternId });
   if (f.merchant) q.andWhere("d.merchant = :merchant", { merchant: f.merchant });
   if (f.customer) q.andWhere("d.customer = :customer", { customer: f.customer });
-  if (f.since) q.andWhere("d.detectiontime >= :since", { since: f.since });
-  if (f.until) q.andWhere("d.detectiontime <= :until", { until: f.until });
+  if (f.since) q.andWhere("d.detectionTime >= :since", { since: f.since });
+  if (f.until) q.andWhere("d.detectionTime <= :until", { until: f.until });
   if (f.beforeId !== undefined) q.andWhere("d.id < :beforeId", { beforeId: f.beforeId });
   const rows = await q
     .orderBy("d.id", "DESC")

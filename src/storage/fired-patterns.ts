@@ -1,17 +1,12 @@
 import type { DataSource } from "typeorm";
+import type { Detection } from "../detection";
 import { selectRows } from "./sql";
 
-export interface FiredPattern {
-  readonly patternId: string;
-  readonly actionType: string;
-  readonly customer: string;
-  readonly chunk: string;
-  readonly detectionTime: Date;
-}
+export type MerchantDetection = Pick<Detection, "patternId" | "actionType" | "customer" | "chunk" | "detectionTime">;
 
 /** The detections a merchant has fired, oldest first (committed with the state, so current). */
-export async function firedPatterns(ds: DataSource, merchant: string): Promise<FiredPattern[]> {
-  return selectRows<FiredPattern>(
+export async function firedPatterns(ds: DataSource, merchant: string): Promise<MerchantDetection[]> {
+  return selectRows<MerchantDetection>(
     ds,
     `SELECT patternid AS "patternId", actiontype AS "actionType", customer, chunk, detectiontime AS "detectionTime"
      FROM detection_outbox WHERE merchant = $1 ORDER BY id`,

@@ -1,18 +1,7 @@
 import type { DataSource } from "typeorm";
+import type { Detection } from "../detection";
 import { S3_RESERVE_LOCK } from "./lock-keys";
 import { selectOne, selectRows, type SqlRunner } from "./sql";
-
-/** A detection as the outbox holds it. */
-export interface OutboxDetection {
-  readonly id: number;
-  readonly yStartTime: Date;
-  readonly detectionTime: Date;
-  readonly patternId: string;
-  readonly actionType: string;
-  readonly customer: string;
-  readonly merchant: string;
-  readonly chunk: string;
-}
 
 /**
  * Moves up to `limit` detections from the outbox into pattern_detections in
@@ -97,8 +86,8 @@ export class S3BatchStore {
     });
   }
 
-  async detections(batchNo: number): Promise<OutboxDetection[]> {
-    return selectRows<OutboxDetection>(
+  async detections(batchNo: number): Promise<Detection[]> {
+    return selectRows<Detection>(
       this.ds,
       `SELECT id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
               customer, merchant, chunk

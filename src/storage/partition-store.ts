@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { decimalOf, formatDecimal, type Decimal } from "../decimal";
+import type { FiredDetection } from "../detection";
 import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
@@ -24,8 +25,8 @@ export class PgPartitionStore {
     return commitChunk(this.ds, commit);
   }
 
-  checkpoint(checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
-    return checkpointPartitions(this.ds, checkpoint, seq, owner);
+  checkpoint(checkpoint: Checkpoint, seq: number, committer: string): Promise<void> {
+    return checkpointPartitions(this.ds, checkpoint, seq, committer);
   }
 }
 
@@ -178,14 +179,8 @@ export interface PairAggregateRow {
   readonly gender: string;
 }
 
-/** A detection a chunk fired, as it enters the outbox. */
-export interface DetectionRow {
-  readonly partition: number;
-  readonly patternId: string;
-  readonly actionType: string;
-  readonly customer: string;
-  readonly merchant: string;
-}
+/** A detection a chunk fired, as it enters the outbox with its partition. */
+export type PartitionDetection = FiredDetection & { readonly partition: number };
 
 export interface Checkpoint {
   readonly partitions: readonly number[];
@@ -197,11 +192,12 @@ export interface ChunkCommit {
   /** Every partition in `partitions` must be at this sequence in the database. */
   readonly prevSeq: number;
   readonly partitions: readonly number[];
-  readonly owner: string;
+  /** The node committing: recorded as the partitions' last committer. */
+  readonly committer: string;
   readonly chunkKey: string;
   readonly yStartTime: Date;
   readonly detectionTime: Date;
-  readonly matches: readonly DetectionRow[];
+  readonly detections: readonly PartitionDetection[];
   /** Partitions whose aggregates are persisted with this chunk. */
   readonly checkpoint?: Checkpoint;
 }
@@ -209,19 +205,19 @@ export interface ChunkCommit {
 /** The node that last committed to each partition (applied a chunk or checkpointed it). */
 async function lastCommitters(ds: DataSource, partitions: readonly number[]): Promise<Map<number, string>> {
   if (partitions.length === 0) return new Map();
-  const rows = await selectRows<{ partition: number; owner: string }>(
+  const rows = await selectRows<{ partition: number; lastCommitter: string }>(
     ds,
-    `SELECT partition, owner FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`,
+    `SELECT partition, owner AS "lastCommitter" FROM partition_state WHERE partition = ANY($1) AND owner IS NOT NULL`,
     [[...partitions]],
   );
-  return new Map(rows.map((r) => [r.partition, r.owner]));
+  return new Map(rows.map((r) => [r.partition, r.lastCommitter]));
 }
 
 /** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint. */
 async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {
-    await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.owner, `chunk ${c.seq} (${c.chunkKey})`);
-    if (c.matches.length > 0) {
+    await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.committer, `chunk ${c.seq} (${c.chunkKey})`);
+    if (c.detections.length > 0) {
       await em.query(
         `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)
          SELECT p, $1, $2, pid, act, cust, merch, $3, $4
@@ -232,11 +228,11 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
           c.chunkKey,
           c.yStartTime,
           c.detectionTime,
-          c.matches.map((m) => m.partition),
-          c.matches.map((m) => m.patternId),
-          c.matches.map((m) => m.actionType),
-          c.matches.map((m) => m.customer),
-          c.matches.map((m) => m.merchant),
+          c.detections.map((m) => m.partition),
+          c.detections.map((m) => m.patternId),
+          c.detections.map((m) => m.actionType),
+          c.detections.map((m) => m.customer),
+          c.detections.map((m) => m.merchant),
         ],
       );
     }
@@ -245,9 +241,9 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
 }
 
 /** Persists partitions' aggregates as of `seq`, if they are still at `seq` (nobody applied past them). */
-async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, owner: string): Promise<void> {
+async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, committer: string): Promise<void> {
   await ds.transaction(async (em) => {
-    await advanceFence(em, checkpoint.partitions, seq, seq, owner, `checkpoint at chunk ${seq}`);
+    await advanceFence(em, checkpoint.partitions, seq, seq, committer, `checkpoint at chunk ${seq}`);
     await writeCheckpoint(em, checkpoint, seq);
   });
 }
@@ -273,14 +269,14 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
 }
 
 /** Moves partitions from `prevSeq` to `seq`, or throws FencedOutError if any of them is not at `prevSeq`. */
-async function advanceFence(em: EntityManager, partitions: readonly number[], prevSeq: number, seq: number, owner: string, what: string): Promise<void> {
+async function advanceFence(em: EntityManager, partitions: readonly number[], prevSeq: number, seq: number, committer: string, what: string): Promise<void> {
   const { advanced } = await selectOne<{ advanced: number }>(
     em,
     `WITH moved AS (
        UPDATE partition_state SET applied_seq = $1, owner = $2, updated_at = now()
        WHERE partition = ANY($3) AND applied_seq = $4 RETURNING 1)
      SELECT count(*)::int AS advanced FROM moved`,
-    [seq, owner, [...partitions], prevSeq],
+    [seq, committer, [...partitions], prevSeq],
   );
   if (advanced !== partitions.length) {
     throw new FencedOutError(`${what}: ${partitions.length - advanced} of ${partitions.length} partitions are no longer at chunk ${prevSeq}`);

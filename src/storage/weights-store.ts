@@ -23,7 +23,7 @@ export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>)
  * same double a sequential sum gives. Returns null when another process
  * loaded the source first.
  */
-export async function loadWeights(
+export async function storeImportanceSource(
   ds: DataSource,
   source: string,
   partitions: number,

@@ -70,8 +70,8 @@ describe("amounts are exact, from the file to the detections", () => {
         { customer: "C1", amount_sum: "68.99" },
         { customer: "C2", amount_sum: "0.05" },
       ]);
-      const { states } = await loadPartitions(new PgPartitionStore(ds), [0]);
-      expect(states.get(0)!.merchant("M1").customers.get("C1")).toMatchObject({ n: 3, amount: { units: 6899, scale: 2 } });
+      const { aggregates } = await loadPartitions(new PgPartitionStore(ds), [0]);
+      expect(aggregates.get(0)!.merchant("M1").customers.get("C1")).toMatchObject({ n: 3, amount: { units: 6899, scale: 2 } });
     } finally {
       await ds.destroy();
     }

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../../src/app/embedded";
 import { startEmbeddedPostgres } from "../../src/app/embedded-postgres";
+import { executableDirs } from "../../src/config";
 
 declare global {
   var __testServers: EmbeddedServer[] | undefined;
@@ -36,7 +37,7 @@ export default async function globalSetup(): Promise<void> {
   }
   if (process.env.NATS_URL) process.env.TEST_NATS_URL = process.env.NATS_URL;
   else {
-    const nats = await startLocalNats(path.join(dir, "nats"));
+    const nats = await startLocalNats(path.join(dir, "nats"), executableDirs(process.env));
     if (nats) {
       servers.push(nats);
       process.env.TEST_NATS_URL = nats.url;

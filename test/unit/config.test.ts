@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, embeddedS3Defaults, loadBenchSettings, loadConfig } from "../../src/config";
 
 describe("configuration", () => {
   it("has SPEC.md's defaults", () => {
@@ -39,9 +39,25 @@ describe("configuration", () => {
     [{}, ["--services", "ingest,nope"], "unknown service(s) nope"],
     [{}, ["--bogus"], "unknown flag --bogus"],
     [{}, ["stray"], 'unexpected argument "stray"'],
+    [{ LOG_FORMAT: "xml" }, [], 'LOG_FORMAT must be short or json, got "xml"'],
   ])("rejects %j %j with a clear message", (env, argv, message) => {
     expect(() => loadConfig(env, argv as string[])).toThrow(ConfigError);
     expect(() => loadConfig(env, argv as string[])).toThrow(message);
+  });
+
+  it("logs short lines unless LOG_FORMAT=json", () => {
+    expect(loadConfig({}, []).logFormat).toBe("short");
+    expect(loadConfig({ LOG_FORMAT: "json" }, []).logFormat).toBe("json");
+  });
+
+  it("bench and s3-server take their settings from the environment given, not the process's", () => {
+    expect(loadBenchSettings({ NATS_URL: "nats://127.0.0.1:4333", PATH: "/opt/nats/bin" })).toMatchObject({
+      natsUrl: "nats://127.0.0.1:4333",
+      clusterSecret: undefined,
+      executableDirs: ["/opt/nats/bin", "/usr/sbin", "/usr/local/bin"],
+    });
+    expect(embeddedS3Defaults({})).toEqual({ port: "4569", bucket: "transaction-monitoring-bucket" });
+    expect(embeddedS3Defaults({ EMBEDDED_S3_PORT: "5000", S3_BUCKET: "b1" })).toEqual({ port: "5000", bucket: "b1" });
   });
 
   it("bounds a CSV record to MAX_RECORD_BYTES, 1 MiB unless set", () => {

@@ -2,7 +2,7 @@ import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { summarizeMerchant } from "../../src/state/merchant-summary";
-import { PartitionState } from "../../src/state/partition-state";
+import { PartitionAggregates } from "../../src/state/partition-aggregates";
 
 const SPEC: PatternThresholds = {
   upgradeMinMerchantTxns: 50_000,
@@ -17,7 +17,7 @@ function txns(customer: string, merchant: string, count: number, amount: string,
   return Array.from({ length: count }, () => ({ customer, merchant, gender, amount }));
 }
 
-function detect(state: PartitionState, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
+function detect(state: PartitionAggregates, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
   return state.apply(rows, PATTERN_RULES, t).map((m) => `${m.patternId}|${m.customer}|${m.merchant}`);
 }
 
@@ -25,30 +25,30 @@ const noWeights = () => undefined;
 
 describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
   it("does not fire at an average of exactly 23.00", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.00"))).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.00"))).toEqual([]);
   });
 
   it("fires at 22.99 with exactly 80 transactions, not with 79", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 79, "22.99"))).toEqual([]);
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.99"))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 79, "22.99"))).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.99"))).toEqual(["PatId2|C1|M1"]);
   });
 
   it("uses the exact average: 79 x 23.00 + 1 x 22.99 is below 23", () => {
     const rows = [...txns("C1", "M1", 79, "23.00"), ...txns("C1", "M1", 1, "22.99")];
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
   });
 
   it("keeps every decimal: 22.995 is below 23, and 79 x 23 + 1 x 22.9999999999999999999 too", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"))).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"))).toEqual(["PatId2|C1|M1"]);
     const rows = [...txns("C1", "M1", 79, "23"), ...txns("C1", "M1", 1, "22.9999999999999999999")];
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.000000000000000000"))).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), rows)).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "23.000000000000000000"))).toEqual([]);
   });
 
   it("takes a threshold with decimals: below 22.995 is what counts", () => {
     const t = { ...SPEC, childMaxAvgAmount: "22.995" };
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"), t)).toEqual([]);
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.9949"), t)).toEqual(["PatId2|C1|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.995"), t)).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), txns("C1", "M1", 80, "22.9949"), t)).toEqual(["PatId2|C1|M1"]);
   });
 });
 
@@ -58,16 +58,16 @@ describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
   }
 
   it("does not fire when F equals M", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 101, "M")])).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 101, "M")])).toEqual([]);
   });
 
   it("fires with 101 F and 102 M, not with 100 F", () => {
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 102, "M")])).toEqual(["PatId3||M1"]);
-    expect(detect(new PartitionState(0, 0, 0, noWeights, 0), [...customers("F", 100, "F"), ...customers("M", 200, "M")])).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), [...customers("F", 101, "F"), ...customers("M", 102, "M")])).toEqual(["PatId3||M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, noWeights, 0), [...customers("F", 100, "F"), ...customers("M", 200, "M")])).toEqual([]);
   });
 
   it("takes a customer's gender from its first transaction at the merchant", () => {
-    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", amount: "0.01" }];
     expect(detect(state, rows)).toEqual([]);
   });
@@ -82,18 +82,18 @@ describe("UPGRADE (PatId1)", () => {
 
   it("needs N(m) strictly above the minimum", () => {
     // 10 customers with n = 1+9 .. 10+9: N = 145; with extra 0: N = 55
-    expect(detect(new PartitionState(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 55 })).toEqual([]);
-    expect(detect(new PartitionState(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 54 })).toEqual(["PatId1|C9|M1"]);
+    expect(detect(new PartitionAggregates(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 55 })).toEqual([]);
+    expect(detect(new PartitionAggregates(0, 0, 0, weightOf, 0), rows(0), { ...t, upgradeMinMerchantTxns: 54 })).toEqual(["PatId1|C9|M1"]);
   });
 
   it("includes a customer whose count equals the count quantile", () => {
     // counts 1..10 at 0.9: position 8.1 → 9.1; weights 1..10 at 0.1: 1.9. Only C9 (n=10, w=1).
     // At q=0.8 counts: position 7.2 → 8.2, so n >= 8.2: C8 (n=9, w=2) is out on weight 2 > 1.9.
-    const state = new PartitionState(0, 0, 0, weightOf, 0);
+    const state = new PartitionAggregates(0, 0, 0, weightOf, 0);
     expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual(["PatId1|C9|M1"]);
     // counts at q=0.(8/9)... use 11 customers so that position is integral: counts 1..11 at 0.9 → exactly 10.
     const w11 = new Map([...weights, ["C10", 0.5]]);
-    const s11 = new PartitionState(0, 0, 0, (_m, c) => w11.get(c), 0);
+    const s11 = new PartitionAggregates(0, 0, 0, (_m, c) => w11.get(c), 0);
     const r11 = Array.from({ length: 11 }, (_, i) => txns(`C${i}`, "M1", i + 1, "1.00")).flat();
     // C9 has n = 10 = Tn exactly; weights sorted 0.5,1..10 at 0.1 → position 1.0 → exactly 1: C9 (w=1) is in.
     expect(detect(s11, r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
@@ -101,10 +101,10 @@ describe("UPGRADE (PatId1)", () => {
 
   it("decides the same on a restored partition as on the one built live", () => {
     const allWeights = (_m: string, c: string) => (c === "C10" ? 0.5 : weights.get(c));
-    const built = new PartitionState(0, 0, 0, allWeights, 0);
+    const built = new PartitionAggregates(0, 0, 0, allWeights, 0);
     expect(detect(built, rows(0), { ...t, upgradeMinMerchantTxns: 1_000 })).toEqual([]);
     // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
-    const restored = new PartitionState(0, 1, 1, allWeights, 0);
+    const restored = new PartitionAggregates(0, 1, 1, allWeights, 0);
     for (const i of [3, 9, 0, 7, 1, 8, 2, 6, 4, 5]) {
       restored.merchant("M1").restore(`C${i}`, i + 1, { units: (i + 1) * 100, scale: 2 }, "F", weights.get(`C${i}`));
     }
@@ -115,14 +115,14 @@ describe("UPGRADE (PatId1)", () => {
   });
 
   it("ignores customers without a weight", () => {
-    const state = new PartitionState(0, 0, 0, () => undefined, 0);
+    const state = new PartitionAggregates(0, 0, 0, () => undefined, 0);
     expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual([]);
   });
 });
 
 describe("emission", () => {
   it("emits a detection once, at the first chunk after which it matches, never again", () => {
-    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     expect(detect(state, txns("C1", "M1", 79, "1.00"))).toEqual([]);
     expect(detect(state, txns("C1", "M1", 1, "1.00"))).toEqual(["PatId2|C1|M1"]);
     expect(detect(state, txns("C1", "M1", 5, "1.00"))).toEqual([]);
@@ -132,14 +132,14 @@ describe("emission", () => {
   });
 
   it("remembers what a reloaded partition already emitted", () => {
-    const state = new PartitionState(0, 3, 3, noWeights, 0);
+    const state = new PartitionAggregates(0, 3, 3, noWeights, 0);
     state.merchant("M1").restore("C1", 85, { units: 85 * 100, scale: 2 }, "F", undefined);
     state.markEmitted("PatId2", "M1", "C1");
     expect(detect(state, txns("C1", "M1", 1, "1.00"))).toEqual([]);
   });
 
   it("collects the aggregates changed since the last checkpoint", () => {
-    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     state.apply([...txns("C1", "M1", 2, "1.50", "M"), ...txns("C2", "M1", 1, "0.99")], PATTERN_RULES, SPEC);
     state.apply(txns("C1", "M1", 1, "0.50", "M"), PATTERN_RULES, SPEC);
     expect(state.takeDirty()).toEqual([
@@ -152,7 +152,7 @@ describe("emission", () => {
 
 describe("merchant summary", () => {
   it("shows each customer's exact total and an average that never reads above the true one", () => {
-    const state = new PartitionState(0, 0, 0, noWeights, 0);
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     state.apply(
       [...txns("C1", "M1", 3, "22.995"), ...txns("C2", "M1", 2, "10"), ...txns("C2", "M1", 1, "0.02"), ...txns("C3", "M1", 1, "7")],
       PATTERN_RULES,

@@ -1,17 +1,11 @@
 import type { Transaction } from "../csv/transactions";
 import type { Decimal } from "../decimal";
+import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
 import { MerchantAggregates } from "./merchant-aggregates";
 
 /** w(c,m) for the pairs of one partition. */
 export type WeightLookup = (merchant: string, customer: string) => number | undefined;
-
-export interface Match {
-  readonly patternId: string;
-  readonly actionType: string;
-  readonly customer: string;
-  readonly merchant: string;
-}
 
 /** One customer-merchant aggregate as it is persisted. */
 export interface PairRow {
@@ -24,12 +18,12 @@ export interface PairRow {
 }
 
 /**
- * The cumulative state of one partition as of chunk `appliedSeq`. Applying a
+ * The in-memory aggregates of one partition as of chunk `appliedSeq`. Applying a
  * chunk mutates it in place; a caller whose commit fails throws it away and
  * reloads, which is simpler and cheaper than undo. It remembers which
  * aggregates changed since its last checkpoint.
  */
-export class PartitionState {
+export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   private dirty = new Map<MerchantAggregates, Set<string>>();
 
@@ -73,7 +67,7 @@ export class PartitionState {
    * Applies a chunk's rows of this partition, then evaluates every rule on the
    * merchants it touched; returns the detections that fired for the first time.
    */
-  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): Match[] {
+  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): FiredDetection[] {
     const touched = new Map<MerchantAggregates, Set<string>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
@@ -83,7 +77,7 @@ export class PartitionState {
       if (!customers) touched.set(merchant, (customers = new Set()));
       customers.add(txn.customer);
     }
-    const matches: Match[] = [];
+    const fired: FiredDetection[] = [];
     for (const [merchant, customers] of touched) {
       const dirty = this.dirty.get(merchant);
       if (dirty) for (const c of customers) dirty.add(c);
@@ -93,10 +87,10 @@ export class PartitionState {
           const key = `${rule.patternId}|${customer}`;
           if (merchant.emitted.has(key)) continue;
           merchant.emitted.add(key);
-          matches.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
+          fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
         }
       }
     }
-    return matches;
+    return fired;
   }
 }
