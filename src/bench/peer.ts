@@ -31,8 +31,8 @@ export interface PeerInputs {
 }
 
 const SCHEMA = `
-  CREATE TABLE staging (seq int, customer text, merchant text, gender text, amount numeric);
-  CREATE TABLE importance_rows (line bigint, customer text, merchant text, weight float8);
+  CREATE UNLOGGED TABLE staging (seq int, customer text, merchant text, gender text, amount numeric);
+  CREATE UNLOGGED TABLE importance_rows (line bigint, customer text, merchant text, weight float8);
   CREATE TABLE weights (merchant text, customer text, weight float8, PRIMARY KEY (merchant, customer));
   CREATE TABLE pairs (merchant text, customer text, n bigint, amount numeric, gender text, PRIMARY KEY (merchant, customer));
   CREATE TABLE merchants (merchant text PRIMARY KEY, n bigint);
