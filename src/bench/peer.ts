@@ -1,3 +1,9 @@
+/**
+ * The plain-PostgreSQL pipeline of the original design, as the bench's peer:
+ * each chunk of the source is COPYed into a staging table, the aggregates are
+ * upserted, and the three patterns run as SQL after every chunk. A benchmark
+ * tool, not part of the product.
+ */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -9,12 +15,7 @@ import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "../csv/
 import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
 import type { PatternThresholds } from "../patterns";
 
-/**
- * The plain-PostgreSQL pipeline of the original design, as the bench's peer:
- * each chunk of the source is COPYed into a staging table, the aggregates are
- * upserted, and the three patterns run as SQL after every chunk. A benchmark
- * tool, not part of the product.
- */
+/** What the peer did, and its wall time for the whole file (importance file included). */
 export interface PeerRun {
   readonly rows: number;
   readonly chunks: number;
@@ -67,7 +68,7 @@ const PATTERNS = `
   ON CONFLICT DO NOTHING
 `;
 
-/** Runs the peer on a fresh, empty database; returns its wall time for the whole file. */
+/** Runs the peer on a fresh, empty database. */
 export async function runPeer(inputs: PeerInputs): Promise<PeerRun> {
   const started = Date.now();
   const db = new Client({ connectionString: inputs.databaseUrl });
