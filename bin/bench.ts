@@ -10,6 +10,7 @@ import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
 import { EMBEDDED_S3_KEY, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
 import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
+import { runVersusPeer } from "../src/bench/versus-peer";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
 import { ALL_SERVICES, ConfigError, loadBenchSettings, loadConfig, parseFlags, type ServiceName } from "../src/config";
@@ -27,6 +28,10 @@ Runs demo data (generated once into .data/bench-data-*) through the whole
 pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder,
 and prints rows/s. --cluster N: N merchant-state processes over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
+In one process it then times \`node dist/bin/start.js --once\` on the same data
+(spawn to exit, fresh database and bucket) and the plain-PostgreSQL peer
+(src/bench/peer.ts) on another fresh database, and prints both rates, their
+ratio and whether both found the same detections.
 
 Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SECRET
 (--cluster; default: a random one for the run), LOG_LEVEL
@@ -185,6 +190,32 @@ async function main(): Promise<void> {
     for (const c of children)
       console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
     if (nodes > 0) console.log(`process logs:       ${logs}`);
+    if (nodes === 0) {
+      const vs = await runVersusPeer({
+        startScript: path.join(__dirname, "start.js"),
+        env,
+        postgresUrl: pg.url,
+        s3: { ...config.s3, endpoint: s3.url, accessKeyId: EMBEDDED_S3_KEY, secretAccessKey: EMBEDDED_S3_KEY },
+        source: runtime.config.source!,
+        importance: runtime.config.importance!,
+        chunkRows,
+        thresholds: config.thresholds,
+        work,
+      });
+      const oursRate = t.rows / vs.oursSeconds;
+      const peerRate = vs.peer.rows / vs.peer.seconds;
+      console.log(
+        `start --once:       ${vs.oursSeconds.toFixed(2)} s, ${Math.round(oursRate).toLocaleString("en-US")} rows/s (node dist/bin/start.js --once, spawn to exit, fresh database and bucket)`,
+      );
+      console.log(
+        `plain-PostgreSQL:   ${vs.peer.seconds.toFixed(2)} s, ${Math.round(peerRate).toLocaleString("en-US")} rows/s (peer: COPY each chunk into staging, upsert aggregates, the patterns in SQL after every chunk)`,
+      );
+      console.log(`ours / peer:        ${(oursRate / peerRate).toFixed(2)}x (end-to-end speed, start --once against the peer)`);
+      const same = vs.onlyOurs.length === 0 && vs.onlyPeer.length === 0;
+      console.log(
+        `peer detections:    ${JSON.stringify(vs.peer.detections)}, ${same ? "the same (pattern, customer, merchant) set as ours" : `differ: ${vs.onlyOurs.length} only ours (e.g. ${vs.onlyOurs.slice(0, 3).join(", ")}), ${vs.onlyPeer.length} only the peer's (e.g. ${vs.onlyPeer.slice(0, 3).join(", ")})`}`,
+      );
+    }
     if (killedAt) {
       console.log(
         `takeover:           first chunk applied ${Number(k?.stalled).toFixed(2)} s after the kill -9; slowest chunk ${Number(k?.slowest).toFixed(2)} s (failure detection + reload of the dead node's partitions)`,

@@ -1,0 +1,192 @@
+/**
+ * The plain-PostgreSQL pipeline of the original design, as the bench's peer:
+ * each chunk of the source is COPYed into a staging table, the aggregates are
+ * upserted, and the three patterns run as SQL after every chunk. A benchmark
+ * tool, not part of the product.
+ */
+import { createReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { Client } from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { readImportance } from "../csv/importance";
+import { locateColumns } from "../csv/fields";
+import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "../csv/records";
+import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
+import type { PatternThresholds } from "../patterns";
+
+/** What the peer did, and its wall time for the whole file (importance file included). */
+export interface PeerRun {
+  readonly rows: number;
+  readonly chunks: number;
+  readonly seconds: number;
+  readonly detections: Record<string, number>;
+}
+
+export interface PeerInputs {
+  readonly databaseUrl: string;
+  readonly source: string;
+  readonly importance: string;
+  readonly chunkRows: number;
+  readonly thresholds: PatternThresholds;
+}
+
+const SCHEMA = `
+  CREATE UNLOGGED TABLE staging (seq int, customer text, merchant text, gender text, amount numeric);
+  CREATE UNLOGGED TABLE importance_rows (line bigint, customer text, merchant text, weight float8);
+  CREATE TABLE weights (merchant text, customer text, weight float8, PRIMARY KEY (merchant, customer));
+  CREATE TABLE pairs (merchant text, customer text, n bigint, amount numeric, gender text, PRIMARY KEY (merchant, customer));
+  CREATE TABLE merchants (merchant text PRIMARY KEY, n bigint);
+  CREATE TABLE detections (pattern text, customer text, merchant text, chunk int, PRIMARY KEY (pattern, customer, merchant));
+`;
+
+const APPLY_CHUNK = `
+  INSERT INTO pairs (merchant, customer, n, amount, gender)
+  SELECT merchant, customer, count(*), sum(amount), (array_agg(gender ORDER BY seq))[1] FROM staging GROUP BY merchant, customer
+  ON CONFLICT (merchant, customer) DO UPDATE SET n = pairs.n + EXCLUDED.n, amount = pairs.amount + EXCLUDED.amount;
+  INSERT INTO merchants (merchant, n) SELECT merchant, count(*) FROM staging GROUP BY merchant
+  ON CONFLICT (merchant) DO UPDATE SET n = merchants.n + EXCLUDED.n;
+`;
+
+// Only merchants and pairs the chunk touched can start matching; the others' state did not change.
+const PATTERNS = `
+  WITH touched AS (SELECT DISTINCT merchant FROM staging),
+  big AS (SELECT m.merchant FROM merchants m JOIN touched USING (merchant) WHERE m.n > $1),
+  thresholds AS (
+    SELECT p.merchant, percentile_cont($2::float8) WITHIN GROUP (ORDER BY p.n) AS tn, percentile_cont($3::float8) WITHIN GROUP (ORDER BY w.weight) AS tw
+    FROM pairs p JOIN big USING (merchant) LEFT JOIN weights w USING (merchant, customer)
+    GROUP BY p.merchant)
+  INSERT INTO detections (pattern, customer, merchant, chunk)
+  SELECT 'PatId1', p.customer, p.merchant, $6::int FROM pairs p JOIN thresholds t USING (merchant) JOIN weights w USING (merchant, customer)
+  WHERE p.n >= t.tn AND w.weight <= t.tw
+  UNION ALL
+  SELECT 'PatId2', p.customer, p.merchant, $6::int FROM pairs p JOIN (SELECT DISTINCT merchant, customer FROM staging) s USING (merchant, customer)
+  WHERE p.n >= $4 AND p.amount < $5::numeric * p.n
+  UNION ALL
+  SELECT 'PatId3', '', p.merchant, $6::int FROM pairs p JOIN touched USING (merchant) GROUP BY p.merchant
+  HAVING count(*) FILTER (WHERE p.gender = 'F') > $7 AND count(*) FILTER (WHERE p.gender = 'F') < count(*) FILTER (WHERE p.gender = 'M')
+  ON CONFLICT DO NOTHING
+`;
+
+/** Runs the peer on a fresh, empty database. */
+export async function runPeer(inputs: PeerInputs): Promise<PeerRun> {
+  const started = Date.now();
+  const db = new Client({ connectionString: inputs.databaseUrl });
+  await db.connect();
+  try {
+    await db.query(SCHEMA);
+    await loadImportance(db, inputs.importance);
+    const t = inputs.thresholds;
+    let chunks = 0;
+    let rows = 0;
+    const applyChunk = async (valid: readonly Transaction[]): Promise<void> => {
+      await db.query("BEGIN");
+      await db.query("TRUNCATE staging");
+      await copyRows(
+        db,
+        "COPY staging (seq, customer, merchant, gender, amount) FROM STDIN",
+        valid.map((r, i) => [String(i), r.customer, r.merchant, r.gender, r.amount]),
+      );
+      await db.query(APPLY_CHUNK);
+      await db.query(PATTERNS, [
+        t.upgradeMinMerchantTxns,
+        t.upgradeCountQuantile.text,
+        t.upgradeWeightQuantile.text,
+        t.childMinTxns,
+        t.childMaxAvgAmount,
+        chunks,
+        t.deiMinFemaleCustomers,
+      ]);
+      await db.query("COMMIT");
+      chunks++;
+    };
+    await forEachChunk(inputs.source, inputs.chunkRows, async (chunk) => {
+      rows += chunk.records;
+      await applyChunk(chunk.valid);
+    });
+    const counted = await db.query<{ pattern: string; n: number }>(`SELECT pattern, count(*)::int AS n FROM detections GROUP BY pattern ORDER BY pattern`);
+    return { rows, chunks, seconds: (Date.now() - started) / 1000, detections: Object.fromEntries(counted.rows.map((r) => [r.pattern, r.n])) };
+  } finally {
+    await db.end();
+  }
+}
+
+export interface PeerDetection {
+  readonly patternId: string;
+  readonly customer: string;
+  readonly merchant: string;
+  /** 0-based index of the chunk after which it first matched. */
+  readonly chunkIndex: number;
+}
+
+export async function peerDetections(databaseUrl: string): Promise<PeerDetection[]> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<PeerDetection>(`SELECT pattern AS "patternId", customer, merchant, chunk AS "chunkIndex" FROM detections`);
+    return rows;
+  } finally {
+    await db.end();
+  }
+}
+
+/** The importance file, COPYed in once; a pair's weight is its mean, summed in file order as the pipeline does. */
+async function loadImportance(db: Client, file: string): Promise<void> {
+  await readImportance(createReadStream(file), 50_000, (rows) =>
+    copyRows(
+      db,
+      "COPY importance_rows (line, customer, merchant, weight) FROM STDIN",
+      rows.map((r) => [String(r.line), r.customer, r.merchant, String(r.weight)]),
+    ),
+  );
+  await db.query(`INSERT INTO weights SELECT merchant, customer, sum(weight ORDER BY line) / count(*) FROM importance_rows GROUP BY merchant, customer`);
+}
+
+interface Chunk {
+  /** Records in the chunk, valid or not (the chunker cuts by records). */
+  records: number;
+  readonly valid: Transaction[];
+}
+
+/**
+ * Cuts the source into chunks of `chunkRows` records as the chunker does and
+ * hands over each chunk's valid rows (SPEC.md validity, the pipeline's own
+ * check); the file is read on only while the previous chunk is applied.
+ */
+async function forEachChunk(file: string, chunkRows: number, onChunk: (chunk: Chunk) => Promise<void>): Promise<void> {
+  const ready: Chunk[] = [];
+  let current: Chunk = { records: 0, valid: [] };
+  let columns: Record<(typeof TRANSACTION_COLUMNS)[number], number> | undefined;
+  const drain = async (): Promise<void> => {
+    for (let chunk = ready.shift(); chunk; chunk = ready.shift()) await onChunk(chunk);
+  };
+  async function* pieces(): AsyncGenerator<Buffer> {
+    for await (const piece of createReadStream(file)) {
+      await drain();
+      yield piece as Buffer;
+    }
+  }
+  const onRecord = (record: CsvRecord): void => {
+    if (!columns) {
+      if (record.error !== undefined) throw new Error(`${file}: header on line ${record.line}: ${record.error}`);
+      columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
+      return;
+    }
+    const checked = record.error === undefined ? checkTransaction(record.fields, columns) : undefined;
+    if (checked && "txn" in checked) current.valid.push(checked.txn);
+    if (++current.records === chunkRows) {
+      ready.push(current);
+      current = { records: 0, valid: [] };
+    }
+  };
+  await forEachRecord(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), DEFAULT_MAX_RECORD_BYTES, onRecord);
+  if (current.records > 0) ready.push(current);
+  await drain();
+}
+
+/** COPY in PostgreSQL's text format: backslash, tab, line breaks escaped (ids hold no other control character). */
+async function copyRows(db: Client, sql: string, rows: readonly string[][]): Promise<void> {
+  const escape = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r") : v);
+  const text = rows.map((r) => `${r.map(escape).join("\t")}\n`).join("");
+  await pipeline(Readable.from([Buffer.from(text)]), db.query(copyFrom(sql)));
+}
