@@ -1,7 +1,7 @@
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, openSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, openSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -10,6 +10,7 @@ import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
 import { EMBEDDED_S3_KEY, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
 import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
+import { processUsage } from "../src/bench/process-usage";
 import { runVersusPeer } from "../src/bench/versus-peer";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), "tm-bench-"));
   const quiet = { info: () => undefined, warn: console.warn, error: console.error, debug: () => undefined };
   const servers: EmbeddedServer[] = [];
-  const children: Array<{ name: string; child: ChildProcess; peakKiB: number }> = [];
+  const children: Array<{ name: string; child: ChildProcess; peakKiB: number; cpuAtStart: number; cpuSeconds: number }> = [];
   let pgData: string | undefined;
   try {
     const pg = await startEmbeddedPostgres(path.join(work, "postgres"), 25000 + Math.floor(Math.random() * 10000), quiet);
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
         env: { ...env, LOG_LEVEL: settings.logLevel ?? "info", NODE_ID: nodeId },
         stdio: ["ignore", log, log],
       });
-      children.push({ name, child, peakKiB: 0 });
+      children.push({ name, child, peakKiB: 0, cpuAtStart: 0, cpuSeconds: 0 });
     };
     for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state"]);
     if (nodes > 0) {
@@ -133,7 +134,16 @@ async function main(): Promise<void> {
     for (const name of services) broker.createService(SERVICE_FACTORIES[name](runtime));
     await broker.start();
     if (nodes > 0) await broker.waitForServices("merchant-state", 30_000);
-    const sampler = setInterval(() => children.forEach((c) => (c.peakKiB = Math.max(c.peakKiB, peakRssKiB(c.child.pid)))), 500);
+    // CPU seconds count from here, so that each process's startup is not in its figure; a node that joins halfway counts from its start.
+    for (const c of children) c.cpuAtStart = processUsage(c.child.pid).cpuSeconds;
+    const benchCpuAtStart = process.cpuUsage();
+    const sample = () =>
+      children.forEach((c) => {
+        const usage = processUsage(c.child.pid);
+        c.peakKiB = Math.max(c.peakKiB, usage.peakKiB);
+        if (usage.cpuSeconds > 0) c.cpuSeconds = usage.cpuSeconds - c.cpuAtStart;
+      });
+    const sampler = setInterval(sample, 500);
 
     const { chunkRows } = config;
     const expectedChunks = Math.ceil(rows / chunkRows);
@@ -156,7 +166,8 @@ async function main(): Promise<void> {
     await broker.call("s3-sink.flush");
     const sinksDone = Date.now();
     clearInterval(sampler);
-    children.forEach((c) => (c.peakKiB = Math.max(c.peakKiB, peakRssKiB(c.child.pid))));
+    sample();
+    const benchCpu = process.cpuUsage(benchCpuAtStart);
     const t = await selectOne<{ first: Date; rows: number; chunks: number; p50: number; p99: number }>(
       ds,
       `SELECT min(started_at) AS first, sum(rows_valid + rows_bad)::bigint AS rows, count(*)::int AS chunks,
@@ -189,6 +200,10 @@ async function main(): Promise<void> {
     );
     for (const c of children)
       console.log(`                    ${c.name}: ${Math.round(c.peakKiB / 1024)} MiB${killedAt && c === children[0] ? " (killed -9 halfway)" : ""}`);
+    console.log(
+      `CPU in the stream:  ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s (user + system)`,
+    );
+    for (const c of children) console.log(`                    ${c.name}: ${c.cpuSeconds.toFixed(1)} s`);
     if (nodes > 0) console.log(`process logs:       ${logs}`);
     if (nodes === 0) {
       const vs = await runVersusPeer({
@@ -232,16 +247,6 @@ async function main(): Promise<void> {
     await stopAll(servers);
     // As root the database lives outside the work folder (see embedded-postgres.ts); it is of no use after the run.
     if (pgData && !pgData.startsWith(work)) await rm(pgData, { recursive: true, force: true });
-  }
-}
-
-/** VmHWM of a child process, in KiB (Linux). */
-function peakRssKiB(pid: number | undefined): number {
-  try {
-    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) : 0;
-  } catch {
-    return 0;
   }
 }
 
