@@ -11,6 +11,8 @@ import { SERVICE_FACTORIES } from "../services";
 import { EMBEDDED_S3_KEY, startEmbeddedS3, startLocalNats, type EmbeddedServer } from "../src/app/embedded";
 import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
 import { processUsage } from "../src/bench/process-usage";
+import { measureCadenceLatency } from "../src/bench/cadence";
+import { createBucket, freshDatabase } from "../src/bench/end-to-end";
 import { runVersusPeer } from "../src/bench/versus-peer";
 import { stopAll } from "../src/app/launch";
 import { Runtime } from "../src/app/runtime";
@@ -19,6 +21,10 @@ import { BANKSIM_ROWS, generate } from "../src/demo/generator";
 import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
 import { selectOne } from "../src/storage/sql";
+
+/** Chunks timed at the seeds' cadence, after the first ones, which the starting process delays. */
+const CADENCE_CHUNKS = 20;
+const CADENCE_WARMUP = 3;
 
 const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
@@ -229,6 +235,23 @@ async function main(): Promise<void> {
       const same = vs.onlyOurs.length === 0 && vs.onlyPeer.length === 0;
       console.log(
         `peer detections:    ${JSON.stringify(vs.peer.detections)}, ${same ? "the same (pattern, customer, merchant) set as ours" : `differ: ${vs.onlyOurs.length} only ours (e.g. ${vs.onlyOurs.slice(0, 3).join(", ")}), ${vs.onlyPeer.length} only the peer's (e.g. ${vs.onlyPeer.slice(0, 3).join(", ")})`}`,
+      );
+      const cadenceUrl = await freshDatabase(pg.url, "bench_cadence");
+      await createBucket({ ...config.s3, endpoint: s3.url, accessKeyId: EMBEDDED_S3_KEY, secretAccessKey: EMBEDDED_S3_KEY }, "bench-cadence");
+      const cadence = await measureCadenceLatency({
+        startScript: path.join(__dirname, "start.js"),
+        env: { ...env, DATABASE_URL: cadenceUrl, S3_BUCKET: "bench-cadence", DATA_DIR: path.join(work, "cadence-data") },
+        databaseUrl: cadenceUrl,
+        args: ["--source", runtime.config.source!, "--importance", runtime.config.importance!],
+        onObjectCreated: (listener) => s3.onObjectCreated(listener),
+        chunks: Math.min(CADENCE_CHUNKS, expectedChunks - CADENCE_WARMUP),
+        warmup: CADENCE_WARMUP,
+        logFile: path.join(work, "cadence.log"),
+      });
+      console.log(
+        cadence
+          ? `latency at cadence: p50 ${cadence.p50Ms.toFixed(1)} ms, p99 ${cadence.p99Ms.toFixed(1)} ms over ${cadence.chunks} chunks with detections (one chunk a second; chunk object in S3 -> its detections in PostgreSQL)`
+          : `latency at cadence: no timed chunk had a detection`,
       );
     }
     if (killedAt) {

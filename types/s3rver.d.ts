@@ -10,5 +10,7 @@ declare module "s3rver" {
     constructor(options: S3rverOptions);
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;
+    /** S3 event notifications (s3rver is a Koa application, an EventEmitter). */
+    on(event: "event", listener: (event: unknown) => void): this;
   }
 }

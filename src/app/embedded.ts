@@ -11,12 +11,29 @@ export interface EmbeddedServer {
 
 export const EMBEDDED_S3_KEY = "S3RVER";
 
+export interface EmbeddedS3 extends EmbeddedServer {
+  /** Calls `listener` with the key of every object stored from now on, as soon as it is stored. */
+  onObjectCreated(listener: (key: string) => void): void;
+}
+
+interface S3ObjectEvent {
+  readonly Records: ReadonlyArray<{ readonly eventName: string; readonly s3: { readonly object: { readonly key: string } } }>;
+}
+
 /** An S3-protocol server (s3rver) on loopback, objects kept in `dir`, the bucket created on start. */
-export async function startEmbeddedS3(dir: string, port: number, bucket: string): Promise<EmbeddedServer> {
+export async function startEmbeddedS3(dir: string, port: number, bucket: string): Promise<EmbeddedS3> {
   await mkdir(dir, { recursive: true });
   const server = new S3rver({ address: "127.0.0.1", port, directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
   await server.run();
-  return { url: `http://127.0.0.1:${port}`, stop: () => server.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () => server.close(),
+    onObjectCreated(listener) {
+      server.on("event", (event) => {
+        for (const r of (event as S3ObjectEvent).Records) if (r.eventName.startsWith("ObjectCreated")) listener(r.s3.object.key);
+      });
+    },
+  };
 }
 
 /** A nats-server of our own on a free port when the binary is installed (Debian: nats-server); undefined otherwise. */

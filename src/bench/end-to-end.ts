@@ -2,6 +2,8 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { Client } from "pg";
+import type { S3Settings } from "../config";
+import { createS3Client, ObjectStore } from "../storage/object-store";
 
 /** A new empty database on the server of `serverUrl`; returns its URL. */
 export async function freshDatabase(serverUrl: string, name: string): Promise<string> {
@@ -16,6 +18,16 @@ export async function freshDatabase(serverUrl: string, name: string): Promise<st
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return url.toString();
+}
+
+/** Creates `bucket` on the S3 server of `s3` unless it exists. */
+export async function createBucket(s3: S3Settings & { endpoint: string }, bucket: string): Promise<void> {
+  const store = new ObjectStore(createS3Client(s3), bucket);
+  try {
+    await store.createBucketIfMissing();
+  } finally {
+    store.client.destroy();
+  }
 }
 
 /**

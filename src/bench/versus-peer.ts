@@ -1,8 +1,7 @@
 import path from "node:path";
 import type { S3Settings } from "../config";
 import type { PatternThresholds } from "../patterns";
-import { createS3Client, ObjectStore } from "../storage/object-store";
-import { freshDatabase, pipelineDetectionKeys, timeStartOnce } from "./end-to-end";
+import { createBucket, freshDatabase, pipelineDetectionKeys, timeStartOnce } from "./end-to-end";
 import { peerDetections, runPeer, type PeerRun } from "./peer";
 
 export interface VersusPeer {
@@ -35,9 +34,7 @@ export interface VersusPeerSetup {
  */
 export async function runVersusPeer(setup: VersusPeerSetup): Promise<VersusPeer> {
   const bucket = "bench-once";
-  const store = new ObjectStore(createS3Client(setup.s3), bucket);
-  await store.createBucketIfMissing();
-  store.client.destroy();
+  await createBucket(setup.s3, bucket);
   const oursUrl = await freshDatabase(setup.postgresUrl, "bench_once");
   const oursSeconds = await timeStartOnce(
     setup.startScript,
