@@ -22,9 +22,8 @@ import { describeError, sleep } from "../src/retry";
 import { outboxCounts } from "../src/storage/outbox";
 import { selectOne, type SqlRunner } from "../src/storage/sql";
 
-/** Chunks timed at the seeds' cadence, after the first ones, which the starting process delays. */
+/** Chunks timed at the seeds' cadence. */
 const CADENCE_CHUNKS = 20;
-const CADENCE_WARMUP = 3;
 
 const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
 
@@ -265,8 +264,8 @@ async function main(): Promise<void> {
         databaseUrl: cadenceUrl,
         args: ["--source", runtime.config.source!, "--importance", runtime.config.importance!],
         onObjectCreated: (listener) => s3.onObjectCreated(listener),
-        chunks: Math.min(CADENCE_CHUNKS, expectedChunks - CADENCE_WARMUP),
-        warmup: CADENCE_WARMUP,
+        chunks: CADENCE_CHUNKS,
+        sourceChunks: expectedChunks,
         logFile: path.join(work, "cadence.log"),
       });
       console.log(

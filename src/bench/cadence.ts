@@ -14,9 +14,10 @@ export interface CadenceSetup {
   readonly args: readonly string[];
   /** Subscribes to the S3 server's object-created notifications. */
   readonly onObjectCreated: (listener: (key: string) => void) => void;
-  /** Chunks to time, after `warmup` chunks left out while the process starts. */
+  /** Chunks to time: those landing after the first chunk was applied (before, the process was still starting). */
   readonly chunks: number;
-  readonly warmup: number;
+  /** How many chunks the source makes: the run ends there if fewer could be timed. */
+  readonly sourceChunks: number;
   readonly logFile: string;
 }
 
@@ -48,9 +49,11 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
   const db = new Client({ connectionString: setup.databaseUrl });
   const latencies: number[] = [];
   const done = new Set<string>();
+  let readyAt: number | undefined;
+  let timed = 0;
   try {
     await connectWhenReady(db, () => child.exitCode);
-    while (done.size < setup.warmup + setup.chunks) {
+    while (timed < setup.chunks && done.size < setup.sourceChunks) {
       if (child.exitCode !== null) throw new Error(`the pipeline exited with ${child.exitCode}; its log: ${setup.logFile}`);
       const { rows } = await db.query<{ key: string; detections: number }>(
         `SELECT c.key, count(o.id)::int AS detections
@@ -62,8 +65,11 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
       for (const { key, detections } of rows) {
         if (done.has(key)) continue;
         done.add(key);
+        readyAt ??= now;
         const landed = landedAt.get(key);
-        if (done.size > setup.warmup && detections > 0 && landed !== undefined) latencies.push(now - landed);
+        if (landed === undefined || landed <= readyAt) continue;
+        timed++;
+        if (detections > 0) latencies.push(now - landed);
       }
       await sleep(POLL_MS);
     }
