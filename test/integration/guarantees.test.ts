@@ -6,13 +6,14 @@ import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
 import { partitionOf } from "../../src/partitioning";
-import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
+import { differsFrom, PATTERN_RULES, recordedThresholds, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
 import { PgPartitionStore } from "../../src/storage/partition-store";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { recordConfigVersion } from "../../src/storage/config-versions";
 import { LivenessLock, livenessKey } from "../../src/storage/liveness-lock";
 import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
@@ -46,6 +47,7 @@ beforeEach(async () => {
   databaseUrl = await freshDatabase();
   ds = await openDatabase({ url: databaseUrl, applicationName: "test", log });
   await ensurePartitions(ds, PARTITIONS);
+  await recordThresholds(T);
   open.push(ds);
   s3 = await freshBucket();
 });
@@ -54,12 +56,16 @@ afterAll(async () => {
   for (const d of open) await d.destroy();
 });
 
+/** What the detector does on start: the version in force from the next chunk on. */
+async function recordThresholds(t: PatternThresholds): Promise<void> {
+  await recordConfigVersion(ds, recordedThresholds(t), "test", differsFrom(t));
+}
+
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
   return new PartitionHost(new PgPartitionStore(ds), {
     nodeId,
     partitions: PARTITIONS,
     rules: PATTERN_RULES,
-    thresholds: T,
     checkpointEvery: 1,
     log,
     chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
@@ -229,7 +235,8 @@ describe("checkpoints", () => {
 
 describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
-    const h = host("n", { thresholds: { ...T, childMinTxns: 1 } });
+    await recordThresholds({ ...T, childMinTxns: 1 });
+    const h = host("n");
     const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01" }));
     await h.apply(request(1, 0, rows));
   }
