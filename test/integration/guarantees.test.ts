@@ -144,6 +144,59 @@ describe("fenced commits", () => {
   });
 });
 
+describe("configuration versions", () => {
+  const versions = () => selectRows<{ version: number; fromSeq: number }>(ds, `SELECT version, from_seq AS "fromSeq" FROM config_versions ORDER BY version`);
+  const outboxChunks = () =>
+    selectRows<{ customer: string; chunkSeq: number }>(ds, `SELECT customer, chunk_seq AS "chunkSeq" FROM detection_outbox ORDER BY id`);
+
+  it("a new version is recorded only when the thresholds differ, and applies from the chunk after the last one committed", async () => {
+    await host("node-a").apply(request(1, 0, child(1)));
+    await recordThresholds({ ...T, upgradeCountQuantile: parseProbability("0.90", "q") }); // the same quantile, written otherwise
+    expect(await versions()).toEqual([{ version: 1, fromSeq: 1 }]);
+    await recordThresholds({ ...T, childMinTxns: 2 });
+    expect(await versions()).toEqual([
+      { version: 1, fromSeq: 1 },
+      { version: 2, fromSeq: 2 },
+    ]);
+  });
+
+  it("a version recorded while a node holds the old one applies to the next chunk all the same: the commit is refused and redone", async () => {
+    const a = host("node-a");
+    await a.apply(request(1, 0, child(2))); // C1 has 2 of the 3 transactions CHILD needs
+    await recordThresholds({ ...T, childMinTxns: 1 }); // from chunk 2; node-a still holds version 1
+    const r2 = await a.apply(request(2, 1, []));
+    expect(r2.detections).toBe(1);
+    expect(await outboxChunks()).toEqual([{ customer: "C1", chunkSeq: 2 }]);
+  });
+
+  it("a replay computes each chunk with the version that was in force for it", async () => {
+    const ledger = new ChunkLedger(ds);
+    const keys = [0, 1, 2].map((i) => `${CHUNK_PREFIX}v-${i}.csv`);
+    const customers = ["C1", "C1", "C2"];
+    for (const [i, key] of keys.entries()) await s3.store.write(key, `${HEADER}\n0,'${customers[i]}','1','F','1','M1','1','x',5.00,0\n`);
+    await ledger.register(keys);
+    const applyChunk = async (node: PartitionHost, i: number) => {
+      const { rowsByPartition } = await readChunk(s3.store, keys[i], PARTITIONS, MAX_RECORD_BYTES);
+      return node.apply({
+        seq: i + 1,
+        prevSeq: i,
+        chunkKey: keys[i],
+        yStartTime: new Date().toISOString(),
+        weightsVersion: 0,
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
+      });
+    };
+    const a = host("node-a", { checkpointEvery: 100 });
+    await applyChunk(a, 0);
+    await applyChunk(a, 1); // C1: 2 transactions, CHILD needs 3
+    await recordThresholds({ ...T, childMinTxns: 2 }); // from chunk 3
+    // node-b replays chunks 1 and 2 with version 1 (nothing fires), then applies chunk 3 with version 2, which fires C1.
+    const b = host("node-b", { checkpointEvery: 100 });
+    expect((await applyChunk(b, 2)).detections).toBe(1);
+    expect(await outboxChunks()).toEqual([{ customer: "C1", chunkSeq: 3 }]);
+  });
+});
+
 describe("liveness locks", () => {
   it("a node's lock is gone as soon as its database session ends, and no second process can hold the same node id", async () => {
     const otherProcess = await openDatabase({ url: databaseUrl, applicationName: "node-b", log });
