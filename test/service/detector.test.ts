@@ -2,6 +2,7 @@ import { ServiceBroker } from "moleculer";
 import { detectorService } from "../../services/detector.service";
 import { Runtime, type ResolvedConfig } from "../../src/app/runtime";
 import type { ConfigVersionRow } from "../../src/storage/config-versions";
+import { SPEC_DEFAULTS } from "../support/reference";
 import { quietLog, startServices, type ServiceTestBed } from "../support/service-broker";
 
 let bed: ServiceTestBed;
@@ -31,14 +32,7 @@ describe("detector service", () => {
   it("records its settings as configuration version 1, applying from the first chunk, and serves it with the history", async () => {
     const version = await bed.broker.call<ConfigVersionRow>("detector.version");
     expect(version).toMatchObject({ version: 1, fromSeq: 1, recordedBy: `startup on ${bed.broker.nodeID}` });
-    expect(version.thresholds).toEqual({
-      upgradeMinMerchantTxns: 50_000,
-      upgradeCountQuantile: "0.90",
-      upgradeWeightQuantile: "0.10",
-      childMinTxns: 80,
-      childMaxAvgAmount: "23",
-      deiMinFemaleCustomers: 100,
-    });
+    expect(version.thresholds).toEqual(SPEC_DEFAULTS); // quantiles and amounts as their exact text
     expect(await bed.broker.call("detector.history")).toEqual([version]);
   });
 

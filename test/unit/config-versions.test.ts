@@ -1,17 +1,12 @@
+import { loadConfig } from "../../src/config";
 import type { Transaction } from "../../src/csv/transactions";
 import { ConfigHistory, PATTERN_RULES, recordedThresholds, sameThresholds, thresholdsOf, type ConfigVersion, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { PartitionAggregates } from "../../src/state/partition-aggregates";
 import type { RecordedThresholds } from "../../src/storage/config-versions";
 
-const SPEC: PatternThresholds = {
-  upgradeMinMerchantTxns: 50_000,
-  upgradeCountQuantile: parseProbability("0.90", "q"),
-  upgradeWeightQuantile: parseProbability("0.10", "q"),
-  childMinTxns: 80,
-  childMaxAvgAmount: "23",
-  deiMinFemaleCustomers: 100,
-};
+/** SPEC.md's defaults, as the configuration gives them. */
+const SPEC: PatternThresholds = loadConfig({}, []).thresholds;
 
 const version = (v: number, fromSeq: number, childMinTxns = 80): ConfigVersion => ({ version: v, fromSeq, thresholds: { ...SPEC, childMinTxns } });
 
