@@ -138,12 +138,9 @@ export class PartitionHost {
     } catch (err) {
       // The in-memory aggregates now hold a chunk that did not commit: reload them.
       for (const p of applied) this.cache.delete(p);
-      if (err instanceof StaleConfigError && mayRetry) {
-        this.opts.log.info("a new configuration version applies to this chunk; reloading and retrying", { seq: req.seq, error: err.message });
-        return this.applyNow(req, false);
-      }
-      if (err instanceof FencedOutError && mayRetry) {
-        this.opts.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
+      // Another node applied to them, or a configuration version recorded meanwhile applies to this chunk.
+      if ((err instanceof FencedOutError || err instanceof StaleConfigError) && mayRetry) {
+        this.opts.log.info("reloading and retrying", { seq: req.seq, error: err.message });
         return this.applyNow(req, false);
       }
       throw err;
