@@ -5,14 +5,14 @@ import { assignPartitions } from "../src/partitioning";
 import { PartitionRecordEntity } from "../entities/partition-record.entity";
 import { readChunk } from "../src/ingest/chunk-reader";
 import { partitionOf } from "../src/partitioning";
-import { PATTERN_RULES, type PatternThresholds } from "../src/patterns";
+import { PATTERN_RULES } from "../src/patterns";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
 import { PgPartitionStore } from "../src/storage/partition-store";
 import { firedPatterns } from "../src/storage/fired-patterns";
 import { nodesRunning } from "./cluster";
 
-/** Per-merchant and per-customer aggregates for the partitions assigned to this node. */
+/** Per-merchant and per-customer aggregates for the partitions assigned to this node; each chunk computed with the configuration version in force for it. */
 export function merchantStateService(rt: Runtime): ServiceSchema {
   let host: PartitionHost | undefined;
   let broker: ServiceBroker;
@@ -29,6 +29,7 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
 
   return {
     name: "merchant-state",
+    // The detector records the configuration version the chunks are computed with.
     dependencies: ["detector"],
     actions: {
       apply: {
@@ -69,13 +70,11 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
     },
     async started() {
       broker = this.broker;
-      const thresholds: PatternThresholds = await this.broker.call("detector.thresholds");
       const { partitions, maxRecordBytes, checkpointEvery } = rt.config;
       host = new PartitionHost(new PgPartitionStore(await rt.db()), {
         nodeId: broker.nodeID,
         partitions,
         rules: PATTERN_RULES,
-        thresholds,
         checkpointEvery,
         log: this.logger,
         chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).rowsByPartition,

@@ -4,6 +4,7 @@ import type { PatternRule } from "./rule";
 import { upgrade } from "./upgrade";
 
 export type { PatternRule, PatternThresholds } from "./rule";
+export { ConfigHistory, differsFrom, recordedThresholds, sameThresholds, thresholdsOf, type ConfigVersion } from "./config-versions";
 
 /** Every pattern the detector evaluates. A new rule is one file and one entry here. */
 export const PATTERN_RULES: readonly PatternRule[] = [upgrade, child, deiNeeded];

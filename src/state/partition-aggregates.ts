@@ -65,9 +65,11 @@ export class PartitionAggregates {
 
   /**
    * Applies a chunk's rows of this partition, then evaluates every rule on the
-   * merchants it touched; returns the detections that fired for the first time.
+   * merchants it touched (on every merchant and customer when `reevaluateAll`:
+   * the thresholds changed with this chunk, so a verdict may change without a
+   * new row); returns the detections that fired for the first time.
    */
-  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): FiredDetection[] {
+  apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds, reevaluateAll = false): FiredDetection[] {
     const touched = new Map<MerchantAggregates, Set<string>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
@@ -77,11 +79,14 @@ export class PartitionAggregates {
       if (!customers) touched.set(merchant, (customers = new Set()));
       customers.add(txn.customer);
     }
-    const fired: FiredDetection[] = [];
     for (const [merchant, customers] of touched) {
       const dirty = this.dirty.get(merchant);
       if (dirty) for (const c of customers) dirty.add(c);
       else this.dirty.set(merchant, new Set(customers));
+    }
+    const evaluated = reevaluateAll ? new Map([...this.merchants.values()].map((m) => [m, new Set(m.customers.keys())])) : touched;
+    const fired: FiredDetection[] = [];
+    for (const [merchant, customers] of evaluated) {
       for (const rule of rules) {
         for (const customer of rule.matches(merchant, customers, thresholds)) {
           const key = `${rule.patternId}|${customer}`;

@@ -1,9 +1,10 @@
 import type { Transaction } from "../csv/transactions";
+import type { FiredDetection } from "../detection";
 import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
 import type { Log } from "../log";
-import type { PatternRule, PatternThresholds } from "../patterns";
+import { ConfigHistory, type PatternRule } from "../patterns";
 import { describeError } from "../retry";
-import { FencedOutError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
+import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
 import type { PartitionAggregates } from "./partition-aggregates";
@@ -18,7 +19,6 @@ export interface PartitionHostOptions {
   readonly nodeId: string;
   readonly partitions: number;
   readonly rules: readonly PatternRule[];
-  readonly thresholds: PatternThresholds;
   /** A partition persists its aggregates every this many chunks (staggered across partitions). */
   readonly checkpointEvery: number;
   /** A chunk's valid rows by partition, for replaying chunks after a checkpoint. */
@@ -30,10 +30,15 @@ export interface PartitionHostOptions {
  * The partitions a merchant-state node holds in memory. Any node may be asked
  * to apply to any partition: it loads what it lacks (checkpoint, then replay of
  * the chunks since), and the fenced commit makes sure only a node whose state
- * is current can advance a partition.
+ * is current can advance a partition. Each chunk is computed with the
+ * configuration version in force for its sequence, live or replayed; the
+ * versions are read with every load, and a commit computed with a version that
+ * is no longer the one in force for its chunk (recorded meanwhile) is refused
+ * and redone like a fenced-out one.
  */
 export class PartitionHost {
   private readonly cache = new Map<number, PartitionAggregates>();
+  private history = new ConfigHistory([]);
   /** Serialises work so an in-memory state is never touched by two chunks at once. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -110,7 +115,7 @@ export class PartitionHost {
       if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
       }
-      for (const m of state.apply(rows, this.opts.rules, this.opts.thresholds)) fired.push({ ...m, partition });
+      for (const m of this.applyChunk(state, req.seq, rows)) fired.push({ ...m, partition });
       applied.push(partition);
     }
     if (applied.length === 0) return { applied, skipped, detections: 0 };
@@ -127,13 +132,15 @@ export class PartitionHost {
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
         detections: fired,
+        configVersion: this.history.inForce(req.seq).version,
         checkpoint,
       });
     } catch (err) {
       // The in-memory aggregates now hold a chunk that did not commit: reload them.
       for (const p of applied) this.cache.delete(p);
-      if (err instanceof FencedOutError && mayRetry) {
-        this.opts.log.info("partitions moved under us; reloading and retrying", { seq: req.seq, error: err.message });
+      // Another node applied to them, or a configuration version recorded meanwhile applies to this chunk.
+      if ((err instanceof FencedOutError || err instanceof StaleConfigError) && mayRetry) {
+        this.opts.log.info("reloading and retrying", { seq: req.seq, error: err.message });
         return this.applyNow(req, false);
       }
       throw err;
@@ -149,6 +156,13 @@ export class PartitionHost {
       commitMs: Math.round(performance.now() - applying),
     });
     return { applied, skipped, detections: fired.length };
+  }
+
+  /** Applies chunk `seq` with the version in force for it; a partition whose version changes with it re-evaluates everything. */
+  private applyChunk(state: PartitionAggregates, seq: number, rows: readonly Transaction[]): FiredDetection[] {
+    const config = this.history.inForce(seq);
+    const before = this.history.at(state.appliedSeq);
+    return state.apply(rows, this.opts.rules, config.thresholds, before !== undefined && before.version !== config.version);
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
@@ -190,7 +204,8 @@ export class PartitionHost {
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
     const started = Date.now();
-    const { aggregates, appliedSeq, replay } = await loadPartitions(this.store, partitions);
+    const { aggregates, appliedSeq, replay, history } = await loadPartitions(this.store, partitions);
+    this.history = history;
     const loaded = Date.now();
     let replayed = 0;
     for (const { seq, key } of replay) {
@@ -198,7 +213,7 @@ export class PartitionHost {
       if (behind.length === 0) continue;
       const rows = await this.opts.chunkRows(key);
       for (const s of behind) {
-        s.apply(rows.get(s.partition) ?? [], this.opts.rules, this.opts.thresholds); // its detections are in the outbox already
+        this.applyChunk(s, seq, rows.get(s.partition) ?? []); // its detections are in the outbox already
         s.appliedSeq = seq;
       }
       replayed++;

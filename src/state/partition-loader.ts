@@ -1,3 +1,4 @@
+import { ConfigHistory } from "../patterns";
 import type { ChunkRef } from "../storage/partition-store";
 import { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
@@ -9,6 +10,8 @@ export interface LoadedPartitions {
   readonly appliedSeq: Map<number, number>;
   /** The chunks some partition must replay, in order. */
   readonly replay: readonly ChunkRef[];
+  /** The configuration versions, covering every chunk the partitions have applied. */
+  readonly history: ConfigHistory;
 }
 
 /** Rebuilds partitions' aggregates as of their checkpoints from what the store read. */
@@ -31,5 +34,5 @@ export async function loadPartitions(store: PartitionStore, partitions: readonly
   }
   for (const d of stored.emitted) aggregates.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
   const appliedSeq = new Map(stored.partitions.map((p) => [p.partition, p.appliedSeq]));
-  return { aggregates, appliedSeq, replay: stored.replay };
+  return { aggregates, appliedSeq, replay: stored.replay, history: ConfigHistory.fromRows(stored.configVersions) };
 }

@@ -11,6 +11,12 @@ export const IMPORTANCE_LOCK = 7_700_002;
 export const LEDGER_LOCK = 7_700_003;
 /** Serialises reservations of outbox rows for the S3 sink. */
 export const S3_RESERVE_LOCK = 7_700_004;
+/**
+ * Orders configuration versions against chunk commits: a commit holds it
+ * shared, recording a version holds it exclusively, so a version's first
+ * chunk is one no partition has committed yet.
+ */
+export const CONFIG_LOCK = 7_700_005;
 /** Held by the one active ingest copy. */
 export const INGEST_LEADER_LOCK = 7_700_010;
 /** Held by the one active chunker copy. */

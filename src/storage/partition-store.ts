@@ -1,12 +1,18 @@
 import type { DataSource, EntityManager } from "typeorm";
 import { decimalOf, formatDecimal, type Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
+import { configVersionAt, holdConfigShared, readConfigVersions, type ConfigVersionRow } from "./config-versions";
 import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
 /** A commit lost the optimistic check: another node applied to one of the partitions since we loaded it. */
 export class FencedOutError extends Error {
   override name = "FencedOutError";
+}
+
+/** A commit computed its chunk with another configuration version than the one now in force for that chunk. */
+export class StaleConfigError extends Error {
+  override name = "StaleConfigError";
 }
 
 /** Partitions' progress, aggregates and detections in PostgreSQL; every commit is fenced on the applied sequence. */
@@ -72,6 +78,8 @@ export interface StoredPartitions {
   readonly emitted: EmittedRow[];
   /** The chunks some partition must replay after its checkpoint, in order. */
   readonly replay: ChunkRef[];
+  /** Every configuration version, oldest first; it covers every chunk the partitions have applied. */
+  readonly configVersions: ConfigVersionRow[];
 }
 
 /**
@@ -116,7 +124,8 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       `SELECT partition, applied_seq AS "appliedSeq", checkpoint_seq AS "checkpointSeq" FROM partition_state WHERE partition = ANY($1)`,
       [ids],
     );
-    if (partitions.length === 0) return { partitions, pairs: [], emitted: [], replay: [] };
+    const configVersions = await readConfigVersions(em);
+    if (partitions.length === 0) return { partitions, pairs: [], emitted: [], replay: [], configVersions };
     // Grouping a million pairs by merchant spills to disk at the default 4 MB.
     await em.query(`SET LOCAL work_mem = '64MB'`);
     const packed = await selectRows<PackedMerchantRow>(
@@ -149,7 +158,7 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       to > from
         ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to])
         : [];
-    return { partitions, pairs, emitted, replay };
+    return { partitions, pairs, emitted, replay, configVersions };
   });
 }
 
@@ -198,6 +207,8 @@ export interface ChunkCommit {
   readonly yStartTime: Date;
   readonly detectionTime: Date;
   readonly detections: readonly PartitionDetection[];
+  /** The configuration version the chunk was computed with: it must be the one in force for `seq`. */
+  readonly configVersion: number;
   /** Partitions whose aggregates are persisted with this chunk. */
   readonly checkpoint?: Checkpoint;
 }
@@ -213,10 +224,21 @@ async function lastCommitters(ds: DataSource, partitions: readonly number[]): Pr
   return new Map(rows.map((r) => [r.partition, r.lastCommitter]));
 }
 
-/** Commits a chunk's effect on some partitions atomically: fence, detections, and any checkpoint. */
+/**
+ * Commits a chunk's effect on some partitions atomically: fence, detections,
+ * and any checkpoint; StaleConfigError if a configuration version recorded
+ * since the chunk was computed applies to it.
+ */
 async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
   await ds.transaction(async (em) => {
+    await holdConfigShared(em);
     await advanceFence(em, c.partitions, c.prevSeq, c.seq, c.committer, `chunk ${c.seq} (${c.chunkKey})`);
+    const inForce = await configVersionAt(em, c.seq);
+    if (inForce !== c.configVersion) {
+      throw new StaleConfigError(
+        `chunk ${c.seq} (${c.chunkKey}) was computed with configuration version ${c.configVersion}, but version ${inForce} is in force for it`,
+      );
+    }
     if (c.detections.length > 0) {
       await em.query(
         `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)

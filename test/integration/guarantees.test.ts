@@ -6,13 +6,14 @@ import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
 import { partitionOf } from "../../src/partitioning";
-import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
+import { differsFrom, PATTERN_RULES, recordedThresholds, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
 import { PgPartitionStore } from "../../src/storage/partition-store";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { recordConfigVersion } from "../../src/storage/config-versions";
 import { LivenessLock, livenessKey } from "../../src/storage/liveness-lock";
 import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
@@ -46,6 +47,7 @@ beforeEach(async () => {
   databaseUrl = await freshDatabase();
   ds = await openDatabase({ url: databaseUrl, applicationName: "test", log });
   await ensurePartitions(ds, PARTITIONS);
+  await recordThresholds(T);
   open.push(ds);
   s3 = await freshBucket();
 });
@@ -54,12 +56,16 @@ afterAll(async () => {
   for (const d of open) await d.destroy();
 });
 
+/** What the detector does on start: the version in force from the next chunk on. */
+async function recordThresholds(t: PatternThresholds): Promise<void> {
+  await recordConfigVersion(ds, recordedThresholds(t), "test", differsFrom(t));
+}
+
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
   return new PartitionHost(new PgPartitionStore(ds), {
     nodeId,
     partitions: PARTITIONS,
     rules: PATTERN_RULES,
-    thresholds: T,
     checkpointEvery: 1,
     log,
     chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
@@ -135,6 +141,59 @@ describe("fenced commits", () => {
     expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
     const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
+  });
+});
+
+describe("configuration versions", () => {
+  const versions = () => selectRows<{ version: number; fromSeq: number }>(ds, `SELECT version, from_seq AS "fromSeq" FROM config_versions ORDER BY version`);
+  const outboxChunks = () =>
+    selectRows<{ customer: string; chunkSeq: number }>(ds, `SELECT customer, chunk_seq AS "chunkSeq" FROM detection_outbox ORDER BY id`);
+
+  it("a new version is recorded only when the thresholds differ, and applies from the chunk after the last one committed", async () => {
+    await host("node-a").apply(request(1, 0, child(1)));
+    await recordThresholds({ ...T, upgradeCountQuantile: parseProbability("0.90", "q") }); // the same quantile, written otherwise
+    expect(await versions()).toEqual([{ version: 1, fromSeq: 1 }]);
+    await recordThresholds({ ...T, childMinTxns: 2 });
+    expect(await versions()).toEqual([
+      { version: 1, fromSeq: 1 },
+      { version: 2, fromSeq: 2 },
+    ]);
+  });
+
+  it("a version recorded while a node holds the old one applies to the next chunk all the same: the commit is refused and redone", async () => {
+    const a = host("node-a");
+    await a.apply(request(1, 0, child(2))); // C1 has 2 of the 3 transactions CHILD needs
+    await recordThresholds({ ...T, childMinTxns: 1 }); // from chunk 2; node-a still holds version 1
+    const r2 = await a.apply(request(2, 1, []));
+    expect(r2.detections).toBe(1);
+    expect(await outboxChunks()).toEqual([{ customer: "C1", chunkSeq: 2 }]);
+  });
+
+  it("a replay computes each chunk with the version that was in force for it", async () => {
+    const ledger = new ChunkLedger(ds);
+    const keys = [0, 1, 2].map((i) => `${CHUNK_PREFIX}v-${i}.csv`);
+    const customers = ["C1", "C1", "C2"];
+    for (const [i, key] of keys.entries()) await s3.store.write(key, `${HEADER}\n0,'${customers[i]}','1','F','1','M1','1','x',5.00,0\n`);
+    await ledger.register(keys);
+    const applyChunk = async (node: PartitionHost, i: number) => {
+      const { rowsByPartition } = await readChunk(s3.store, keys[i], PARTITIONS, MAX_RECORD_BYTES);
+      return node.apply({
+        seq: i + 1,
+        prevSeq: i,
+        chunkKey: keys[i],
+        yStartTime: new Date().toISOString(),
+        weightsVersion: 0,
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
+      });
+    };
+    const a = host("node-a", { checkpointEvery: 100 });
+    await applyChunk(a, 0);
+    await applyChunk(a, 1); // C1: 2 transactions, CHILD needs 3
+    await recordThresholds({ ...T, childMinTxns: 2 }); // from chunk 3
+    // node-b replays chunks 1 and 2 with version 1 (nothing fires), then applies chunk 3 with version 2, which fires C1.
+    const b = host("node-b", { checkpointEvery: 100 });
+    expect((await applyChunk(b, 2)).detections).toBe(1);
+    expect(await outboxChunks()).toEqual([{ customer: "C1", chunkSeq: 3 }]);
   });
 });
 
@@ -229,7 +288,8 @@ describe("checkpoints", () => {
 
 describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
-    const h = host("n", { thresholds: { ...T, childMinTxns: 1 } });
+    await recordThresholds({ ...T, childMinTxns: 1 });
+    const h = host("n");
     const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01" }));
     await h.apply(request(1, 0, rows));
   }

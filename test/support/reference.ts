@@ -243,13 +243,18 @@ function recordAt(lines: readonly string[], bytes: readonly number[], start: num
   return null;
 }
 
+/**
+ * `t`: the thresholds, or the thresholds in force after each chunk (0-based index) when they
+ * change while the stream runs.
+ */
 export function referenceDetections(
   transactionsCsv: string,
   importanceCsv: string,
   chunkRows: number,
-  t: ReferenceThresholds,
+  t: ReferenceThresholds | ((chunkIndex: number) => ReferenceThresholds),
   maxRecordBytes = 1_048_576,
 ): ReferenceResult {
+  const thresholdsAfter = typeof t === "function" ? t : () => t;
   const [head, ...data] = sourceRecords(transactionsCsv, maxRecordBytes);
   const header = head.fields!.map(strip);
   const col = new Map(header.map((h, i) => [h, i]));
@@ -267,7 +272,7 @@ export function referenceDetections(
       if (row) rows.push(row);
       else badRows.push({ chunkIndex: k, line: record.first - bodyStart + 2 });
     }
-    for (const key of matchesAfter(rows, weights, t)) if (!first.has(key)) first.set(key, k);
+    for (const key of matchesAfter(rows, weights, thresholdsAfter(k))) if (!first.has(key)) first.set(key, k);
   }
   const detections = [...first].map(([key, chunkIndex]) => {
     const [patternId, customer, merchant] = key.split("|");

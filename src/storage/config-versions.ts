@@ -1,0 +1,76 @@
+import type { DataSource } from "typeorm";
+import { CONFIG_LOCK } from "./lock-keys";
+import { selectOne, selectRows, type SqlRunner } from "./sql";
+
+/** Thresholds as recorded (jsonb): counts as numbers, quantiles and amounts as exact decimal text. */
+export interface RecordedThresholds {
+  readonly upgradeMinMerchantTxns: number;
+  readonly upgradeCountQuantile: string;
+  readonly upgradeWeightQuantile: string;
+  readonly childMinTxns: number;
+  readonly childMaxAvgAmount: string;
+  readonly deiMinFemaleCustomers: number;
+}
+
+/** One version of the configuration in force: from chunk `fromSeq` on, until a later version's `fromSeq`. */
+export interface ConfigVersionRow {
+  readonly version: number;
+  readonly fromSeq: number;
+  readonly thresholds: RecordedThresholds;
+  /** Who or what recorded it, e.g. `startup on <node>`. */
+  readonly recordedBy: string;
+  readonly recordedAt: Date;
+}
+
+const COLUMNS = `version, from_seq AS "fromSeq", thresholds, recorded_by AS "recordedBy", recorded_at AS "recordedAt"`;
+
+/** Every version, oldest first. */
+export function readConfigVersions(db: SqlRunner): Promise<ConfigVersionRow[]> {
+  return selectRows<ConfigVersionRow>(db, `SELECT ${COLUMNS} FROM config_versions ORDER BY version`);
+}
+
+/**
+ * Records `thresholds` as a new version unless `differs` says the latest one
+ * holds the same; returns every version, oldest first. The first version
+ * applies from the first chunk; a later one from the chunk after the last
+ * chunk any partition has committed. The exclusive CONFIG_LOCK waits for
+ * commits in progress and holds back new ones, and every commit checks that
+ * it computed with the version in force for its chunk (`configVersionAt`), so
+ * no chunk is ever committed under two versions; detectors starting at once
+ * take turns, and the second finds the first one's version.
+ */
+export async function recordConfigVersion(
+  ds: DataSource,
+  thresholds: RecordedThresholds,
+  recordedBy: string,
+  differs: (latest: RecordedThresholds) => boolean,
+): Promise<ConfigVersionRow[]> {
+  return ds.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock($1)`, [CONFIG_LOCK]);
+    const versions = await readConfigVersions(em);
+    const latest = versions.at(-1);
+    if (latest && !differs(latest.thresholds)) return versions;
+    const fromSeq = latest ? (await selectOne<{ next: number }>(em, `SELECT coalesce(max(applied_seq), 0) + 1 AS next FROM partition_state`)).next : 1;
+    const recorded = await selectOne<ConfigVersionRow>(
+      em,
+      `INSERT INTO config_versions (version, from_seq, thresholds, recorded_by) VALUES ($1, $2, $3::jsonb, $4) RETURNING ${COLUMNS}`,
+      [(latest?.version ?? 0) + 1, fromSeq, JSON.stringify(thresholds), recordedBy],
+    );
+    return [...versions, recorded];
+  });
+}
+
+/**
+ * Inside a chunk commit, before anything else: holds CONFIG_LOCK shared until
+ * the commit ends, so no version is recorded between this commit's check and
+ * its end.
+ */
+export async function holdConfigShared(db: SqlRunner): Promise<void> {
+  await db.query(`SELECT pg_advisory_xact_lock_shared($1)`, [CONFIG_LOCK]);
+}
+
+/** The version in force for chunk `seq`; 0 when none is recorded. */
+export async function configVersionAt(db: SqlRunner, seq: number): Promise<number> {
+  const row = await selectOne<{ version: number }>(db, `SELECT coalesce(max(version), 0) AS version FROM config_versions WHERE from_seq <= $1`, [seq]);
+  return row.version;
+}

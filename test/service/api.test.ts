@@ -1,0 +1,67 @@
+import { moveToPatternDetections } from "../../src/storage/outbox";
+import { freePort } from "../support/pipeline";
+import { commitDetections, startServices, type ServiceTestBed } from "../support/service-broker";
+
+let bed: ServiceTestBed;
+let base: string;
+
+beforeAll(async () => {
+  const apiPort = await freePort();
+  bed = await startServices(["api"], { apiPort });
+  base = `http://127.0.0.1:${apiPort}`;
+  await commitDetections(bed.rt, 3); // CHILD for C0, C1, C2 at M1
+  await moveToPatternDetections(await bed.rt.db(), 1000);
+});
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+interface Page {
+  items: Array<{ patternId: string; actionType: string; customer: string; merchant: string }>;
+  nextCursor: string | null;
+}
+
+const detections = (query: Record<string, string>) => bed.broker.call<Page, Record<string, string>>("api.detections", query);
+
+describe("api service", () => {
+  it("lists detections newest first, filtered by pattern id or action type, a page at a time", async () => {
+    const first = await detections({ pattern: "CHILD", limit: "2" });
+    expect(first.items.map((d) => d.customer)).toEqual(["C2", "C1"]);
+    expect(first.items[0]).toMatchObject({ patternId: "PatId2", actionType: "CHILD", merchant: "M1" });
+    const second = await detections({ pattern: "PatId2", limit: "2", cursor: first.nextCursor! });
+    expect(second).toMatchObject({ items: [{ customer: "C0" }], nextCursor: null });
+    expect((await detections({ merchant: "M2" })).items).toEqual([]);
+  });
+
+  it("refuses a bad parameter with a 400 that says what is wrong", async () => {
+    await expect(detections({ limit: "abc" })).rejects.toMatchObject({
+      code: 400,
+      type: "INVALID_QUERY",
+      message: expect.stringContaining("limit must be an integer") as string,
+    });
+    await expect(detections({ pattern: "PatId9" })).rejects.toMatchObject({ code: 400, message: expect.stringContaining("pattern must be one of") as string });
+  });
+
+  it("counts detections per pattern and chunks in the stats", async () => {
+    expect(await bed.broker.call("api.stats")).toMatchObject({ inDatabase: { PatId2: 3 }, chunks: { discovered: 0, applied: 0, failed: 0 }, failedChunks: [] });
+  });
+
+  it("reports database and S3 reachable and which node runs which service", async () => {
+    expect(await bed.broker.call("api.health")).toEqual({
+      status: "ok",
+      checks: { database: "ok", s3: "ok" },
+      services: { chunker: [], ingest: [], "merchant-state": [], detector: [], "db-sink": [], "s3-sink": [], api: [bed.broker.nodeID] },
+    });
+  });
+
+  it("serves the same over HTTP, errors as JSON, and nothing but its routes", async () => {
+    const ok = await fetch(`${base}/api/detections?pattern=CHILD`);
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as Page).items).toHaveLength(3);
+    const bad = await fetch(`${base}/api/detections?limit=0`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ error: { type: "INVALID_QUERY", message: expect.stringContaining("limit must be an integer") as string } });
+    expect((await fetch(`${base}/api/$node/list`)).status).toBe(404);
+  });
+});

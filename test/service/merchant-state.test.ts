@@ -1,0 +1,93 @@
+import type { ServiceSchema } from "moleculer";
+import { chunkKey } from "../../src/chunker/chunker";
+import { readChunk } from "../../src/ingest/chunk-reader";
+import type { ApplyRequest, ApplyResult } from "../../src/ingest/apply-request";
+import { partitionOf } from "../../src/partitioning";
+import { differsFrom, recordedThresholds } from "../../src/patterns";
+import { loadConfig } from "../../src/config";
+import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { recordConfigVersion } from "../../src/storage/config-versions";
+import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type ServiceTestBed } from "../support/service-broker";
+
+const PARTITIONS = 4;
+const thresholds = loadConfig({ CHILD_MIN_TXNS: "3" }, []).thresholds;
+let bed: ServiceTestBed;
+const committed: Array<{ seq: number; count: number }> = [];
+const listener: ServiceSchema = {
+  name: "listener",
+  events: { "detections.committed": { handler: (ctx: { params: { seq: number; count: number } }) => void committed.push(ctx.params) } },
+};
+
+beforeAll(async () => {
+  bed = await startServices(["detector", "merchant-state"], { partitions: PARTITIONS, thresholds }, [listener]);
+});
+
+afterAll(async () => {
+  await bed?.stop();
+});
+
+const rows = (customer: string, merchant: string, count: number): string[] => Array.from({ length: count }, () => transactionLine(customer, merchant, "2.00"));
+
+/**
+ * Chunk `seq` as ingest sends it (every partition, each with its rows, most of them none), after
+ * landing it in the bucket and the ledger as ingest does, so that a node can replay it.
+ */
+async function chunk(seq: number, lines: string[]): Promise<ApplyRequest> {
+  const key = chunkKey("service-test", seq - 1);
+  if (!(await bed.s3.store.listKeys(key)).includes(key)) {
+    await bed.s3.store.write(key, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
+    await new ChunkLedger(await bed.rt.db()).register([key]);
+  }
+  const { rowsByPartition } = await readChunk(bed.s3.store, key, PARTITIONS, bed.rt.config.maxRecordBytes);
+  return {
+    seq,
+    prevSeq: seq - 1,
+    chunkKey: key,
+    yStartTime: new Date().toISOString(),
+    weightsVersion: 0,
+    partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, rows: rowsByPartition.get(partition) ?? [] })),
+  };
+}
+
+const apply = async (req: Promise<ApplyRequest>) => bed.broker.call<ApplyResult, ApplyRequest>("merchant-state.apply", await req);
+
+describe("merchant-state service", () => {
+  it("applies a chunk to every partition, commits its detections and announces them; a resend changes nothing", async () => {
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [0, 1, 2, 3], skipped: [], detections: 1 });
+    await eventually(
+      async () => committed,
+      (c) => c.length === 1,
+    );
+    expect(committed).toEqual([{ seq: 1, count: 1 }]);
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
+  });
+
+  it("shows a merchant's live aggregates and the patterns it fired, and 404 for a merchant with no transactions", async () => {
+    expect(await bed.broker.call("merchant-state.merchant", { id: "M1" })).toMatchObject({
+      merchant: "M1",
+      partition: partitionOf("M1", PARTITIONS),
+      transactions: 3,
+      customers: 1,
+      topCustomers: [{ customer: "C1", transactions: 3, totalAmount: "6.00", averageAmount: "2.00" }],
+      detections: [{ patternId: "PatId2", actionType: "CHILD", customer: "C1", chunk: chunkKey("service-test", 0) }],
+    });
+    await expect(bed.broker.call("merchant-state.merchant", { id: "M-unknown" })).rejects.toMatchObject({ code: 404, type: "MERCHANT_NOT_FOUND" });
+  });
+
+  it("lists every partition with its assigned node, its last committer and the chunk it applied last", async () => {
+    const node = bed.broker.nodeID;
+    expect(await bed.broker.call("merchant-state.partitions")).toEqual(
+      Array.from(
+        { length: PARTITIONS },
+        (_, partition) => expect.objectContaining({ partition, appliedSeq: 1, assignedTo: node, lastCommitter: node }) as unknown,
+      ),
+    );
+  });
+
+  it("computes a chunk with the configuration version in force for it, also one recorded while the node runs", async () => {
+    const raised = { ...thresholds, childMinTxns: 5 };
+    await recordConfigVersion(await bed.rt.db(), recordedThresholds(raised), "another detector", differsFrom(raised)); // from chunk 2
+    expect((await apply(chunk(2, rows("C2", "M1", 4)))).detections).toBe(0); // 4 transactions: enough for version 1, not for version 2
+    expect((await apply(chunk(3, rows("C2", "M1", 1)))).detections).toBe(1);
+  });
+});
