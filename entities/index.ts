@@ -2,8 +2,9 @@ import { ChunkRecordEntity } from "./chunk-record.entity";
 import { Initial1763900000000 } from "./migrations/1763900000000-initial";
 import { ExactAmounts1765000000000 } from "./migrations/1765000000000-exact-amounts";
 import { RejectedPackets1765100000000 } from "./migrations/1765100000000-rejected-packets";
+import { ImportanceByContent1765200000000 } from "./migrations/1765200000000-importance-by-content";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
 export const ENTITIES = [PatternDetectionEntity, ChunkRecordEntity, PartitionRecordEntity];
-export const MIGRATIONS = [Initial1763900000000, ExactAmounts1765000000000, RejectedPackets1765100000000];
+export const MIGRATIONS = [Initial1763900000000, ExactAmounts1765000000000, RejectedPackets1765100000000, ImportanceByContent1765200000000];
