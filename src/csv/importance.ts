@@ -110,6 +110,7 @@ export async function readMeanWeights(input: Readable): Promise<MeanWeights> {
     const means = new Map<string, number>();
     for (const [customer, { sum, count }] of byCustomer) means.set(customer, sum / count);
     weights.set(merchant, means);
+    sums.delete(merchant);
     pairs += means.size;
   }
   return { ...summary, weights, pairs };
