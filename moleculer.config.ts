@@ -3,6 +3,7 @@ import { tokenAuthenticator, usernamePasswordAuthenticator, type Authenticator }
 import type { DataSource } from "typeorm";
 import { LivenessDiscoverer } from "./services/liveness-discoverer";
 import { sealedTransport } from "./services/sealed-transport.middleware";
+import { dependenciesOnNotice } from "./services/service-availability";
 import type { Config } from "./src/config";
 
 /**
@@ -40,7 +41,7 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
     // bin/start.ts stops the broker, then the runtime and embedded servers, in that order.
     skipProcessEventRegistration: true,
     // Sealing comes first: every other middleware sees only authenticated packets.
-    middlewares: [...(config.transporter ? [sealedTransport(config.clusterSecrets, database)] : []), ...middlewares],
+    middlewares: [...(config.transporter ? [sealedTransport(config.clusterSecrets, database)] : []), dependenciesOnNotice, ...middlewares],
     metrics: false,
     tracing: false,
     ...rest,

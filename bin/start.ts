@@ -1,4 +1,4 @@
-import { ServiceBroker } from "moleculer";
+import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { brokerOptions } from "../moleculer.config";
 import { SERVICE_FACTORIES } from "../services";
 import { replCommands } from "../services/repl-commands";
@@ -12,11 +12,14 @@ import { Runtime, type ResolvedConfig } from "../src/app/runtime";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { ConfigError, describeSettings, loadConfig, secretsInEnvironment } from "../src/config";
 import { Redactor } from "../src/redact";
+import { WakeUp } from "../src/wake-up";
 import { describeError, sleep } from "../src/retry";
 import { BucketMissingError, CHUNK_PREFIX } from "../src/storage/object-store";
 import { ChunkLedger } from "../src/storage/chunk-ledger";
 
 const PROGRESS_EVERY_MS = 5000;
+/** --once looks whether it is done whenever a chunk is processed or the source is finished, and at least this often. */
+const ONCE_CHECK_EVERY_MS = 1000;
 
 const USAGE = `
 usage: npm start -- [--services LIST] [--source PATH|s3://bucket/key] [--importance PATH|s3://bucket/key]
@@ -104,6 +107,7 @@ async function main(): Promise<void> {
     await checkInputs(resolved, runtime.store);
     await runtime.db();
     for (const name of resolved.services) broker.createService(SERVICE_FACTORIES[name](runtime));
+    if (resolved.once) broker.createService(onceProgress);
     stop.signal.throwIfAborted();
     await broker.start();
     started = true;
@@ -139,6 +143,17 @@ class StopRequested extends Error {
   }
 }
 
+/** Rung when a chunk is processed or the chunker finished the source: --once then looks whether it is done. */
+const onceProgressed = new WakeUp();
+
+const onceProgress: ServiceSchema = {
+  name: "once-progress",
+  events: {
+    "chunk.processed": { handler: () => onceProgressed.ring() },
+    "source.finished": { handler: () => onceProgressed.ring() },
+  },
+};
+
 /** --once: waits until the source is chunked, every chunk applied, and both sinks are up to date. */
 async function runOnce(broker: ServiceBroker, runtime: Runtime): Promise<PipelineStats & { seconds: number }> {
   const started = Date.now();
@@ -151,7 +166,7 @@ async function runOnce(broker: ServiceBroker, runtime: Runtime): Promise<Pipelin
       const known = await ledger.allKeys();
       if (keys.every((k) => known.has(k)) && (await ledger.summary()).pending === 0) break;
     }
-    await sleep(100);
+    await onceProgressed.wait(ONCE_CHECK_EVERY_MS);
   }
   await broker.call("db-sink.sync");
   await broker.call("s3-sink.flush");

@@ -3,8 +3,15 @@ import { Initial1763900000000 } from "./migrations/1763900000000-initial";
 import { ExactAmounts1765000000000 } from "./migrations/1765000000000-exact-amounts";
 import { RejectedPackets1765100000000 } from "./migrations/1765100000000-rejected-packets";
 import { ConfigVersions1765200000000 } from "./migrations/1765200000000-config-versions";
+import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-importance-by-content";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
 export const ENTITIES = [PatternDetectionEntity, ChunkRecordEntity, PartitionRecordEntity];
-export const MIGRATIONS = [Initial1763900000000, ExactAmounts1765000000000, RejectedPackets1765100000000, ConfigVersions1765200000000];
+export const MIGRATIONS = [
+  Initial1763900000000,
+  ExactAmounts1765000000000,
+  RejectedPackets1765100000000,
+  ConfigVersions1765200000000,
+  ImportanceByContent1765300000000,
+];

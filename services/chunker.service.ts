@@ -28,6 +28,7 @@ export function chunkerService(rt: Runtime): ServiceSchema {
       chunker,
       chunkIntervalMs,
       (written) => void service.broker.emit("chunk.landed", { key: written.key, rows: written.rows }),
+      () => void service.broker.emit("source.finished", { source: location }),
     );
   });
 

@@ -23,7 +23,9 @@ export function ingestService(rt: Runtime): ServiceSchema {
     if (importance !== undefined) log.info("importance source", { importance });
     else log.warn("no --importance given: no customer has a weight, so UPGRADE cannot fire");
     const loadImportance = importance === undefined ? undefined : () => ensureImportance(ds, rt.store, importance, partitions, log);
-    return new IngestLoop(new LeaderLock(ds, INGEST_LEADER_LOCK), ingest, pollIntervalMs, loadImportance);
+    return new IngestLoop(new LeaderLock(ds, INGEST_LEADER_LOCK), ingest, pollIntervalMs, loadImportance, (outcome) => {
+      void service.broker.emit("chunk.processed", { seq: outcome.seq, key: outcome.key, status: outcome.status });
+    });
   });
 
   return {

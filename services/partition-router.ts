@@ -4,6 +4,7 @@ import type { Log } from "../src/log";
 import { assignPartitions } from "../src/partitioning";
 import { backoffDelay, describeError, sleep } from "../src/retry";
 import { nodesRunning } from "./cluster";
+import { registryChange } from "./service-availability";
 
 /**
  * First wait for an apply's answer. A request or answer lost with a NATS
@@ -38,7 +39,7 @@ export async function dispatchChunk(
     const nodes = nodesRunning(broker, "merchant-state");
     if (nodes.length === 0) {
       if (attempt === 1 || attempt % 20 === 0) log.warn("no merchant-state node available; waiting", { seq: request.seq });
-      await sleep(500);
+      await registryChange(broker, 500);
       continue;
     }
     const assignments = assignPartitions(partitions, nodes);

@@ -1,5 +1,6 @@
 import type { Log } from "./log";
 import { backoffDelay, describeError } from "./retry";
+import { WakeUp } from "./wake-up";
 
 /** How often a standby copy of a singleton service tries to take over. */
 export const STANDBY_RETRY_MS = 2000;
@@ -20,9 +21,8 @@ export interface LoopPolicy {
 export class WorkLoop {
   private running = false;
   private done: Promise<void> = Promise.resolve();
-  private wakeUp: (() => void) | undefined;
-  /** A wake() that came while a step ran: the next wait is skipped instead of lost. */
-  private woken = false;
+  /** A wake() that comes while a step runs skips the next wait instead of being lost. */
+  private readonly wakeUp = new WakeUp();
   private lastError: string | undefined;
   /** The end of the last step or exclusive task: each starts after it, so none overlap. */
   private tail: Promise<unknown> = Promise.resolve();
@@ -62,8 +62,7 @@ export class WorkLoop {
   }
 
   wake(): void {
-    if (this.wakeUp) this.wakeUp();
-    else this.woken = true;
+    this.wakeUp.ring();
   }
 
   private async run(): Promise<void> {
@@ -84,23 +83,7 @@ export class WorkLoop {
           this.log.warn(`${this.name} failed; retrying`, { error: describeError(err), attempt: failures, retryInMs: delay });
         }
       }
-      if (delay > 0 && this.running) await this.pause(delay);
+      if (delay > 0 && this.running) await this.wakeUp.wait(delay);
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    if (this.woken) {
-      this.woken = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(finish, ms);
-      this.wakeUp = finish;
-    });
   }
 }

@@ -6,14 +6,13 @@
  */
 import { createReadStream } from "node:fs";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { Client } from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { readImportance } from "../csv/importance";
 import { locateColumns } from "../csv/fields";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "../csv/records";
 import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
 import type { PatternThresholds } from "../patterns";
+import { copyRows } from "../storage/copy";
 
 /** What the peer did, and its wall time for the whole file (importance file included). */
 export interface PeerRun {
@@ -182,11 +181,4 @@ async function forEachChunk(file: string, chunkRows: number, onChunk: (chunk: Ch
   await forEachRecord(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), DEFAULT_MAX_RECORD_BYTES, onRecord);
   if (current.records > 0) ready.push(current);
   await drain();
-}
-
-/** COPY in PostgreSQL's text format: backslash, tab, line breaks escaped (ids hold no other control character). */
-async function copyRows(db: Client, sql: string, rows: readonly string[][]): Promise<void> {
-  const escape = (v: string) => (/[\\\t\n\r]/.test(v) ? v.replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r") : v);
-  const text = rows.map((r) => `${r.map(escape).join("\t")}\n`).join("");
-  await pipeline(Readable.from([Buffer.from(text)]), db.query(copyFrom(sql)));
 }

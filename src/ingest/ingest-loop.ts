@@ -1,11 +1,11 @@
 import { STANDBY_RETRY_MS, type LoopPolicy } from "../work-loop";
 import type { LeaderLock } from "../storage/leader-lock";
-import type { Ingest } from "./ingest";
+import type { ChunkOutcome, Ingest } from "./ingest";
 
 /**
  * Ingest's loop: while it holds the leader lock, loads the importance data
  * once, lists new chunks at most once per poll interval, and applies the next
- * chunk. A landed chunk makes an idle loop list at once.
+ * chunk, announcing each chunk done. A landed chunk makes an idle loop list at once.
  */
 export class IngestLoop implements LoopPolicy {
   private lastDiscovery = 0;
@@ -17,6 +17,7 @@ export class IngestLoop implements LoopPolicy {
     private readonly pollIntervalMs: number,
     /** Loads the importance data; undefined once done, or when there is none. */
     private loadImportance: (() => Promise<void>) | undefined,
+    private readonly processed: (outcome: ChunkOutcome) => void,
   ) {}
 
   get leading(): boolean {
@@ -37,7 +38,11 @@ export class IngestLoop implements LoopPolicy {
       this.lastDiscovery = Date.now();
       await this.ingest.discover();
     }
-    if (await this.ingest.processNext()) return 0;
+    const outcome = await this.ingest.processNext();
+    if (outcome) {
+      this.processed(outcome);
+      return 0;
+    }
     if (!this.landed) return this.pollIntervalMs;
     // Idle, and a chunk landed: list at once. While busy, listing stays at one per poll interval.
     this.landed = false;

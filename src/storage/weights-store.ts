@@ -1,57 +1,81 @@
+import type { PoolClient } from "pg";
 import type { DataSource } from "typeorm";
-import type { ImportanceRow, ImportanceSummary } from "../csv/importance";
+import type { MeanWeights } from "../csv/importance";
 import { partitionOf } from "../partitioning";
+import { copyRows } from "./copy";
 import { IMPORTANCE_LOCK } from "./lock-keys";
 import { selectFirst, selectOne, type SqlRunner } from "./sql";
 
-/** Changes whenever customer weights change; partitions loaded before then are stale. */
+const COPY_BATCH = 50_000;
+
+/** Changes whenever customer weights change (the id of the load in force); partitions loaded before then are stale. */
 export async function weightsVersion(db: SqlRunner): Promise<number> {
-  const { version } = await selectOne<{ version: number }>(db, `SELECT count(*)::int AS version FROM importance_loads`);
+  const { version } = await selectOne<{ version: number }>(db, `SELECT coalesce(max(id), 0)::int AS version FROM importance_loads`);
   return version;
 }
 
-export async function importanceLoaded(db: SqlRunner, source: string): Promise<boolean> {
-  return (await selectFirst(db, `SELECT 1 FROM importance_loads WHERE source = $1`, [source])) !== undefined;
+/** The SHA-256 of the importance file whose weights are in force; undefined when none is. */
+export async function importanceInForce(db: SqlRunner): Promise<string | undefined> {
+  return (await selectFirst<{ sha256: string | null }>(db, `SELECT sha256 FROM importance_loads ORDER BY id DESC LIMIT 1`))?.sha256 ?? undefined;
 }
 
-export type ImportanceFeed = (addRows: (rows: ImportanceRow[]) => Promise<void>) => Promise<ImportanceSummary>;
+export interface StoredImportance {
+  readonly rows: number;
+  readonly skipped: number;
+  readonly pairs: number;
+  readonly sha256: string;
+  readonly version: number;
+}
 
 /**
- * Loads an importance source once, atomically: its rows go into a staging
- * table as they stream in, then PostgreSQL computes each pair's mean weight,
- * summing in file order (`sum(weight ORDER BY line)`) so the result is the
- * same double a sequential sum gives. Returns null when another process
- * loaded the source first.
+ * Puts the importance file whose content hashes to `sha256` in force,
+ * atomically, unless it already is: `read` computes its weights, which
+ * replace customer_weights (COPY), and the load is recorded under the hash of
+ * the bytes `read` read. Returns null when the file was in force already
+ * (another process loaded it first).
  */
-export async function storeImportanceSource(
+export async function storeImportance(
   ds: DataSource,
+  sha256: string,
   source: string,
   partitions: number,
-  feed: ImportanceFeed,
-): Promise<(ImportanceSummary & { pairs: number }) | null> {
-  return ds.transaction(async (em) => {
-    await em.query(`SELECT pg_advisory_xact_lock($1)`, [IMPORTANCE_LOCK]);
-    if (await importanceLoaded(em, source)) return null;
-    await em.query(`CREATE TEMPORARY TABLE importance_rows (line bigint, partition int, merchant text, customer text, weight float8) ON COMMIT DROP`);
-    const summary = await feed(async (rows) => {
-      await em.query(`INSERT INTO importance_rows SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::float8[])`, [
-        rows.map((r) => r.line),
-        rows.map((r) => partitionOf(r.merchant, partitions)),
-        rows.map((r) => r.merchant),
-        rows.map((r) => r.customer),
-        rows.map((r) => r.weight),
-      ]);
-    });
-    const { pairs } = await selectOne<{ pairs: number }>(
-      em,
-      `WITH loaded AS (
-         INSERT INTO customer_weights (partition, merchant, customer, weight)
-         SELECT partition, merchant, customer, sum(weight ORDER BY line) / count(*) FROM importance_rows GROUP BY partition, merchant, customer
-         ON CONFLICT (merchant, customer) DO UPDATE SET weight = EXCLUDED.weight
-         RETURNING 1)
-       SELECT count(*)::int AS pairs FROM loaded`,
+  read: () => Promise<MeanWeights>,
+): Promise<StoredImportance | null> {
+  const runner = ds.createQueryRunner();
+  const client = (await runner.connect()) as PoolClient;
+  await runner.startTransaction();
+  try {
+    await runner.query(`SELECT pg_advisory_xact_lock($1)`, [IMPORTANCE_LOCK]);
+    if ((await importanceInForce(runner)) === sha256) {
+      await runner.rollbackTransaction();
+      return null;
+    }
+    const { weights, rows, skipped, pairs, sha256: loaded } = await read();
+    await runner.query(`DELETE FROM customer_weights`);
+    let batch: string[][] = [];
+    const flush = () => copyRows(client, `COPY customer_weights (partition, merchant, customer, weight) FROM STDIN`, batch);
+    for (const [merchant, byCustomer] of weights) {
+      const partition = String(partitionOf(merchant, partitions));
+      for (const [customer, weight] of byCustomer) {
+        batch.push([partition, merchant, customer, String(weight)]);
+        if (batch.length === COPY_BATCH) {
+          await flush();
+          batch = [];
+        }
+      }
+    }
+    if (batch.length > 0) await flush();
+    const { version } = await selectOne<{ version: number }>(
+      runner,
+      `INSERT INTO importance_loads (source, sha256, rows, skipped, pairs) VALUES ($1, $2, $3, $4, $5) RETURNING id::int AS version`,
+      [source, loaded, rows, skipped, pairs],
     );
-    await em.query(`INSERT INTO importance_loads (source, rows, pairs) VALUES ($1, $2, $3)`, [source, summary.rows, pairs]);
-    return { ...summary, pairs };
-  });
+    await runner.commitTransaction();
+    return { rows, skipped, pairs, sha256: loaded, version };
+  } catch (err) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+    throw err;
+  } finally {
+    await runner.release();
+  }
 }

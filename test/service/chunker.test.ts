@@ -7,13 +7,18 @@ import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type S
 
 let bed: ServiceTestBed;
 const landed: Array<{ key: string; rows: number }> = [];
+const finished: Array<{ source: string }> = [];
 const listener: ServiceSchema = {
   name: "listener",
-  events: { "chunk.landed": { handler: (ctx: { params: { key: string; rows: number } }) => void landed.push(ctx.params) } },
+  events: {
+    "chunk.landed": { handler: (ctx: { params: { key: string; rows: number } }) => void landed.push(ctx.params) },
+    "source.finished": { handler: (ctx: { params: { source: string } }) => void finished.push(ctx.params) },
+  },
 };
+let source: string;
 
 beforeAll(async () => {
-  const source = path.join(tempDir(), "transactions.csv");
+  source = path.join(tempDir(), "transactions.csv");
   const lines = Array.from({ length: 25 }, (_, i) => transactionLine(`C${i}`, "M1", "1.00"));
   writeFileSync(source, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
   bed = await startServices(["chunker"], { source, chunkRows: 10, chunkIntervalMs: 0 }, [listener]);
@@ -24,7 +29,7 @@ afterAll(async () => {
 });
 
 describe("chunker service", () => {
-  it("cuts the source into chunks of CHUNK_ROWS records, each with the header, and announces each one", async () => {
+  it("cuts the source into chunks of CHUNK_ROWS records, each with the header, and announces each one and the end of the source", async () => {
     const status = await eventually(
       () => bed.broker.call<{ finished: boolean; leader: boolean; chunksWritten: number }>("chunker.status"),
       (s) => s.finished,
@@ -41,5 +46,10 @@ describe("chunker service", () => {
       (n) => n === 3,
     );
     expect(landed).toEqual(keys.map((key, i) => ({ key, rows: [10, 10, 5][i] })));
+    await eventually(
+      async () => finished.length,
+      (n) => n > 0,
+    );
+    expect(finished).toEqual([{ source }]);
   });
 });

@@ -1,5 +1,6 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { SERVICE_FACTORIES } from "../../services";
+import { dependenciesOnNotice } from "../../services/service-availability";
 import { Runtime, type ResolvedConfig } from "../../src/app/runtime";
 import { loadConfig, type ServiceName } from "../../src/config";
 import { sleep } from "../../src/retry";
@@ -35,7 +36,7 @@ export async function startServices(
     ...overrides,
   };
   const rt = new Runtime(config, quietLog);
-  const broker = new ServiceBroker({ nodeID: config.nodeId, transporter: null, logger: false });
+  const broker = new ServiceBroker({ nodeID: config.nodeId, transporter: null, logger: false, middlewares: [dependenciesOnNotice] });
   for (const name of names) broker.createService(SERVICE_FACTORIES[name](rt));
   for (const schema of extra) broker.createService(schema);
   await broker.start();
