@@ -12,7 +12,7 @@ export interface LoadedPartitions {
 }
 
 /** Rebuilds partitions' aggregates as of their checkpoints from what the store read. */
-export async function loadPartitions(store: PartitionStore, partitions: readonly number[]): Promise<LoadedPartitions> {
+export async function loadPartitions(store: Pick<PartitionStore, "read">, partitions: readonly number[]): Promise<LoadedPartitions> {
   const stored = await store.read(partitions);
   const { weights } = stored;
   const aggregates = new Map<number, PartitionAggregates>();
