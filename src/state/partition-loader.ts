@@ -18,7 +18,7 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
   const aggregates = new Map<number, PartitionAggregates>();
   for (const { partition, checkpointSeq } of stored.partitions) {
     const byMerchant = weights.get(partition) ?? new Map<string, Map<string, number>>();
-    aggregates.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
+    aggregates.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, byMerchant, stored.weightsVersion));
   }
   const missing = partitions.filter((p) => !aggregates.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
