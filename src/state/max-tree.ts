@@ -27,7 +27,13 @@ export class MaxTree {
   set(position: number, value: number): void {
     const tree = this.tree;
     let node = this.size + position;
+    const raised = value >= tree[node];
     tree[node] = value;
+    if (raised) {
+      // The common case (a count grew): ancestors change only while they are below it.
+      for (node >>= 1; node >= 1 && tree[node] < value; node >>= 1) tree[node] = value;
+      return;
+    }
     for (node >>= 1; node >= 1; node >>= 1) {
       const max = Math.max(tree[2 * node], tree[2 * node + 1]);
       if (tree[node] === max) return;

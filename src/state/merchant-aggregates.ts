@@ -10,6 +10,9 @@ export interface CustomerAggregate extends CustomerView {
   amount: Decimal;
 }
 
+/** w(c,m) for the pairs of one partition. */
+export type WeightLookup = (merchant: string, customer: string) => number | undefined;
+
 /** Everything the patterns know about one merchant: its customers' aggregates and what already fired. */
 export class MerchantAggregates implements MerchantView {
   readonly customers = new Map<string, CustomerAggregate>();
@@ -30,9 +33,10 @@ export class MerchantAggregates implements MerchantView {
     private readonly knownWeights?: ReadonlyMap<string, number>,
   ) {}
 
-  add(txn: Transaction, weight: number | undefined): CustomerAggregate {
+  /** `weightOf` is asked for a customer's weight when it is new to the merchant. */
+  add(txn: Transaction, weightOf: WeightLookup): CustomerAggregate {
     let agg = this.customers.get(txn.customer);
-    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weight);
+    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weightOf(this.merchant, txn.customer));
     agg.n++;
     agg.amount = add(agg.amount, decimalOf(txn.amount, "transaction amount"));
     this.txnCount++;
@@ -54,11 +58,11 @@ export class MerchantAggregates implements MerchantView {
   }
 
   /** Brings the order statistics up to the aggregates of customers that transactions changed since the last call. */
-  reindex(changed: Iterable<string>): void {
+  reindex(changed: ReadonlyMap<string, CustomerAggregate>): void {
     const index = this.index;
     if (!index) return;
-    for (const customer of changed) {
-      if (!index.update(customer, this.customers.get(customer)!)) {
+    for (const [customer, agg] of changed) {
+      if (!index.update(customer, agg)) {
         this.index = undefined; // a weight the index was not built with: rebuilt on next use
         return;
       }

@@ -31,6 +31,8 @@ export class MerchantOrderIndex {
   private readonly nAt: Int32Array;
   /** Per pattern id: n of the customer at each slot, EMPTY or RETIRED. */
   private readonly candidates = new Map<string, MaxTree>();
+  /** The same trees, to visit without an iterator on every update. */
+  private readonly candidateTrees: MaxTree[] = [];
   /** Customer → entry; the entry's n as counted and its slot (-1: no weight). */
   private readonly entries = new Map<string, number>();
   private countedN = new Int32Array(64);
@@ -66,7 +68,10 @@ export class MerchantOrderIndex {
     const slot = this.slotOf[entry];
     if (slot >= 0) {
       this.nAt[slot] = agg.n;
-      for (const tree of this.candidates.values()) if (tree.get(slot) !== RETIRED) tree.set(slot, agg.n);
+      for (let t = 0; t < this.candidateTrees.length; t++) {
+        const tree = this.candidateTrees[t];
+        if (tree.get(slot) !== RETIRED) tree.set(slot, agg.n);
+      }
     }
     return true;
   }
@@ -88,7 +93,11 @@ export class MerchantOrderIndex {
    */
   unemitted(patternId: string, maxWeight: number, minCount: Pick<Probability, "num" | "den">, emitted: (customer: string) => boolean): string[] {
     let tree = this.candidates.get(patternId);
-    if (!tree) this.candidates.set(patternId, (tree = this.candidateTree(emitted)));
+    if (!tree) {
+      tree = this.candidateTree(emitted);
+      this.candidates.set(patternId, tree);
+      this.candidateTrees.push(tree);
+    }
     return tree.positionsAtLeast(this.slots.countAtMost(maxWeight), minCount.num, minCount.den).map((slot) => this.customerAt[slot]);
   }
 

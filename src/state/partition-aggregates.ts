@@ -2,10 +2,7 @@ import type { Transaction } from "../csv/transactions";
 import type { Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { MerchantAggregates } from "./merchant-aggregates";
-
-/** w(c,m) for the pairs of one partition. */
-export type WeightLookup = (merchant: string, customer: string) => number | undefined;
+import { MerchantAggregates, type CustomerAggregate, type WeightLookup } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
 export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -85,20 +82,19 @@ export class PartitionAggregates {
    * on those merchants; returns the detections that fired for the first time.
    */
   apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds): FiredDetection[] {
-    const touched = new Map<MerchantAggregates, Set<string>>();
+    const touched = new Map<MerchantAggregates, Map<string, CustomerAggregate>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
-      const known = merchant.customers.has(txn.customer);
-      merchant.add(txn, known ? undefined : this.weightOf(txn.merchant, txn.customer));
+      const agg = merchant.add(txn, this.weightOf);
       let customers = touched.get(merchant);
-      if (!customers) touched.set(merchant, (customers = new Set()));
-      customers.add(txn.customer);
+      if (!customers) touched.set(merchant, (customers = new Map<string, CustomerAggregate>()));
+      customers.set(txn.customer, agg);
     }
     const fired: FiredDetection[] = [];
     for (const [merchant, customers] of touched) {
       const dirty = this.dirty.get(merchant);
-      if (dirty) for (const c of customers) dirty.add(c);
-      else this.dirty.set(merchant, new Set(customers));
+      if (dirty) for (const c of customers.keys()) dirty.add(c);
+      else this.dirty.set(merchant, new Set(customers.keys()));
       merchant.reindex(customers);
       for (const rule of rules) {
         for (const customer of rule.matches(merchant, customers, thresholds)) {
