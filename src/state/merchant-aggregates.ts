@@ -21,6 +21,7 @@ export class MerchantAggregates implements MerchantView {
   /** Distinct customers whose gender at this merchant is F / M. */
   femaleCustomers = 0;
   maleCustomers = 0;
+  /** Customers that have a weight. */
   weightedCustomers = 0;
   /** Detections already emitted, as `${patternId}|${customer}`; add through markEmitted. */
   readonly emitted = new Set<string>();
