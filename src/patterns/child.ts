@@ -5,11 +5,10 @@ import type { PatternRule } from "./rule";
 export const child: PatternRule = {
   patternId: "PatId2",
   actionType: "CHILD",
-  *matches(merchant, touched, t) {
+  *matches(_merchant, touched, t) {
     const maxAvg = decimalOf(t.childMaxAvgAmount, "CHILD_MAX_AVG_AMOUNT");
-    for (const customer of touched) {
-      const agg = merchant.customers.get(customer);
-      if (agg && agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield customer;
+    for (const [customer, agg] of touched) {
+      if (agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield customer;
     }
   },
 };

@@ -1,4 +1,5 @@
 import type { Decimal } from "../decimal";
+import type { Probability } from "../quantile";
 
 /** What a rule reads about one customer at a merchant. */
 export interface CustomerView {
@@ -27,4 +28,10 @@ export interface MerchantView {
   readonly countAt: (i: number) => number;
   /** The i-th smallest weight among customers with one (0-based). */
   readonly weightAt: (i: number) => number;
+  /**
+   * Customers with a weight <= maxWeight and n(c,m) >= minCount (compared
+   * exactly, n * den >= num) that `patternId` has not emitted yet, at a cost in
+   * proportion to how many there are.
+   */
+  readonly unemittedCustomers: (patternId: string, maxWeight: number, minCount: Pick<Probability, "num" | "den">) => readonly string[];
 }

@@ -1,5 +1,5 @@
 import type { Probability } from "../quantile";
-import type { MerchantView } from "./merchant-view";
+import type { CustomerView, MerchantView } from "./merchant-view";
 
 /** Every threshold of every pattern; SPEC.md's numbers are the defaults. */
 export interface PatternThresholds {
@@ -15,11 +15,12 @@ export interface PatternThresholds {
 /**
  * A pattern over one merchant's cumulative aggregates. `matches` yields the
  * customers that match now ("" for a merchant-level pattern); `touched` holds
- * the customers whose aggregates the last chunk changed, for rules whose
- * verdict on a customer depends on that customer alone.
+ * the customers whose aggregates the last chunk changed, with those
+ * aggregates, for rules whose verdict on a customer depends on that customer
+ * alone.
  */
 export interface PatternRule {
   readonly patternId: string;
   readonly actionType: string;
-  matches(merchant: MerchantView, touched: ReadonlySet<string>, thresholds: PatternThresholds): Iterable<string>;
+  matches(merchant: MerchantView, touched: ReadonlyMap<string, CustomerView>, thresholds: PatternThresholds): Iterable<string>;
 }

@@ -9,8 +9,6 @@ export const upgrade: PatternRule = {
     if (merchant.txnCount <= t.upgradeMinMerchantTxns || merchant.weightedCustomers === 0) return;
     const countThreshold = integerQuantileAt(merchant.customers.size, merchant.countAt, t.upgradeCountQuantile);
     const weightThreshold = quantileAt(merchant.weightedCustomers, merchant.weightAt, t.upgradeWeightQuantile);
-    for (const [customer, agg] of merchant.customers) {
-      if (agg.weight !== undefined && agg.weight <= weightThreshold && agg.n * countThreshold.den >= countThreshold.num) yield customer;
-    }
+    yield* merchant.unemittedCustomers(upgrade.patternId, weightThreshold, countThreshold);
   },
 };

@@ -1,12 +1,17 @@
 import type { Transaction } from "../csv/transactions";
 import { add, decimalOf, ZERO, type Decimal } from "../decimal";
 import type { CustomerView, MerchantView } from "../patterns/merchant-view";
+import type { Probability } from "../quantile";
+import { MerchantOrderIndex } from "./merchant-order-index";
 
 /** A customer's aggregate at a merchant, which applying transactions updates. */
 export interface CustomerAggregate extends CustomerView {
   n: number;
   amount: Decimal;
 }
+
+/** w(c,m) for the pairs of one partition. */
+export type WeightLookup = (merchant: string, customer: string) => number | undefined;
 
 /** Everything the patterns know about one merchant: its customers' aggregates and what already fired. */
 export class MerchantAggregates implements MerchantView {
@@ -16,22 +21,24 @@ export class MerchantAggregates implements MerchantView {
   /** Distinct customers whose gender at this merchant is F / M. */
   femaleCustomers = 0;
   maleCustomers = 0;
-  /** Detections already emitted, as `${patternId}|${customer}`. */
+  /** Customers that have a weight. */
+  weightedCustomers = 0;
+  /** Detections already emitted, as `${patternId}|${customer}`; add through markEmitted. */
   readonly emitted = new Set<string>();
-  /** countFrequency[n]: customers with n transactions, so order statistics of n(c,m) need no sort. */
-  private readonly countFrequency: number[] = [0];
-  /** Weights of the customers that have one, ascending once `weightsSorted`. */
-  private readonly weights: number[] = [];
-  private weightsSorted = true;
+  /** Built on the first order statistic asked for (only merchants above UPGRADE's minimum ask), then kept up to date by `reindex`. */
+  private index: MerchantOrderIndex | undefined;
 
-  constructor(readonly merchant: string) {}
+  /** `knownWeights`: the merchant's importance data (w by customer), when known in full; otherwise weights come as customers do. */
+  constructor(
+    readonly merchant: string,
+    private readonly knownWeights?: ReadonlyMap<string, number>,
+  ) {}
 
-  add(txn: Transaction, weight: number | undefined): CustomerAggregate {
+  /** `weightOf` is asked for a customer's weight when it is new to the merchant. */
+  add(txn: Transaction, weightOf: WeightLookup): CustomerAggregate {
     let agg = this.customers.get(txn.customer);
-    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weight);
-    if (agg.n > 0) this.countFrequency[agg.n]--;
+    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weightOf(this.merchant, txn.customer));
     agg.n++;
-    this.countFrequency[agg.n] = (this.countFrequency[agg.n] ?? 0) + 1;
     agg.amount = add(agg.amount, decimalOf(txn.amount, "transaction amount"));
     this.txnCount++;
     return agg;
@@ -39,63 +46,59 @@ export class MerchantAggregates implements MerchantView {
 
   /** Puts back a customer aggregate as it was committed. */
   restore(customer: string, n: number, amount: Decimal, gender: string, weight: number | undefined): void {
-    const agg = this.addCustomer(customer, gender, weight, false);
+    const agg = this.addCustomer(customer, gender, weight);
     agg.n = n;
     agg.amount = amount;
-    this.countFrequency[n] = (this.countFrequency[n] ?? 0) + 1;
     this.txnCount += n;
+    this.index = undefined;
   }
 
-  /** The i-th smallest n(c,m) (0-based). */
-  readonly countAt = (i: number): number => {
-    let seen = 0;
-    for (let n = 1; n < this.countFrequency.length; n++) {
-      seen += this.countFrequency[n] ?? 0;
-      if (seen > i) return n;
-    }
-    throw new RangeError(`count ${i} of ${this.customers.size} customers`);
-  };
-
-  get weightedCustomers(): number {
-    return this.weights.length;
+  markEmitted(patternId: string, customer: string): void {
+    this.emitted.add(`${patternId}|${customer}`);
+    this.index?.retire(patternId, customer);
   }
 
-  /** The i-th smallest weight among customers with one (0-based). */
-  readonly weightAt = (i: number): number => {
-    if (!this.weightsSorted) {
-      this.weights.sort((a, b) => a - b);
-      this.weightsSorted = true;
+  /** Brings the order statistics up to the aggregates of customers that transactions changed since the last call. */
+  reindex(changed: ReadonlyMap<string, CustomerAggregate>): void {
+    const index = this.index;
+    if (!index) return;
+    for (const [customer, agg] of changed) {
+      if (!index.update(customer, agg)) {
+        this.index = undefined; // a weight the index was not built with: rebuilt on next use
+        return;
+      }
     }
-    return this.weights[i];
-  };
+  }
 
-  /** `keepSorted`: insert the weight in order (a live add) rather than append and sort on next read (a bulk restore). */
-  private addCustomer(customer: string, gender: string, weight: number | undefined, keepSorted = true): CustomerAggregate {
+  readonly countAt = (i: number): number => this.orderIndex().countAt(i);
+
+  readonly weightAt = (i: number): number => this.orderIndex().weightAt(i);
+
+  readonly unemittedCustomers = (patternId: string, maxWeight: number, minCount: Pick<Probability, "num" | "den">): readonly string[] =>
+    this.orderIndex().unemitted(patternId, maxWeight, minCount, (customer) => this.emitted.has(`${patternId}|${customer}`));
+
+  private orderIndex(): MerchantOrderIndex {
+    if (this.index) return this.index;
+    const index = new MerchantOrderIndex(this.knownWeights?.values() ?? this.customerWeights());
+    for (const [customer, agg] of this.customers) {
+      if (!index.update(customer, agg)) {
+        throw new Error(`merchant ${this.merchant}: customer ${customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
+      }
+    }
+    this.index = index;
+    return index;
+  }
+
+  private *customerWeights(): Iterable<number> {
+    for (const { weight } of this.customers.values()) if (weight !== undefined) yield weight;
+  }
+
+  private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {
     const agg: CustomerAggregate = { n: 0, amount: ZERO, gender, weight };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;
-    if (weight === undefined) return agg;
-    if (keepSorted) this.insertWeight(weight);
-    else {
-      this.weights.push(weight);
-      this.weightsSorted = false;
-    }
+    if (weight !== undefined) this.weightedCustomers++;
     return agg;
-  }
-
-  private insertWeight(weight: number): void {
-    if (!this.weightsSorted) {
-      this.weights.push(weight);
-      return;
-    }
-    let lo = 0;
-    let hi = this.weights.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.weights[mid] <= weight) lo = mid + 1;
-      else hi = mid;
-    }
-    this.weights.splice(lo, 0, weight);
   }
 }

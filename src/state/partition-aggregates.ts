@@ -2,10 +2,10 @@ import type { Transaction } from "../csv/transactions";
 import type { Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { MerchantAggregates } from "./merchant-aggregates";
+import { MerchantAggregates, type CustomerAggregate, type WeightLookup } from "./merchant-aggregates";
 
-/** w(c,m) for the pairs of one partition. */
-export type WeightLookup = (merchant: string, customer: string) => number | undefined;
+/** The importance data of one partition in full: w(c,m) by merchant, then customer. */
+export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
 
 /** One customer-merchant aggregate as it is persisted. */
 export interface PairRow {
@@ -26,28 +26,41 @@ export interface PairRow {
 export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   private dirty = new Map<MerchantAggregates, Set<string>>();
+  private readonly weightOf: WeightLookup;
+  private readonly knownWeights: PartitionWeights | undefined;
 
   constructor(
     readonly partition: number,
     public appliedSeq: number,
     /** The chunk the persisted aggregates reflect; chunks after it are replayed on load. */
     public checkpointSeq: number,
-    private readonly weightOf: WeightLookup,
+    /**
+     * The partition's importance data in full (what a node loads), or as a
+     * lookup, whose merchants then learn their weights as customers arrive and
+     * rebuild their order statistics when one is new.
+     */
+    weights: PartitionWeights | WeightLookup,
     /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
     readonly weightsVersion: number,
-  ) {}
+  ) {
+    if (typeof weights === "function") this.weightOf = weights;
+    else {
+      this.knownWeights = weights;
+      this.weightOf = (merchant, customer) => weights.get(merchant)?.get(customer);
+    }
+  }
 
   merchant(id: string): MerchantAggregates {
     let m = this.merchants.get(id);
     if (!m) {
-      m = new MerchantAggregates(id);
+      m = new MerchantAggregates(id, this.knownWeights?.get(id));
       this.merchants.set(id, m);
     }
     return m;
   }
 
   markEmitted(patternId: string, merchant: string, customer: string): void {
-    this.merchant(merchant).emitted.add(`${patternId}|${customer}`);
+    this.merchant(merchant).markEmitted(patternId, customer);
   }
 
   /** Aggregates changed since the last checkpoint; forgets them. */
@@ -64,34 +77,37 @@ export class PartitionAggregates {
   }
 
   /**
-   * Applies a chunk's rows of this partition, then evaluates every rule on the
-   * merchants it touched (on every merchant and customer when `reevaluateAll`:
-   * the thresholds changed with this chunk, so a verdict may change without a
-   * new row); returns the detections that fired for the first time.
+   * Applies a chunk's rows of this partition, brings the touched merchants'
+   * order statistics up to date once per customer, then evaluates every rule
+   * on the merchants it touched (on every merchant and customer when
+   * `reevaluateAll`: the thresholds changed with this chunk, so a verdict may
+   * change without a new row); returns the detections that fired for the
+   * first time.
    */
   apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds, reevaluateAll = false): FiredDetection[] {
-    const touched = new Map<MerchantAggregates, Set<string>>();
+    const touched = new Map<MerchantAggregates, Map<string, CustomerAggregate>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
-      const known = merchant.customers.has(txn.customer);
-      merchant.add(txn, known ? undefined : this.weightOf(txn.merchant, txn.customer));
+      const agg = merchant.add(txn, this.weightOf);
       let customers = touched.get(merchant);
-      if (!customers) touched.set(merchant, (customers = new Set()));
-      customers.add(txn.customer);
+      if (!customers) touched.set(merchant, (customers = new Map<string, CustomerAggregate>()));
+      customers.set(txn.customer, agg);
     }
     for (const [merchant, customers] of touched) {
       const dirty = this.dirty.get(merchant);
-      if (dirty) for (const c of customers) dirty.add(c);
-      else this.dirty.set(merchant, new Set(customers));
+      if (dirty) for (const c of customers.keys()) dirty.add(c);
+      else this.dirty.set(merchant, new Set(customers.keys()));
+      merchant.reindex(customers);
     }
-    const evaluated = reevaluateAll ? new Map([...this.merchants.values()].map((m) => [m, new Set(m.customers.keys())])) : touched;
+    const evaluated: ReadonlyMap<MerchantAggregates, ReadonlyMap<string, CustomerAggregate>> = reevaluateAll
+      ? new Map([...this.merchants.values()].map((m) => [m, m.customers]))
+      : touched;
     const fired: FiredDetection[] = [];
     for (const [merchant, customers] of evaluated) {
       for (const rule of rules) {
         for (const customer of rule.matches(merchant, customers, thresholds)) {
-          const key = `${rule.patternId}|${customer}`;
-          if (merchant.emitted.has(key)) continue;
-          merchant.emitted.add(key);
+          if (merchant.emitted.has(`${rule.patternId}|${customer}`)) continue;
+          merchant.markEmitted(rule.patternId, customer);
           fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
         }
       }

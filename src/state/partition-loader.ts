@@ -15,13 +15,13 @@ export interface LoadedPartitions {
 }
 
 /** Rebuilds partitions' aggregates as of their checkpoints from what the store read. */
-export async function loadPartitions(store: PartitionStore, partitions: readonly number[]): Promise<LoadedPartitions> {
+export async function loadPartitions(store: Pick<PartitionStore, "read">, partitions: readonly number[]): Promise<LoadedPartitions> {
   const stored = await store.read(partitions);
   const { weights } = stored;
   const aggregates = new Map<number, PartitionAggregates>();
   for (const { partition, checkpointSeq } of stored.partitions) {
     const byMerchant = weights.get(partition) ?? new Map<string, Map<string, number>>();
-    aggregates.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, (m, c) => byMerchant.get(m)?.get(c), stored.weightsVersion));
+    aggregates.set(partition, new PartitionAggregates(partition, checkpointSeq, checkpointSeq, byMerchant, stored.weightsVersion));
   }
   const missing = partitions.filter((p) => !aggregates.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);

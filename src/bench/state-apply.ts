@@ -1,0 +1,126 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readImportance } from "../csv/importance";
+import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "../csv/records";
+import { CsvFormatError, locateColumns } from "../csv/fields";
+import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
+import { partitionOf } from "../partitioning";
+import type { PatternRule, PatternThresholds } from "../patterns";
+import type { WeightsByPartition } from "../storage/partition-store";
+import type { PartitionAggregates } from "../state/partition-aggregates";
+import { loadPartitions } from "../state/partition-loader";
+import type { PartitionStore } from "../state/partition-store";
+
+export interface StateApplyOptions {
+  readonly source: string;
+  readonly importance: string;
+  readonly partitions: number;
+  readonly chunkRows: number;
+  readonly rules: readonly PatternRule[];
+  readonly thresholds: PatternThresholds;
+}
+
+export interface StateApplyResult {
+  readonly rows: number;
+  readonly chunks: number;
+  /** CPU seconds (user + system) spent in PartitionAggregates.apply, parsing and routing excluded. */
+  readonly applyCpuSeconds: number;
+  readonly detectionsByPattern: ReadonlyMap<string, number>;
+  /** Digest of every detection with the chunk that emitted it: equal digests, equal detections. */
+  readonly fingerprint: string;
+}
+
+/**
+ * Drives the merchant-state's in-memory aggregates as a node does, without
+ * PostgreSQL, S3 or the broker: loads the importance data into partitions,
+ * then applies the source chunk by chunk and times only the applying.
+ */
+export async function benchStateApply(opts: StateApplyOptions): Promise<StateApplyResult> {
+  const state = await emptyPartitions(opts.partitions, await weightsOf(opts.importance, opts.partitions));
+  const detections = new Map<string, number>();
+  const digest = createHash("sha256");
+  let cpuMicros = 0;
+  let rows = 0;
+  let chunks = 0;
+  let pending: Transaction[] = [];
+
+  const applyChunk = (): void => {
+    const byPartition = new Map<number, Transaction[]>();
+    for (const txn of pending) {
+      const p = partitionOf(txn.merchant, opts.partitions);
+      const list = byPartition.get(p);
+      if (list) list.push(txn);
+      else byPartition.set(p, [txn]);
+    }
+    const started = process.cpuUsage();
+    const fired = [...byPartition].flatMap(([p, txns]) => state.get(p)!.apply(txns, opts.rules, opts.thresholds));
+    const spent = process.cpuUsage(started);
+    cpuMicros += spent.user + spent.system;
+    for (const d of fired.map((f) => `${chunks}|${f.patternId}|${f.customer}|${f.merchant}`).sort()) {
+      digest.update(`${d}\n`);
+      const pattern = d.split("|")[1];
+      detections.set(pattern, (detections.get(pattern) ?? 0) + 1);
+    }
+    rows += pending.length;
+    chunks++;
+    pending = [];
+  };
+
+  let columns: ReturnType<typeof locateColumns<(typeof TRANSACTION_COLUMNS)[number]>> | undefined;
+  await forEachRecord(createReadStream(opts.source), DEFAULT_MAX_RECORD_BYTES, (record) => {
+    if (record.error !== undefined) {
+      if (!columns) throw new CsvFormatError(`${opts.source}: header on line ${record.line}: ${record.error}`);
+      return;
+    }
+    if (!columns) {
+      columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
+      return;
+    }
+    const checked = checkTransaction(record.fields, columns);
+    if ("txn" in checked) pending.push(checked.txn);
+    if (pending.length === opts.chunkRows) applyChunk();
+  });
+  if (pending.length > 0) applyChunk();
+  return { rows, chunks, applyCpuSeconds: cpuMicros / 1e6, detectionsByPattern: detections, fingerprint: digest.digest("hex").slice(0, 16) };
+}
+
+/** w(c,m) = the mean Weight of the pair's rows, by partition, as the importance loader stores them. */
+async function weightsOf(importance: string, partitions: number): Promise<WeightsByPartition> {
+  const sums = new Map<string, Map<string, { sum: number; rows: number }>>();
+  await readImportance(createReadStream(importance), 50_000, async (batch) => {
+    for (const { merchant, customer, weight } of batch) {
+      let byCustomer = sums.get(merchant);
+      if (!byCustomer) sums.set(merchant, (byCustomer = new Map<string, { sum: number; rows: number }>()));
+      const s = byCustomer.get(customer);
+      if (s) {
+        s.sum += weight;
+        s.rows++;
+      } else byCustomer.set(customer, { sum: weight, rows: 1 });
+    }
+  });
+  const weights: WeightsByPartition = new Map();
+  for (const [merchant, byCustomer] of sums) {
+    const p = partitionOf(merchant, partitions);
+    let byMerchant = weights.get(p);
+    if (!byMerchant) weights.set(p, (byMerchant = new Map<string, Map<string, number>>()));
+    byMerchant.set(merchant, new Map([...byCustomer].map(([c, s]) => [c, s.sum / s.rows])));
+  }
+  return weights;
+}
+
+/** Partitions as a node loads them before their first chunk, through the same loader. */
+async function emptyPartitions(partitions: number, weights: WeightsByPartition): Promise<Map<number, PartitionAggregates>> {
+  const ids = Array.from({ length: partitions }, (_, p) => p);
+  const store: Pick<PartitionStore, "read"> = {
+    read: async () => ({
+      weights,
+      weightsVersion: 1,
+      partitions: ids.map((partition) => ({ partition, appliedSeq: 0, checkpointSeq: 0 })),
+      pairs: [],
+      emitted: [],
+      replay: [],
+      configVersions: [],
+    }),
+  };
+  return (await loadPartitions(store, ids)).aggregates;
+}
