@@ -86,7 +86,7 @@ const SETTINGS = {
   chunkRows: { env: "CHUNK_ROWS", fallback: "10000" },
   maxRecordBytes: { env: "MAX_RECORD_BYTES", fallback: String(DEFAULT_MAX_RECORD_BYTES) },
   chunkIntervalMs: { env: "CHUNK_INTERVAL_MS", flag: "chunk-interval-ms", fallback: "1000" },
-  pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "250" },
+  pollIntervalMs: { env: "POLL_INTERVAL_MS", fallback: "1000" },
   partitions: { env: "PARTITIONS", fallback: "64" },
   checkpointEvery: { env: "CHECKPOINT_EVERY_CHUNKS", fallback: "10" },
   upgradeMinMerchantTxns: { env: "UPGRADE_MIN_MERCHANT_TXNS", fallback: "50000" },

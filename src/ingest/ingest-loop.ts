@@ -4,8 +4,9 @@ import type { ChunkOutcome, Ingest } from "./ingest";
 
 /**
  * Ingest's loop: while it holds the leader lock, loads the importance data
- * once, lists new chunks at most once per poll interval, and applies the next
- * chunk, announcing each chunk done. A landed chunk makes an idle loop list at once.
+ * once, lists the bucket once per poll interval (for chunks put there by
+ * anyone), lists what follows the known chunks at once when the chunker
+ * announces one, and applies the next chunk, announcing each chunk done.
  */
 export class IngestLoop implements LoopPolicy {
   private lastDiscovery = 0;
@@ -34,20 +35,18 @@ export class IngestLoop implements LoopPolicy {
       await this.loadImportance();
       this.loadImportance = undefined;
     }
+    const landed = this.landed;
+    this.landed = false;
     if (Date.now() - this.lastDiscovery >= this.pollIntervalMs) {
       this.lastDiscovery = Date.now();
       await this.ingest.discover();
-    }
+    } else if (landed) await this.ingest.discover(true);
     const outcome = await this.ingest.processNext();
     if (outcome) {
       this.processed(outcome);
       return 0;
     }
-    if (!this.landed) return this.pollIntervalMs;
-    // Idle, and a chunk landed: list at once. While busy, listing stays at one per poll interval.
-    this.landed = false;
-    this.lastDiscovery = 0;
-    return 0;
+    return this.landed ? 0 : this.pollIntervalMs;
   }
 
   close(): Promise<void> {

@@ -25,6 +25,7 @@ export interface ChunkOutcome {
  */
 export class Ingest {
   private knownKeys: Set<string> | undefined;
+  private greatestKnownKey = "";
   private prefetched: { key: string; chunk: Promise<PreparedChunk> } | undefined;
 
   constructor(
@@ -37,14 +38,26 @@ export class Ingest {
     private readonly log: Log,
   ) {}
 
-  /** Lists the bucket and appends new chunk keys to the ledger in key order. */
-  async discover(): Promise<number> {
-    this.knownKeys ??= await this.ledger.allKeys();
+  /**
+   * Lists the bucket and appends new chunk keys to the ledger in key order.
+   * `afterKnown`: lists only the keys after the greatest known one, where the
+   * chunker's next chunk lands, so that a listing costs what is new rather than
+   * everything the bucket holds.
+   */
+  async discover(afterKnown = false): Promise<number> {
+    if (!this.knownKeys) {
+      this.knownKeys = await this.ledger.allKeys();
+      for (const k of this.knownKeys) if (k > this.greatestKnownKey) this.greatestKnownKey = k;
+    }
     const known = this.knownKeys;
-    const fresh = (await this.store.listKeys(CHUNK_PREFIX)).filter((k) => !known.has(k));
+    const listed = await this.store.listKeys(CHUNK_PREFIX, afterKnown && this.greatestKnownKey !== "" ? this.greatestKnownKey : undefined);
+    const fresh = listed.filter((k) => !known.has(k));
     if (fresh.length === 0) return 0;
     const added = await this.ledger.register(fresh);
-    for (const k of fresh) known.add(k);
+    for (const k of fresh) {
+      known.add(k);
+      if (k > this.greatestKnownKey) this.greatestKnownKey = k;
+    }
     return added.length;
   }
 

@@ -59,12 +59,14 @@ export class ObjectStore {
     }
   }
 
-  /** Every key under the prefix, in key order. */
-  async listKeys(prefix: string): Promise<string[]> {
+  /** Every key under the prefix (only those after `startAfter`, when given), in key order. */
+  async listKeys(prefix: string, startAfter?: string): Promise<string[]> {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : startAfter }),
+      );
       for (const o of page.Contents ?? []) if (o.Key && !o.Key.endsWith("/")) keys.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
