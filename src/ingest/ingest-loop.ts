@@ -50,7 +50,8 @@ export class IngestLoop implements LoopPolicy {
     return 0;
   }
 
-  close(): Promise<void> {
-    return this.leader.release();
+  async close(): Promise<void> {
+    await this.ingest.settle();
+    await this.leader.release();
   }
 }

@@ -26,6 +26,8 @@ export interface PairRow {
 export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   private dirty = new Map<MerchantAggregates, Set<string>>();
+  /** The chunk the database holds this partition at, as far as this node knows; `appliedSeq` may be ahead of it while commits run. */
+  committedSeq: number;
 
   constructor(
     readonly partition: number,
@@ -35,7 +37,9 @@ export class PartitionAggregates {
     private readonly weightOf: WeightLookup,
     /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
     readonly weightsVersion: number,
-  ) {}
+  ) {
+    this.committedSeq = appliedSeq;
+  }
 
   merchant(id: string): MerchantAggregates {
     let m = this.merchants.get(id);
