@@ -91,13 +91,11 @@ export class Ingest {
 
   /** Reads the next pending chunk and sends it; resolves once it is sent, to its outcome to come. */
   private async startNext(): Promise<{ outcome: Promise<ChunkOutcome> } | null> {
-    const chunk = await this.ledger.nextPending(this.window?.lastSeq);
+    const chunk = await this.ledger.startNext(this.window?.lastSeq);
     if (!chunk) return null;
-    const yStart = await this.ledger.start(chunk.seq);
     const prepared = this.takePrefetched(chunk.key) ?? readChunk(this.store, chunk.key, this.partitions, this.maxRecordBytes);
-    const following = await this.ledger.nextPending(chunk.seq);
-    if (following) this.prefetch(following.key);
-    const prevSeq = this.window?.prevSeq ?? (await this.ledger.appliedBefore(chunk.seq));
+    if (chunk.following) this.prefetch(chunk.following);
+    const prevSeq = this.window?.prevSeq ?? chunk.appliedBefore;
     this.window = { lastSeq: chunk.seq, prevSeq };
     const earlier = this.inFlight.at(-1);
 
@@ -124,7 +122,7 @@ export class Ingest {
       seq: chunk.seq,
       prevSeq,
       chunkKey: chunk.key,
-      yStartTime: yStart.toISOString(),
+      yStartTime: chunk.startedAt.toISOString(),
       weightsVersion: await this.weightsVersion(),
       partitions,
     });
