@@ -13,12 +13,13 @@ export const MAX_AMOUNT_DIGITS = 1000;
  */
 export function amountProblem(text: string): string | undefined {
   if (text === "") return "amount is empty";
-  const shown = printable(text, 40);
+  // Only a bad amount is shown; this runs for every row read.
+  const shown = (): string => printable(text, 40);
   if (!isPlainDecimal(text)) {
-    if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown}" is negative`;
-    return `amount "${shown}" is not a plain decimal (digits, optionally a point and more digits)`;
+    if (text.startsWith("-") && isPlainDecimal(text.slice(1))) return `amount "${shown()}" is negative`;
+    return `amount "${shown()}" is not a plain decimal (digits, optionally a point and more digits)`;
   }
-  if (text.length - (text.includes(".") ? 1 : 0) > MAX_AMOUNT_DIGITS) return `amount "${shown}" has more than ${MAX_AMOUNT_DIGITS} digits`;
+  if (text.length - (text.includes(".") ? 1 : 0) > MAX_AMOUNT_DIGITS) return `amount "${shown()}" has more than ${MAX_AMOUNT_DIGITS} digits`;
   return undefined;
 }
 

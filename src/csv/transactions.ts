@@ -55,14 +55,14 @@ export function checkTransaction(fields: readonly string[], col: Record<Transact
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return { reason: "customer, merchant or gender contains a control character" };
   }
-  for (const [name, value] of [
-    ["customer", customer],
-    ["merchant", merchant],
-    ["gender", gender],
-  ] as const) {
-    if (value.length > MAX_ID_BYTES / 4 && Buffer.byteLength(value) > MAX_ID_BYTES) return { reason: `${name} is longer than ${MAX_ID_BYTES} bytes` };
-  }
+  const tooLong = idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender);
+  if (tooLong) return { reason: tooLong };
   return { txn: { customer, merchant, gender, amount } };
+}
+
+function idTooLong(name: string, value: string): string | undefined {
+  if (value.length > MAX_ID_BYTES / 4 && Buffer.byteLength(value) > MAX_ID_BYTES) return `${name} is longer than ${MAX_ID_BYTES} bytes`;
+  return undefined;
 }
 
 /**

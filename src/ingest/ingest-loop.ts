@@ -49,7 +49,8 @@ export class IngestLoop implements LoopPolicy {
     return this.landed ? 0 : this.pollIntervalMs;
   }
 
-  close(): Promise<void> {
-    return this.leader.release();
+  async close(): Promise<void> {
+    await this.ingest.settle();
+    await this.leader.release();
   }
 }

@@ -19,14 +19,24 @@ export interface ChunkOutcome {
   readonly error?: string;
 }
 
+/** Chunks dispatched before the oldest one in flight is acknowledged: the next one applies in memory while the one before commits. */
+const WINDOW = 2;
+
 /**
- * Mechanism Y: discovers chunk objects, and applies them one at a time in
- * ledger order. Reading the next chunk overlaps applying the current one.
+ * Mechanism Y: discovers chunk objects, and applies them in ledger order.
+ * Reading the next chunk overlaps applying the current one, and up to WINDOW
+ * chunks are in flight: chunk n+1 is sent while chunk n commits (every
+ * partition applies and commits them in order, fenced on the chunk before).
+ * Outcomes come back, and chunks are marked done in the ledger, in order.
  */
 export class Ingest {
   private knownKeys: Set<string> | undefined;
   private greatestKnownKey = "";
   private prefetched: { key: string; chunk: Promise<PreparedChunk> } | undefined;
+  /** Chunks started and not yet returned, oldest first. */
+  private inFlight: Array<Promise<ChunkOutcome>> = [];
+  /** While chunks are in flight: the last one started, and the chunk the partitions are at before the next one. */
+  private window: { lastSeq: number; prevSeq: number } | undefined;
 
   constructor(
     private readonly ledger: ChunkLedger,
@@ -61,14 +71,46 @@ export class Ingest {
     return added.length;
   }
 
-  /** Applies the next pending chunk; null when none is pending. */
+  /** The outcome of the next chunk in ledger order, starting the ones after it meanwhile; null when none is pending. */
   async processNext(): Promise<ChunkOutcome | null> {
-    const chunk = await this.ledger.nextPending();
+    try {
+      while (this.inFlight.length < WINDOW) {
+        const started = await this.startNext();
+        if (!started) break;
+        this.inFlight.push(started.outcome);
+      }
+      const oldest = this.inFlight.shift();
+      if (this.inFlight.length === 0) this.window = undefined;
+      return oldest ? await oldest : null;
+    } catch (err) {
+      // Start again from the ledger: the first chunk not marked done is sent again, and partitions that have it skip it.
+      // Chunks still in flight are left to end on their own; their outcomes were already made safe to drop.
+      void this.forget();
+      throw err;
+    }
+  }
+
+  /** Waits for the chunks in flight, whatever becomes of them, and forgets them. */
+  async settle(): Promise<void> {
+    await Promise.allSettled(this.forget());
+  }
+
+  private forget(): Array<Promise<ChunkOutcome>> {
+    const inFlight = this.inFlight;
+    this.inFlight = [];
+    this.window = undefined;
+    return inFlight;
+  }
+
+  /** Reads the next pending chunk and sends it; resolves once it is sent, to its outcome to come. */
+  private async startNext(): Promise<{ outcome: Promise<ChunkOutcome> } | null> {
+    const chunk = await this.ledger.startNext(this.window?.lastSeq);
     if (!chunk) return null;
-    const yStart = await this.ledger.start(chunk.seq);
     const prepared = this.takePrefetched(chunk.key) ?? readChunk(this.store, chunk.key, this.partitions, this.maxRecordBytes);
-    const following = await this.ledger.nextPending(chunk.seq);
-    if (following) this.prefetch(following.key);
+    if (chunk.following) this.prefetch(chunk.following);
+    const prevSeq = this.window?.prevSeq ?? chunk.appliedBefore;
+    this.window = { lastSeq: chunk.seq, prevSeq };
+    const earlier = this.inFlight.at(-1);
 
     const started = performance.now();
     let read: PreparedChunk;
@@ -78,8 +120,9 @@ export class Ingest {
       if (!isUnreadable(err)) throw err;
       const error = printable(`${chunk.key}: ${describeError(err)}`, 500);
       this.log.warn("chunk failed, skipping it", { seq: chunk.seq, key: chunk.key, error });
+      // Marked before the next chunk is sent: a partition that loads replays every chunk not marked failed.
       await this.ledger.finish(chunk.seq, "failed", 0, 0, error);
-      return { seq: chunk.seq, key: chunk.key, status: "failed", valid: 0, bad: 0, detections: 0, error };
+      return { outcome: Promise.resolve({ seq: chunk.seq, key: chunk.key, status: "failed", valid: 0, bad: 0, detections: 0, error }) };
     }
     if (read.rejected.length > 0) {
       await this.store.write(quarantineKey(chunk.key), renderQuarantine(chunk.key, read.rejected));
@@ -87,23 +130,31 @@ export class Ingest {
     const readMs = performance.now() - started;
     const partitions = [];
     for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, rows: read.rowsByPartition.get(p) ?? [] });
-    const { detections } = await this.dispatch({
+    this.window = { lastSeq: chunk.seq, prevSeq: chunk.seq };
+    const dispatched = this.dispatch({
       seq: chunk.seq,
-      prevSeq: await this.ledger.appliedBefore(chunk.seq),
+      prevSeq,
       chunkKey: chunk.key,
-      yStartTime: yStart.toISOString(),
+      yStartTime: chunk.startedAt.toISOString(),
       weightsVersion: await this.weightsVersion(),
       partitions,
     });
-    const dispatchedMs = performance.now() - started;
-    await this.ledger.finish(chunk.seq, "applied", read.valid, read.rejected.length);
-    this.log.debug("chunk applied", {
-      seq: chunk.seq,
-      readWaitMs: Math.round(readMs),
-      dispatchMs: Math.round(dispatchedMs - readMs),
-      totalMs: Math.round(performance.now() - started),
-    });
-    return { seq: chunk.seq, key: chunk.key, status: "applied", valid: read.valid, bad: read.rejected.length, detections };
+    const outcome = (async (): Promise<ChunkOutcome> => {
+      const { detections } = await dispatched;
+      const dispatchedMs = performance.now() - started;
+      // A chunk counts as applied only once every chunk before it does.
+      if (earlier) await earlier;
+      await this.ledger.finish(chunk.seq, "applied", read.valid, read.rejected.length);
+      this.log.debug("chunk applied", {
+        seq: chunk.seq,
+        readWaitMs: Math.round(readMs),
+        dispatchMs: Math.round(dispatchedMs - readMs),
+        totalMs: Math.round(performance.now() - started),
+      });
+      return { seq: chunk.seq, key: chunk.key, status: "applied", valid: read.valid, bad: read.rejected.length, detections };
+    })();
+    outcome.catch(() => undefined); // surfaced when its turn comes
+    return { outcome };
   }
 
   private prefetch(key: string): void {

@@ -28,6 +28,8 @@ export class PartitionAggregates {
   private dirty = new Map<MerchantAggregates, Set<string>>();
   private readonly weightOf: WeightLookup;
   private readonly knownWeights: PartitionWeights | undefined;
+  /** The chunk the database holds this partition at, as far as this node knows; `appliedSeq` may be ahead of it while commits run. */
+  committedSeq: number;
 
   constructor(
     readonly partition: number,
@@ -48,6 +50,7 @@ export class PartitionAggregates {
       this.knownWeights = weights;
       this.weightOf = (merchant, customer) => weights.get(merchant)?.get(customer);
     }
+    this.committedSeq = appliedSeq;
   }
 
   merchant(id: string): MerchantAggregates {

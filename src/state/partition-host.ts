@@ -26,6 +26,18 @@ export interface PartitionHostOptions {
   readonly log: Log;
 }
 
+/** A chunk applied in memory to some partitions, waiting for its turn to commit. */
+interface AppliedInMemory {
+  readonly req: ApplyRequest;
+  /** The partitions' states the chunk was applied to: the commit goes ahead only if they are still the cached ones. */
+  readonly states: ReadonlyMap<number, PartitionAggregates>;
+  readonly skipped: number[];
+  readonly detections: PartitionDetection[];
+  readonly checkpoint: Checkpoint;
+  readonly configVersion: number;
+  readonly applyMs: number;
+}
+
 /**
  * The partitions a merchant-state node holds in memory. Any node may be asked
  * to apply to any partition: it loads what it lacks (checkpoint, then replay of
@@ -35,20 +47,29 @@ export interface PartitionHostOptions {
  * versions are read with every load, and a commit computed with a version that
  * is no longer the one in force for its chunk (recorded meanwhile) is refused
  * and redone like a fenced-out one.
+ *
+ * A chunk is applied in memory as soon as the one before it has been, while
+ * that one still commits; commits run strictly in the order of the in-memory
+ * applies. A failed commit drops the partitions' states, and with them every
+ * chunk applied after it in memory: those chunks find their states gone when
+ * their turn comes, and are applied again to a reloaded state.
  */
 export class PartitionHost {
   private readonly cache = new Map<number, PartitionAggregates>();
   private history = new ConfigHistory([]);
-  /** Serialises work so an in-memory state is never touched by two chunks at once. */
+  /** Serialises in-memory work so a state is never touched by two chunks at once; it never waits for a commit. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The end of the last commit queued: each commit starts after it. */
+  private commits: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: PartitionStore,
     private readonly opts: PartitionHostOptions,
   ) {}
 
+  /** Applies a chunk and resolves once it is committed (or was already). */
   apply(req: ApplyRequest): Promise<ApplyResult> {
-    return this.serially(() => this.applyNow(req, true));
+    return this.serially(() => this.applyInMemory(req, true, true)).then((applied) => applied.committed);
   }
 
   /**
@@ -69,8 +90,9 @@ export class PartitionHost {
     }).catch((err) => this.opts.log.warn("rebalancing partitions failed; they load on first use", { error: describeError(err) }));
   }
 
-  /** Checkpoints everything, so the next assigned node has nothing to replay. */
+  /** Lets the commits under way end, then checkpoints everything, so the next assigned node has nothing to replay. */
   async close(): Promise<void> {
+    await this.commits;
     await this.serially(() => this.checkpoint([...this.cache.keys()]));
   }
 
@@ -92,7 +114,13 @@ export class PartitionHost {
     return run;
   }
 
-  private async applyNow(req: ApplyRequest, mayRetry: boolean): Promise<ApplyResult> {
+  /**
+   * Loads what is missing or behind, applies the chunk in memory and queues its
+   * commit: after the commits already queued when `queued`, at once otherwise
+   * (a chunk applied again in its own turn). The commit is wrapped so that the
+   * serial queue does not wait for it.
+   */
+  private async applyInMemory(req: ApplyRequest, mayRetry: boolean, queued: boolean): Promise<{ committed: Promise<ApplyResult> }> {
     const started = performance.now();
     await this.load(
       req.partitions
@@ -103,59 +131,82 @@ export class PartitionHost {
         }),
     );
 
-    const applied: number[] = [];
     const skipped: number[] = [];
-    const fired: PartitionDetection[] = [];
+    const due: Array<{ state: PartitionAggregates; rows: readonly Transaction[] }> = [];
     for (const { partition, rows } of req.partitions) {
       const state = this.cache.get(partition)!;
-      if (state.appliedSeq >= req.seq) {
-        skipped.push(partition);
-        continue;
-      }
-      if (state.appliedSeq !== req.prevSeq) {
+      if (state.appliedSeq >= req.seq) skipped.push(partition);
+      else if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
-      }
-      for (const m of this.applyChunk(state, req.seq, rows)) fired.push({ ...m, partition });
-      applied.push(partition);
+      } else due.push({ state, rows });
     }
-    if (applied.length === 0) return { applied, skipped, detections: 0 };
+    const detections: PartitionDetection[] = [];
+    for (const { state, rows } of due) {
+      for (const m of this.applyChunk(state, req.seq, rows)) detections.push({ ...m, partition: state.partition });
+      state.appliedSeq = req.seq;
+    }
+    const applied: AppliedInMemory = {
+      req,
+      states: new Map(due.map(({ state }) => [state.partition, state])),
+      skipped,
+      detections,
+      checkpoint: this.checkpointOf(due.filter(({ state }) => this.checkpointDue(state, req.seq)).map(({ state }) => state.partition)),
+      configVersion: this.history.inForce(req.seq).version,
+      applyMs: performance.now() - started,
+    };
+    if (!queued) return { committed: this.commit(applied, mayRetry) };
+    const committed = this.commits.then(() => this.commit(applied, mayRetry));
+    this.commits = committed.catch(() => undefined);
+    return { committed };
+  }
 
-    const checkpoint = this.checkpointOf(applied.filter((p) => this.checkpointDue(this.cache.get(p)!, req.seq)));
-    const applying = performance.now();
+  /** Commits a chunk applied in memory, once every commit queued before it has ended. */
+  private async commit(applied: AppliedInMemory, mayRetry: boolean): Promise<ApplyResult> {
+    const { req, states, skipped } = applied;
+    const partitions = [...states.keys()];
+    // A partition skipped because an earlier chunk in memory is at or past this one: that chunk's commit has ended by now.
+    const uncommitted = skipped.filter((p) => (this.cache.get(p)?.committedSeq ?? -1) < req.seq);
+    if (uncommitted.length > 0) throw new Error(`chunk ${req.seq} did not commit on partition(s) ${uncommitted.join(", ")} yet; send it again`);
+    if (partitions.length === 0) return { applied: [], skipped, detections: 0 };
+    if (partitions.some((p) => this.cache.get(p) !== states.get(p))) {
+      // An earlier commit failed and dropped these states, this chunk with them.
+      return this.serially(() => this.applyInMemory(req, mayRetry, false)).then((again) => again.committed);
+    }
+    const started = performance.now();
     try {
       await this.store.commitChunk({
         seq: req.seq,
         prevSeq: req.prevSeq,
-        partitions: applied,
+        partitions,
         committer: this.opts.nodeId,
         chunkKey: req.chunkKey,
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
-        detections: fired,
-        configVersion: this.history.inForce(req.seq).version,
-        checkpoint,
+        detections: applied.detections,
+        configVersion: applied.configVersion,
+        checkpoint: applied.checkpoint,
       });
     } catch (err) {
-      // The in-memory aggregates now hold a chunk that did not commit: reload them.
-      for (const p of applied) this.cache.delete(p);
+      // The in-memory aggregates now hold a chunk that did not commit, and any applied after it: reload them.
+      for (const [p, state] of states) if (this.cache.get(p) === state) this.cache.delete(p);
       // Another node applied to them, or a configuration version recorded meanwhile applies to this chunk.
       if ((err instanceof FencedOutError || err instanceof StaleConfigError) && mayRetry) {
         this.opts.log.info("reloading and retrying", { seq: req.seq, error: err.message });
-        return this.applyNow(req, false);
+        return this.serially(() => this.applyInMemory(req, false, false)).then((again) => again.committed);
       }
       throw err;
     }
-    for (const p of applied) this.cache.get(p)!.appliedSeq = req.seq;
-    for (const p of checkpoint.partitions) this.cache.get(p)!.checkpointSeq = req.seq;
+    for (const state of states.values()) state.committedSeq = req.seq;
+    for (const p of applied.checkpoint.partitions) states.get(p)!.checkpointSeq = req.seq;
     this.opts.log.debug("applied chunk", {
       seq: req.seq,
-      partitions: applied.length,
-      detections: fired.length,
-      checkpointed: checkpoint.partitions.length,
-      loadAndApplyMs: Math.round(applying - started),
-      commitMs: Math.round(performance.now() - applying),
+      partitions: partitions.length,
+      detections: applied.detections.length,
+      checkpointed: applied.checkpoint.partitions.length,
+      loadAndApplyMs: Math.round(applied.applyMs),
+      commitMs: Math.round(performance.now() - started),
     });
-    return { applied, skipped, detections: fired.length };
+    return { applied: partitions, skipped, detections: applied.detections.length };
   }
 
   /** Applies chunk `seq` with the version in force for it; a partition whose version changes with it re-evaluates everything. */
@@ -187,7 +238,8 @@ export class PartitionHost {
     const bySeq = new Map<number, number[]>();
     for (const p of partitions) {
       const state = this.cache.get(p);
-      if (!state || state.checkpointSeq === state.appliedSeq) continue;
+      // A state with chunks still committing is checkpointed by those commits, if at all.
+      if (!state || state.checkpointSeq === state.appliedSeq || state.committedSeq !== state.appliedSeq) continue;
       bySeq.set(state.appliedSeq, [...(bySeq.get(state.appliedSeq) ?? []), p]);
     }
     for (const [seq, ps] of bySeq) {
@@ -222,6 +274,7 @@ export class PartitionHost {
       if (state.appliedSeq !== appliedSeq.get(p)) {
         throw new Error(`partition ${p}: replay reached chunk ${state.appliedSeq}, but the partition has applied chunk ${appliedSeq.get(p)}`);
       }
+      state.committedSeq = state.appliedSeq;
       this.cache.set(p, state);
     }
     this.opts.log.info("loaded partitions", {

@@ -13,6 +13,18 @@ export interface LedgerSummary {
   readonly lastAppliedAt: Date | null;
 }
 
+/** A chunk whose processing has started. */
+export interface StartedChunk {
+  readonly seq: number;
+  readonly key: string;
+  /** When its processing first started. */
+  readonly startedAt: Date;
+  /** The key of the next pending chunk after it, if any. */
+  readonly following: string | null;
+  /** The sequence the partitions are at before it if every chunk before it is done: the last applied chunk before it, 0 if none. */
+  readonly appliedBefore: number;
+}
+
 /** The ingest ledger: which chunk objects exist, in which order they apply, and how each ended. */
 export class ChunkLedger {
   private readonly repo: Repository<ChunkRecord>;
@@ -46,25 +58,25 @@ export class ChunkLedger {
     });
   }
 
-  async nextPending(after = 0): Promise<ChunkRecord | null> {
-    return this.repo.createQueryBuilder("c").where("c.status = 'pending' AND c.seq > :after", { after }).orderBy("c.seq", "ASC").getOne();
-  }
-
-  /** Marks processing as started once; returns the start time every retry reuses. */
-  async start(seq: number): Promise<Date> {
-    const row = await selectOne<{ startedAt: Date }>(
+  /**
+   * Marks the first pending chunk after `after` as started (once: every retry
+   * reuses the first start time) and returns it, in one round trip; null when
+   * none is pending.
+   */
+  async startNext(after = 0): Promise<StartedChunk | null> {
+    const rows = await selectRows<StartedChunk>(
       this.ds,
-      `WITH started AS (UPDATE chunks SET started_at = coalesce(started_at, now()) WHERE seq = $1 RETURNING started_at)
-       SELECT started_at AS "startedAt" FROM started`,
-      [seq],
+      `WITH started AS (
+         UPDATE chunks SET started_at = coalesce(started_at, now())
+         WHERE seq = (SELECT min(seq) FROM chunks WHERE status = 'pending' AND seq > $1)
+         RETURNING seq, key, started_at)
+       SELECT s.seq, s.key, s.started_at AS "startedAt",
+              (SELECT key FROM chunks WHERE status = 'pending' AND seq > s.seq ORDER BY seq LIMIT 1) AS following,
+              (SELECT coalesce(max(seq), 0) FROM chunks WHERE status = 'applied' AND seq < s.seq) AS "appliedBefore"
+       FROM started s`,
+      [after],
     );
-    return row.startedAt;
-  }
-
-  /** The sequence the partitions are at before chunk `seq`: the last applied chunk before it, 0 if none. */
-  async appliedBefore(seq: number): Promise<number> {
-    const row = await selectOne<{ seq: number }>(this.ds, `SELECT coalesce(max(seq), 0) AS seq FROM chunks WHERE status = 'applied' AND seq < $1`, [seq]);
-    return row.seq;
+    return rows[0] ?? null;
   }
 
   async finish(seq: number, status: Exclude<ChunkStatus, "pending">, rowsValid: number, rowsBad: number, error: string | null = null): Promise<void> {

@@ -10,6 +10,7 @@ import { differsFrom, PATTERN_RULES, recordedThresholds, type PatternThresholds 
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
+import type { PartitionStore } from "../../src/state/partition-store";
 import { PgPartitionStore } from "../../src/storage/partition-store";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
@@ -61,8 +62,8 @@ async function recordThresholds(t: PatternThresholds): Promise<void> {
   await recordConfigVersion(ds, recordedThresholds(t), "test", differsFrom(t));
 }
 
-function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}): PartitionHost {
-  return new PartitionHost(new PgPartitionStore(ds), {
+function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}, store: PartitionStore = new PgPartitionStore(ds)): PartitionHost {
+  return new PartitionHost(store, {
     nodeId,
     partitions: PARTITIONS,
     rules: PATTERN_RULES,
@@ -141,6 +142,67 @@ describe("fenced commits", () => {
     expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
     const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
+  });
+});
+
+describe("chunks in flight", () => {
+  /** A store whose first commit of chunk `seq` waits until the host has applied the next chunk in memory, then runs `meanwhile`. */
+  function slowCommitOf(seq: number, meanwhile: () => Promise<void>): { store: PartitionStore; node: () => PartitionHost } {
+    const real = new PgPartitionStore(ds);
+    let node: PartitionHost | undefined;
+    let slowed = false;
+    const store: PartitionStore = {
+      read: (ps) => real.read(ps),
+      lastCommitters: (ps) => real.lastCommitters(ps),
+      checkpoint: (c, s, committer) => real.checkpoint(c, s, committer),
+      commitChunk: async (commit) => {
+        if (commit.seq === seq && !slowed) {
+          slowed = true;
+          await waitFor("the next chunk applied in memory", async () => node!.cached().get(0)?.appliedSeq === seq + 1, 10_000, 5);
+          await meanwhile();
+        }
+        return real.commitChunk(commit);
+      },
+    };
+    return { store, node: () => (node ??= host("node-a", {}, store)) };
+  }
+
+  const outcome = async () => ({
+    pairs: await selectRows(ds, `SELECT merchant, customer, txn_count AS "txnCount", amount_sum::text AS amount FROM pair_aggregates ORDER BY 1, 2`),
+    detections: await selectRows(ds, `SELECT patternid, merchant, customer, chunk_seq AS "chunkSeq" FROM detection_outbox ORDER BY 1, 2, 3`),
+    appliedSeqs: await selectRows(ds, `SELECT DISTINCT applied_seq AS "appliedSeq" FROM partition_state`),
+  });
+  const reference = {
+    pairs: [{ merchant: "M1", customer: "C1", txnCount: 3, amount: "3.00" }],
+    detections: [{ patternid: "PatId2", merchant: "M1", customer: "C1", chunkSeq: 3 }],
+    appliedSeqs: [{ appliedSeq: 3 }],
+  };
+
+  it("a commit that fails while the next chunk is applied in memory fails both; sent again, they end as if nothing had failed", async () => {
+    const { node } = slowCommitOf(2, async () => {
+      throw new Error("connection lost");
+    });
+    const a = node();
+    await a.apply(request(1, 0, child(1)));
+    const [r2, r3] = await Promise.allSettled([a.apply(request(2, 1, child(1))), a.apply(request(3, 2, child(1)))]);
+    expect(r2).toMatchObject({ status: "rejected", reason: { message: expect.stringContaining("connection lost") as unknown } });
+    // Chunk 3 was applied on top of chunk 2 in memory: dropped with it, and refused once reloaded, since the partitions are at chunk 1.
+    expect(r3).toMatchObject({ status: "rejected", reason: { message: "partition 0 is at chunk 1, but chunk 3 follows 2" } });
+    expect(await a.apply(request(2, 1, child(1)))).toMatchObject({ applied: [0, 1, 2, 3], detections: 0 });
+    expect(await a.apply(request(3, 2, child(1)))).toMatchObject({ applied: [0, 1, 2, 3], detections: 1 });
+    expect(await outcome()).toEqual(reference);
+  });
+
+  it("a commit fenced out while the next chunk is applied in memory is redone, and so is the next chunk, on the other node's state", async () => {
+    const { node } = slowCommitOf(2, async () => {
+      await host("node-b").apply(request(2, 1, child(1)));
+    });
+    const a = node();
+    await a.apply(request(1, 0, child(1)));
+    const [r2, r3] = await Promise.all([a.apply(request(2, 1, child(1))), a.apply(request(3, 2, child(1)))]);
+    expect(r2).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
+    expect(r3).toEqual({ applied: [0, 1, 2, 3], skipped: [], detections: 1 });
+    expect(await outcome()).toEqual(reference);
   });
 });
 
