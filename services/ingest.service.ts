@@ -18,7 +18,7 @@ export function ingestService(rt: Runtime): ServiceSchema {
     const { partitions, maxRecordBytes, pollIntervalMs, importance } = rt.config;
     const log = service.logger;
     ledger = new ChunkLedger(ds);
-    const dispatch: Dispatch = (req) => dispatchChunk(service.broker, req, partitions, log, () => !stopping.aborted);
+    const dispatch: Dispatch = (req, previous) => dispatchChunk(service.broker, req, partitions, log, () => !stopping.aborted, previous);
     const ingest = new Ingest(ledger, rt.store, partitions, maxRecordBytes, dispatch, () => weightsVersion(ds), log);
     if (importance !== undefined) log.info("importance source", { importance });
     else log.warn("no --importance given: no customer has a weight, so UPGRADE cannot fire");

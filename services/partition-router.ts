@@ -29,7 +29,14 @@ export async function dispatchChunk(
   partitions: number,
   log: Log,
   isRunning: () => boolean,
+  /** The chunk before, still in flight: a round that fails while it is retries as soon as it is in, without a pause. */
+  previous?: Promise<unknown>,
 ): Promise<{ detections: number }> {
+  let previousDone = previous === undefined;
+  previous?.then(
+    () => (previousDone = true),
+    () => (previousDone = true),
+  );
   const pending = new Map(request.partitions.map((p) => [p.partition, p]));
   let detections = 0;
   let timeout = APPLY_TIMEOUT_MS;
@@ -63,7 +70,9 @@ export async function dispatchChunk(
         error: describeError(failures[0].reason),
       });
       if (failures.some((f) => f.reason instanceof Errors.RequestTimeoutError)) timeout = Math.min(timeout * 2, MAX_APPLY_TIMEOUT_MS);
-      await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));
+      // A partition still waiting for the chunk before refuses this one: pausing would make the next chunk wait in turn.
+      if (!previousDone) await previous!.catch(() => undefined);
+      else await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));
     }
   }
   return { detections };

@@ -6,8 +6,12 @@ import { CHUNK_PREFIX, type ObjectStore } from "../storage/object-store";
 import type { ApplyRequest } from "./apply-request";
 import { quarantineKey, readChunk, renderQuarantine, type PreparedChunk } from "./chunk-reader";
 
-/** Delivers one chunk to every partition; resolves once every partition has acknowledged it. */
-export type Dispatch = (request: ApplyRequest) => Promise<{ detections: number }>;
+/**
+ * Delivers one chunk to every partition; resolves once every partition has
+ * acknowledged it. `previous`: the chunk before it, still in flight, which a
+ * partition must have before it can take this one.
+ */
+export type Dispatch = (request: ApplyRequest, previous?: Promise<unknown>) => Promise<{ detections: number }>;
 
 export interface ChunkOutcome {
   readonly seq: number;
@@ -131,14 +135,17 @@ export class Ingest {
     const partitions = [];
     for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, rows: read.rowsByPartition.get(p) ?? [] });
     this.window = { lastSeq: chunk.seq, prevSeq: chunk.seq };
-    const dispatched = this.dispatch({
-      seq: chunk.seq,
-      prevSeq,
-      chunkKey: chunk.key,
-      yStartTime: chunk.startedAt.toISOString(),
-      weightsVersion: await this.weightsVersion(),
-      partitions,
-    });
+    const dispatched = this.dispatch(
+      {
+        seq: chunk.seq,
+        prevSeq,
+        chunkKey: chunk.key,
+        yStartTime: chunk.startedAt.toISOString(),
+        weightsVersion: await this.weightsVersion(),
+        partitions,
+      },
+      earlier,
+    );
     const outcome = (async (): Promise<ChunkOutcome> => {
       const { detections } = await dispatched;
       const dispatchedMs = performance.now() - started;
