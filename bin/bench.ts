@@ -86,6 +86,24 @@ async function main(): Promise<void> {
   const servers: EmbeddedServer[] = [];
   const children: Array<{ name: string; child: ChildProcess; peakKiB: number; cpuAtStart: number; cpuSeconds: number }> = [];
   let pgData: string | undefined;
+  let cleaned: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaned ??= (async () => {
+      for (const c of children) c.child.kill("SIGTERM");
+      await Promise.all(
+        children.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once("exit", r)))),
+      );
+      await stopAll(servers);
+      // As root the database lives outside the work folder (see embedded-postgres.ts); it is of no use after the run.
+      if (pgData && !pgData.startsWith(work)) await rm(pgData, { recursive: true, force: true });
+    })());
+  // Ctrl-C or a timeout's SIGTERM must not leave the embedded PostgreSQL and the children running.
+  const onSignal = (signal: NodeJS.Signals) => {
+    console.error(`${signal}: stopping the bench's processes and servers`);
+    void cleanUp().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const pg = await startEmbeddedPostgres(path.join(work, "postgres"), 25000 + Math.floor(Math.random() * 10000), quiet);
     servers.push(pg);
@@ -285,11 +303,7 @@ async function main(): Promise<void> {
       );
     }
   } finally {
-    for (const c of children) c.child.kill("SIGTERM");
-    await Promise.all(children.map((c) => new Promise((r) => (c.child.exitCode !== null || c.child.signalCode !== null ? r(null) : c.child.once("exit", r)))));
-    await stopAll(servers);
-    // As root the database lives outside the work folder (see embedded-postgres.ts); it is of no use after the run.
-    if (pgData && !pgData.startsWith(work)) await rm(pgData, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
