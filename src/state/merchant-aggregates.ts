@@ -10,9 +10,6 @@ export interface CustomerAggregate extends CustomerView {
   amount: Decimal;
 }
 
-/** w(c,m) for the pairs of one partition. */
-export type WeightLookup = (merchant: string, customer: string) => number | undefined;
-
 /** Everything the patterns know about one merchant: its customers' aggregates and what already fired. */
 export class MerchantAggregates implements MerchantView {
   readonly customers = new Map<string, CustomerAggregate>();
@@ -28,16 +25,15 @@ export class MerchantAggregates implements MerchantView {
   /** Built on the first order statistic asked for (only merchants above UPGRADE's minimum ask), then kept up to date by `reindex`. */
   private index: MerchantOrderIndex | undefined;
 
-  /** `knownWeights`: the merchant's importance data (w by customer), when known in full; otherwise weights come as customers do. */
+  /** `weights`: the merchant's importance data, w(c,m) by customer. */
   constructor(
     readonly merchant: string,
-    private readonly knownWeights?: ReadonlyMap<string, number>,
+    private readonly weights: ReadonlyMap<string, number>,
   ) {}
 
-  /** `weightOf` is asked for a customer's weight when it is new to the merchant. */
-  add(txn: Transaction, weightOf: WeightLookup): CustomerAggregate {
+  add(txn: Transaction): CustomerAggregate {
     let agg = this.customers.get(txn.customer);
-    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, weightOf(this.merchant, txn.customer));
+    if (!agg) agg = this.addCustomer(txn.customer, txn.gender, this.weights.get(txn.customer));
     agg.n++;
     agg.amount = add(agg.amount, decimalOf(txn.amount, "transaction amount"));
     this.txnCount++;
@@ -60,14 +56,7 @@ export class MerchantAggregates implements MerchantView {
 
   /** Brings the order statistics up to the aggregates of customers that transactions changed since the last call. */
   reindex(changed: ReadonlyMap<string, CustomerAggregate>): void {
-    const index = this.index;
-    if (!index) return;
-    for (const [customer, agg] of changed) {
-      if (!index.update(customer, agg)) {
-        this.index = undefined; // a weight the index was not built with: rebuilt on next use
-        return;
-      }
-    }
+    if (this.index) for (const [customer, agg] of changed) this.indexCustomer(this.index, customer, agg);
   }
 
   readonly countAt = (i: number): number => this.orderIndex().countAt(i);
@@ -79,18 +68,16 @@ export class MerchantAggregates implements MerchantView {
 
   private orderIndex(): MerchantOrderIndex {
     if (this.index) return this.index;
-    const index = new MerchantOrderIndex(this.knownWeights?.values() ?? this.customerWeights());
-    for (const [customer, agg] of this.customers) {
-      if (!index.update(customer, agg)) {
-        throw new Error(`merchant ${this.merchant}: customer ${customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
-      }
-    }
+    const index = new MerchantOrderIndex(this.weights.values());
+    for (const [customer, agg] of this.customers) this.indexCustomer(index, customer, agg);
     this.index = index;
     return index;
   }
 
-  private *customerWeights(): Iterable<number> {
-    for (const { weight } of this.customers.values()) if (weight !== undefined) yield weight;
+  private indexCustomer(index: MerchantOrderIndex, customer: string, agg: CustomerAggregate): void {
+    if (!index.update(customer, agg)) {
+      throw new Error(`merchant ${this.merchant}: customer ${customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
+    }
   }
 
   private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {

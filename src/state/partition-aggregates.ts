@@ -2,10 +2,12 @@ import type { Transaction } from "../csv/transactions";
 import type { Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { MerchantAggregates, type CustomerAggregate, type WeightLookup } from "./merchant-aggregates";
+import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
 export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+const NO_WEIGHTS: ReadonlyMap<string, number> = new Map();
 
 /** One customer-merchant aggregate as it is persisted. */
 export interface PairRow {
@@ -26,8 +28,6 @@ export interface PairRow {
 export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   private dirty = new Map<MerchantAggregates, Set<string>>();
-  private readonly weightOf: WeightLookup;
-  private readonly knownWeights: PartitionWeights | undefined;
   /** The chunk the database holds this partition at, as far as this node knows; `appliedSeq` may be ahead of it while commits run. */
   committedSeq: number;
 
@@ -36,27 +36,18 @@ export class PartitionAggregates {
     public appliedSeq: number,
     /** The chunk the persisted aggregates reflect; chunks after it are replayed on load. */
     public checkpointSeq: number,
-    /**
-     * The partition's importance data in full (what a node loads), or as a
-     * lookup, whose merchants then learn their weights as customers arrive and
-     * rebuild their order statistics when one is new.
-     */
-    weights: PartitionWeights | WeightLookup,
+    /** The partition's importance data: w(c,m) by merchant and customer. */
+    private readonly weights: PartitionWeights,
     /** Which importance data the weights come from (see ApplyRequest.weightsVersion). */
     readonly weightsVersion: number,
   ) {
-    if (typeof weights === "function") this.weightOf = weights;
-    else {
-      this.knownWeights = weights;
-      this.weightOf = (merchant, customer) => weights.get(merchant)?.get(customer);
-    }
     this.committedSeq = appliedSeq;
   }
 
   merchant(id: string): MerchantAggregates {
     let m = this.merchants.get(id);
     if (!m) {
-      m = new MerchantAggregates(id, this.knownWeights?.get(id));
+      m = new MerchantAggregates(id, this.weights.get(id) ?? NO_WEIGHTS);
       this.merchants.set(id, m);
     }
     return m;
@@ -91,7 +82,7 @@ export class PartitionAggregates {
     const touched = new Map<MerchantAggregates, Map<string, CustomerAggregate>>();
     for (const txn of rows) {
       const merchant = this.merchant(txn.merchant);
-      const agg = merchant.add(txn, this.weightOf);
+      const agg = merchant.add(txn);
       let customers = touched.get(merchant);
       if (!customers) touched.set(merchant, (customers = new Map<string, CustomerAggregate>()));
       customers.set(txn.customer, agg);

@@ -54,7 +54,7 @@ describe("a chunk whose version changes the thresholds", () => {
     Array.from({ length: count }, () => ({ customer, merchant: "M1", gender: "F", amount: "1.00" }));
 
   it("re-evaluates customers the chunk did not touch, so a lowered threshold fires with that chunk", () => {
-    const state = new PartitionAggregates(0, 0, 0, () => undefined, 0);
+    const state = new PartitionAggregates(0, 0, 0, new Map(), 0);
     expect(state.apply(rows("C1", 50), PATTERN_RULES, SPEC)).toEqual([]);
     const lowered = { ...SPEC, childMinTxns: 50 };
     expect(state.apply(rows("C2", 1), PATTERN_RULES, lowered)).toEqual([]); // only C2 looked at: C1 waits for a row of its own

@@ -2,7 +2,7 @@ import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { summarizeMerchant } from "../../src/state/merchant-summary";
-import { PartitionAggregates } from "../../src/state/partition-aggregates";
+import { PartitionAggregates, type PartitionWeights } from "../../src/state/partition-aggregates";
 
 const SPEC: PatternThresholds = {
   upgradeMinMerchantTxns: 50_000,
@@ -21,7 +21,7 @@ function detect(state: PartitionAggregates, rows: Transaction[], t: PatternThres
   return state.apply(rows, PATTERN_RULES, t).map((m) => `${m.patternId}|${m.customer}|${m.merchant}`);
 }
 
-const noWeights = () => undefined;
+const noWeights: PartitionWeights = new Map();
 
 describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
   it("does not fire at an average of exactly 23.00", () => {
@@ -77,7 +77,7 @@ describe("UPGRADE (PatId1)", () => {
   const t: PatternThresholds = { ...SPEC, upgradeMinMerchantTxns: 100 };
   // Ten customers C0..C9 with n = 1..10 at M1 and weights 10..1: C9 has the most transactions and the lowest weight.
   const weights = new Map(Array.from({ length: 10 }, (_, i) => [`C${i}`, 10 - i]));
-  const weightOf = (_m: string, c: string) => weights.get(c);
+  const weightOf: PartitionWeights = new Map([["M1", weights]]);
   const rows = (extra: number) => Array.from({ length: 10 }, (_, i) => txns(`C${i}`, "M1", i + 1 + extra, "1.00")).flat();
 
   it("needs N(m) strictly above the minimum", () => {
@@ -93,14 +93,14 @@ describe("UPGRADE (PatId1)", () => {
     expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual(["PatId1|C9|M1"]);
     // counts at q=0.(8/9)... use 11 customers so that position is integral: counts 1..11 at 0.9 → exactly 10.
     const w11 = new Map([...weights, ["C10", 0.5]]);
-    const s11 = new PartitionAggregates(0, 0, 0, (_m, c) => w11.get(c), 0);
+    const s11 = new PartitionAggregates(0, 0, 0, new Map([["M1", w11]]), 0);
     const r11 = Array.from({ length: 11 }, (_, i) => txns(`C${i}`, "M1", i + 1, "1.00")).flat();
     // C9 has n = 10 = Tn exactly; weights sorted 0.5,1..10 at 0.1 → position 1.0 → exactly 1: C9 (w=1) is in.
     expect(detect(s11, r11, { ...t, upgradeMinMerchantTxns: 1 }).sort()).toEqual(["PatId1|C10|M1", "PatId1|C9|M1"]);
   });
 
   it("decides the same on a restored partition as on the one built live", () => {
-    const allWeights = (_m: string, c: string) => (c === "C10" ? 0.5 : weights.get(c));
+    const allWeights: PartitionWeights = new Map([["M1", new Map([...weights, ["C10", 0.5]])]]);
     const built = new PartitionAggregates(0, 0, 0, allWeights, 0);
     expect(detect(built, rows(0), { ...t, upgradeMinMerchantTxns: 1_000 })).toEqual([]);
     // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
@@ -115,7 +115,7 @@ describe("UPGRADE (PatId1)", () => {
   });
 
   it("ignores customers without a weight", () => {
-    const state = new PartitionAggregates(0, 0, 0, () => undefined, 0);
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     expect(detect(state, rows(0), { ...t, upgradeMinMerchantTxns: 1 })).toEqual([]);
   });
 });
