@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { readImportance } from "../csv/importance";
+import { readMeanWeights } from "../csv/importance";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "../csv/records";
 import { CsvFormatError, locateColumns } from "../csv/fields";
 import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
@@ -67,43 +67,36 @@ export async function benchStateApply(opts: StateApplyOptions): Promise<StateApp
   };
 
   let columns: ReturnType<typeof locateColumns<(typeof TRANSACTION_COLUMNS)[number]>> | undefined;
+  // A chunk is chunkRows records, bad ones included, as the chunker cuts them.
+  let records = 0;
   await forEachRecord(createReadStream(opts.source), DEFAULT_MAX_RECORD_BYTES, (record) => {
-    if (record.error !== undefined) {
-      if (!columns) throw new CsvFormatError(`${opts.source}: header on line ${record.line}: ${record.error}`);
-      return;
-    }
     if (!columns) {
+      if (record.error !== undefined) throw new CsvFormatError(`${opts.source}: header on line ${record.line}: ${record.error}`);
       columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
       return;
     }
-    const checked = checkTransaction(record.fields, columns);
-    if ("txn" in checked) pending.push(checked.txn);
-    if (pending.length === opts.chunkRows) applyChunk();
+    if (record.error === undefined) {
+      const checked = checkTransaction(record.fields, columns);
+      if ("txn" in checked) pending.push(checked.txn);
+    }
+    if (++records === opts.chunkRows) {
+      applyChunk();
+      records = 0;
+    }
   });
-  if (pending.length > 0) applyChunk();
+  if (records > 0) applyChunk();
   return { rows, chunks, applyCpuSeconds: cpuMicros / 1e6, detectionsByPattern: detections, fingerprint: digest.digest("hex").slice(0, 16) };
 }
 
-/** w(c,m) = the mean Weight of the pair's rows, by partition, as the importance loader stores them. */
+/** w(c,m) as the importance loader computes it (readMeanWeights), grouped by partition. */
 async function weightsOf(importance: string, partitions: number): Promise<WeightsByPartition> {
-  const sums = new Map<string, Map<string, { sum: number; rows: number }>>();
-  await readImportance(createReadStream(importance), 50_000, async (batch) => {
-    for (const { merchant, customer, weight } of batch) {
-      let byCustomer = sums.get(merchant);
-      if (!byCustomer) sums.set(merchant, (byCustomer = new Map<string, { sum: number; rows: number }>()));
-      const s = byCustomer.get(customer);
-      if (s) {
-        s.sum += weight;
-        s.rows++;
-      } else byCustomer.set(customer, { sum: weight, rows: 1 });
-    }
-  });
+  const { weights: byMerchant } = await readMeanWeights(createReadStream(importance));
   const weights: WeightsByPartition = new Map();
-  for (const [merchant, byCustomer] of sums) {
+  for (const [merchant, byCustomer] of byMerchant) {
     const p = partitionOf(merchant, partitions);
-    let byMerchant = weights.get(p);
-    if (!byMerchant) weights.set(p, (byMerchant = new Map<string, Map<string, number>>()));
-    byMerchant.set(merchant, new Map([...byCustomer].map(([c, s]) => [c, s.sum / s.rows])));
+    let inPartition = weights.get(p);
+    if (!inPartition) weights.set(p, (inPartition = new Map<string, Map<string, number>>()));
+    inPartition.set(merchant, byCustomer);
   }
   return weights;
 }
