@@ -12,11 +12,6 @@ export class FenwickCounter {
     this.tree = new Int32Array(powerOfTwoAtLeast(size) + 1);
   }
 
-  /** Elements counted. */
-  get total(): number {
-    return this.count;
-  }
-
   add(index: number, delta: number): void {
     if (index >= this.size) this.grow(index + 1);
     const tree = this.tree;

@@ -41,8 +41,8 @@ export class MerchantAggregates implements MerchantView {
   }
 
   /** Puts back a customer aggregate as it was committed. */
-  restore(customer: string, n: number, amount: Decimal, gender: string, weight: number | undefined): void {
-    const agg = this.addCustomer(customer, gender, weight);
+  restore(customer: string, n: number, amount: Decimal, gender: string): void {
+    const agg = this.addCustomer(customer, gender, this.weights.get(customer));
     agg.n = n;
     agg.amount = amount;
     this.txnCount += n;

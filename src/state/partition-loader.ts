@@ -27,10 +27,7 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
   for (const row of stored.pairs) {
     const merchant = aggregates.get(row.partition)!.merchant(row.merchant);
-    const merchantWeights = weights.get(row.partition)?.get(row.merchant);
-    for (let i = 0; i < row.customers.length; i++) {
-      merchant.restore(row.customers[i], row.txnCounts[i], row.amountSums[i], row.genders[i], merchantWeights?.get(row.customers[i]));
-    }
+    for (let i = 0; i < row.customers.length; i++) merchant.restore(row.customers[i], row.txnCounts[i], row.amountSums[i], row.genders[i]);
   }
   for (const d of stored.emitted) aggregates.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
   const appliedSeq = new Map(stored.partitions.map((p) => [p.partition, p.appliedSeq]));

@@ -106,7 +106,7 @@ describe("UPGRADE (PatId1)", () => {
     // Restored in an order unlike the weights' (as a load may give them); C10 comes later, live.
     const restored = new PartitionAggregates(0, 1, 1, allWeights, 0);
     for (const i of [3, 9, 0, 7, 1, 8, 2, 6, 4, 5]) {
-      restored.merchant("M1").restore(`C${i}`, i + 1, { units: (i + 1) * 100, scale: 2 }, "F", weights.get(`C${i}`));
+      restored.merchant("M1").restore(`C${i}`, i + 1, { units: (i + 1) * 100, scale: 2 }, "F");
     }
     const next = [...txns("C10", "M1", 25, "1.00"), ...rows(0)];
     const fired = detect(built, next, { ...t, upgradeMinMerchantTxns: 1 }).sort();
@@ -133,7 +133,7 @@ describe("emission", () => {
 
   it("remembers what a reloaded partition already emitted", () => {
     const state = new PartitionAggregates(0, 3, 3, noWeights, 0);
-    state.merchant("M1").restore("C1", 85, { units: 85 * 100, scale: 2 }, "F", undefined);
+    state.merchant("M1").restore("C1", 85, { units: 85 * 100, scale: 2 }, "F");
     state.markEmitted("PatId2", "M1", "C1");
     expect(detect(state, txns("C1", "M1", 1, "1.00"))).toEqual([]);
   });
