@@ -29,14 +29,9 @@ export async function dispatchChunk(
   partitions: number,
   log: Log,
   isRunning: () => boolean,
-  /** The chunk before, still in flight: a round that fails while it is retries as soon as it is in, without a pause. */
+  /** The chunk before, still in flight: the first failed round waits for it, then retries without a pause. */
   previous?: Promise<unknown>,
 ): Promise<{ detections: number }> {
-  let previousDone = previous === undefined;
-  previous?.then(
-    () => (previousDone = true),
-    () => (previousDone = true),
-  );
   const pending = new Map(request.partitions.map((p) => [p.partition, p]));
   let detections = 0;
   let timeout = APPLY_TIMEOUT_MS;
@@ -71,8 +66,10 @@ export async function dispatchChunk(
       });
       if (failures.some((f) => f.reason instanceof Errors.RequestTimeoutError)) timeout = Math.min(timeout * 2, MAX_APPLY_TIMEOUT_MS);
       // A partition still waiting for the chunk before refuses this one: pausing would make the next chunk wait in turn.
-      if (!previousDone) await previous!.catch(() => undefined);
-      else await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));
+      if (previous) {
+        await previous.catch(() => undefined);
+        previous = undefined;
+      } else await sleep(backoffDelay(++failedRounds, 100, MAX_RETRY_PAUSE_MS));
     }
   }
   return { detections };
