@@ -163,10 +163,10 @@ async function runOnce(broker: ServiceBroker, runtime: Runtime): Promise<Pipelin
     const chunker: { finished: boolean } = await broker.call("chunker.status");
     // The bucket is listed only once nothing is pending (a listing costs as much as the bucket holds); pending is
     // asked again after the listing, since ingest may have registered the listed chunks in between.
-    if (chunker.finished && (await ledger.summary()).pending === 0) {
+    if (chunker.finished && !(await ledger.anyPending())) {
       const keys = await runtime.store.listKeys(CHUNK_PREFIX);
       const known = await ledger.allKeys();
-      if (keys.every((k) => known.has(k)) && (await ledger.summary()).pending === 0) break;
+      if (keys.every((k) => known.has(k)) && !(await ledger.anyPending())) break;
     }
     await onceProgressed.wait(ONCE_CHECK_EVERY_MS);
   }

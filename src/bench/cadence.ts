@@ -48,29 +48,33 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
   const exited = once(child, "exit");
   const db = new Client({ connectionString: setup.databaseUrl });
   const latencies: number[] = [];
-  const done = new Set<string>();
+  const done = new Set<number>();
+  let doneThrough = 0;
   let readyAt: number | undefined;
   let timed = 0;
   try {
     await connectWhenReady(db, () => child.exitCode);
     while (timed < setup.chunks && done.size < setup.sourceChunks) {
       if (child.exitCode !== null) throw new Error(`the pipeline exited with ${child.exitCode}; its log: ${setup.logFile}`);
-      const { rows } = await db.query<{ key: string; detections: number }>(
-        `SELECT c.key, count(o.id)::int AS detections
+      // Only chunks past those all done, so that each poll costs what is new, not the whole run so far.
+      const { rows } = await db.query<{ seq: string; key: string; detections: number }>(
+        `SELECT c.seq, c.key, count(o.id)::int AS detections
          FROM chunks c LEFT JOIN detection_outbox o ON o.chunk_seq = c.seq
-         WHERE c.status = 'applied'
-         GROUP BY c.key HAVING bool_and(o.db_done) OR count(o.id) = 0`,
+         WHERE c.status = 'applied' AND c.seq > $1
+         GROUP BY c.seq, c.key HAVING bool_and(o.db_done) OR count(o.id) = 0`,
+        [doneThrough],
       );
       const now = performance.now();
-      for (const { key, detections } of rows) {
-        if (done.has(key)) continue;
-        done.add(key);
+      for (const { seq, key, detections } of rows) {
+        if (done.has(Number(seq))) continue;
+        done.add(Number(seq));
         readyAt ??= now;
         const landed = landedAt.get(key);
         if (landed === undefined || landed <= readyAt) continue;
         timed++;
         if (detections > 0) latencies.push(now - landed);
       }
+      while (done.has(doneThrough + 1)) doneThrough++;
       await sleep(POLL_MS);
     }
   } finally {

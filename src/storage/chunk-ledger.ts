@@ -79,6 +79,11 @@ export class ChunkLedger {
     return rows[0] ?? null;
   }
 
+  /** Whether a chunk waits to be applied (an index lookup, unlike `summary`). */
+  async anyPending(): Promise<boolean> {
+    return (await selectOne<{ pending: boolean }>(this.ds, `SELECT EXISTS (SELECT 1 FROM chunks WHERE status = 'pending') AS pending`)).pending;
+  }
+
   async finish(seq: number, status: Exclude<ChunkStatus, "pending">, rowsValid: number, rowsBad: number, error: string | null = null): Promise<void> {
     await this.repo.update({ seq }, { status, finishedAt: new Date(), rowsValid, rowsBad, error });
   }
