@@ -61,3 +61,29 @@ describe("a chunk whose version changes the thresholds", () => {
     expect(state.apply(rows("C2", 1), PATTERN_RULES, lowered, true).map((d) => d.customer)).toEqual(["C1"]);
   });
 });
+
+describe("a version change for UPGRADE and DEI-NEEDED", () => {
+  // C0..C9 at M1 with n = 1..10 and weights 10..1; M2 has 3 female and 5 male customers.
+  const weights = new Map([["M1", new Map(Array.from({ length: 10 }, (_, i) => [`C${i}`, 10 - i]))]]);
+  const rows: Transaction[] = [
+    ...Array.from({ length: 10 }, (_, i) => Array.from({ length: i + 1 }, () => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "1.00" }))).flat(),
+    ...["F", "F", "F", "M", "M", "M", "M", "M"].map((gender, i) => ({ customer: `D${i}`, merchant: "M2", gender, amount: "1.00" })),
+  ];
+  const before: PatternThresholds = { ...SPEC, upgradeMinMerchantTxns: 1 };
+  const keys = (fired: { patternId: string; customer: string; merchant: string }[]) => fired.map((d) => `${d.patternId}|${d.customer}|${d.merchant}`).sort();
+
+  it("re-evaluates every customer with the new thresholds and never emits again what already fired", () => {
+    const state = new PartitionAggregates(0, 0, 0, weights, 0);
+    expect(keys(state.apply(rows, PATTERN_RULES, before))).toEqual(["PatId1|C9|M1"]);
+    // Counts 1..10 and weights 1..10 at 0.5: Tn = Tw = 5.5, so C5..C9 qualify; C9 fired already.
+    const after: PatternThresholds = {
+      ...before,
+      upgradeCountQuantile: parseProbability("0.5", "q"),
+      upgradeWeightQuantile: parseProbability("0.5", "q"),
+      deiMinFemaleCustomers: 2,
+    };
+    expect(state.apply([], PATTERN_RULES, after)).toEqual([]); // no version change: nothing touched, nothing judged
+    expect(keys(state.apply([], PATTERN_RULES, after, true))).toEqual(["PatId1|C5|M1", "PatId1|C6|M1", "PatId1|C7|M1", "PatId1|C8|M1", "PatId3||M2"]);
+    expect(state.apply([], PATTERN_RULES, after, true)).toEqual([]);
+  });
+});
