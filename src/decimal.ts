@@ -25,21 +25,58 @@ export function isPlainDecimal(text: string): boolean {
   return PLAIN_DECIMAL.test(text);
 }
 
-/** The decimal `text` is in plain notation, keeping every digit it was written with; undefined for anything else. */
-export function parseDecimal(text: string): Decimal | undefined {
+/** What scanDecimal read last; module state so that the per-row path allocates nothing. */
+let scannedUnits = 0;
+let scannedScale = 0;
+
+/**
+ * Reads `text` as a plain decimal of at most SAFE_DIGITS digits into
+ * scannedUnits/scannedScale. False when it is not plain notation or has more
+ * digits (parseDecimal then takes the bigint path).
+ */
+function scanDecimal(text: string): boolean {
   // One pass that checks and accumulates: this runs for every row applied.
   let units = 0;
   let point = -1;
-  for (let i = 0; i < text.length; i++) {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c >= 48 && c <= 57) units = units * 10 + c - 48;
-    else if (c === 46 && point < 0 && i > 0 && i < text.length - 1) point = i;
-    else return undefined;
+    else if (c === 46 && point < 0 && i > 0 && i < length - 1) point = i;
+    else return false;
   }
-  if (text.length === 0) return undefined;
-  const scale = point < 0 ? 0 : text.length - point - 1;
-  if (text.length - (point < 0 ? 0 : 1) <= SAFE_DIGITS) return { units, scale };
-  return { units: demote(BigInt(point < 0 ? text : text.slice(0, point) + text.slice(point + 1))), scale };
+  if (length === 0 || length - (point < 0 ? 0 : 1) > SAFE_DIGITS) return false;
+  scannedUnits = units;
+  scannedScale = point < 0 ? 0 : length - point - 1;
+  return true;
+}
+
+/** The decimal `text` is in plain notation, keeping every digit it was written with; undefined for anything else. */
+export function parseDecimal(text: string): Decimal | undefined {
+  if (scanDecimal(text)) return { units: scannedUnits, scale: scannedScale };
+  if (!isPlainDecimal(text)) return undefined;
+  const point = text.indexOf(".");
+  return { units: demote(BigInt(point < 0 ? text : text.slice(0, point) + text.slice(point + 1))), scale: point < 0 ? 0 : text.length - point - 1 };
+}
+
+/** A running exact sum that `addTo` updates in place. */
+export interface DecimalSum {
+  units: number | bigint;
+  scale: number;
+}
+
+/** sum += text (validated earlier; throws naming `what` if it is not a plain decimal), allocating nothing while both fit a safe integer at one scale. */
+export function addTo(sum: DecimalSum, text: string, what: string): void {
+  if (scanDecimal(text) && scannedScale === sum.scale && typeof sum.units === "number") {
+    const total = sum.units + scannedUnits;
+    if (Number.isSafeInteger(total)) {
+      sum.units = total;
+      return;
+    }
+  }
+  const total = add(sum, decimalOf(text, what));
+  sum.units = total.units;
+  sum.scale = total.scale;
 }
 
 /** parseDecimal for text validated earlier (configured, stored, sent); throws naming `what` if it is not. */

@@ -7,8 +7,8 @@ export const child: PatternRule = {
   actionType: "CHILD",
   *matches(_merchant, touched, t) {
     const maxAvg = decimalOf(t.childMaxAvgAmount, "CHILD_MAX_AVG_AMOUNT");
-    for (const [customer, agg] of touched) {
-      if (agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield customer;
+    for (const agg of touched) {
+      if (agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield agg.customer;
     }
   },
 };

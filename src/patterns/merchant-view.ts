@@ -3,6 +3,7 @@ import type { Probability } from "../quantile";
 
 /** What a rule reads about one customer at a merchant. */
 export interface CustomerView {
+  readonly customer: string;
   /** n(c,m): valid transactions of the customer at the merchant. */
   readonly n: number;
   /** Sum of their amounts, exact. */

@@ -15,12 +15,11 @@ export interface PatternThresholds {
 /**
  * A pattern over one merchant's cumulative aggregates. `matches` yields the
  * customers that match now ("" for a merchant-level pattern); `touched` holds
- * the customers whose aggregates the last chunk changed, with those
- * aggregates, for rules whose verdict on a customer depends on that customer
- * alone.
+ * the aggregates of the customers the last chunk changed, for rules whose
+ * verdict on a customer depends on that customer alone.
  */
 export interface PatternRule {
   readonly patternId: string;
   readonly actionType: string;
-  matches(merchant: MerchantView, touched: ReadonlyMap<string, CustomerView>, thresholds: PatternThresholds): Iterable<string>;
+  matches(merchant: MerchantView, touched: Iterable<CustomerView>, thresholds: PatternThresholds): Iterable<string>;
 }

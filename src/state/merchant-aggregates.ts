@@ -1,5 +1,5 @@
 import type { Transaction } from "../csv/transactions";
-import { add, decimalOf, ZERO, type Decimal } from "../decimal";
+import { addTo, type Decimal, type DecimalSum } from "../decimal";
 import type { CustomerView, MerchantView } from "../patterns/merchant-view";
 import type { Probability } from "../quantile";
 import { MerchantOrderIndex } from "./merchant-order-index";
@@ -7,7 +7,11 @@ import { MerchantOrderIndex } from "./merchant-order-index";
 /** A customer's aggregate at a merchant, which applying transactions updates. */
 export interface CustomerAggregate extends CustomerView {
   n: number;
-  amount: Decimal;
+  readonly amount: DecimalSum;
+  /** The merchant's chunk when a transaction last changed it (see `touched`). */
+  touchedIn: number;
+  /** Changed since the merchant's last `takeDirty`. */
+  dirty: boolean;
 }
 
 /** Everything the patterns know about one merchant: its customers' aggregates and what already fired. */
@@ -22,6 +26,12 @@ export class MerchantAggregates implements MerchantView {
   weightedCustomers = 0;
   /** Detections already emitted, as `${patternId}|${customer}`; add through markEmitted. */
   readonly emitted = new Set<string>();
+  /** Customers the current chunk changed, in the order it first changed them; reset by beginChunk. */
+  touched: CustomerAggregate[] = [];
+  /** The chunk `touched` is about, as numbered by the caller of beginChunk. */
+  chunk = 0;
+  /** Customers changed since the last takeDirty. */
+  private dirty: CustomerAggregate[] = [];
   /** Built on the first order statistic asked for (only merchants above UPGRADE's minimum ask), then kept up to date by `reindex`. */
   private index: MerchantOrderIndex | undefined;
 
@@ -31,22 +41,44 @@ export class MerchantAggregates implements MerchantView {
     private readonly weights: ReadonlyMap<string, number>,
   ) {}
 
-  add(txn: Transaction): CustomerAggregate {
+  /** Starts chunk `chunk` (numbers grow from 1): `touched` empties. */
+  beginChunk(chunk: number): void {
+    this.chunk = chunk;
+    this.touched = [];
+  }
+
+  add(txn: Transaction): void {
     let agg = this.customers.get(txn.customer);
     if (!agg) agg = this.addCustomer(txn.customer, txn.gender, this.weights.get(txn.customer));
     agg.n++;
-    agg.amount = add(agg.amount, decimalOf(txn.amount, "transaction amount"));
+    addTo(agg.amount, txn.amount, "transaction amount");
     this.txnCount++;
-    return agg;
+    if (agg.touchedIn !== this.chunk) {
+      agg.touchedIn = this.chunk;
+      this.touched.push(agg);
+    }
+    if (!agg.dirty) {
+      agg.dirty = true;
+      this.dirty.push(agg);
+    }
   }
 
   /** Puts back a customer aggregate as it was committed. */
   restore(customer: string, n: number, amount: Decimal, gender: string): void {
     const agg = this.addCustomer(customer, gender, this.weights.get(customer));
     agg.n = n;
-    agg.amount = amount;
+    agg.amount.units = amount.units;
+    agg.amount.scale = amount.scale;
     this.txnCount += n;
     this.index = undefined;
+  }
+
+  /** Customers changed since the last call, as they are now; forgets them. */
+  takeDirty(): CustomerAggregate[] {
+    const dirty = this.dirty;
+    for (const agg of dirty) agg.dirty = false;
+    this.dirty = [];
+    return dirty;
   }
 
   markEmitted(patternId: string, customer: string): void {
@@ -54,9 +86,9 @@ export class MerchantAggregates implements MerchantView {
     this.index?.retire(patternId, customer);
   }
 
-  /** Brings the order statistics up to the aggregates of customers that transactions changed since the last call. */
-  reindex(changed: ReadonlyMap<string, CustomerAggregate>): void {
-    if (this.index) for (const [customer, agg] of changed) this.indexCustomer(this.index, customer, agg);
+  /** Brings the order statistics up to the aggregates the current chunk changed. */
+  reindex(): void {
+    if (this.index) for (const agg of this.touched) this.indexCustomer(this.index, agg);
   }
 
   readonly countAt = (i: number): number => this.orderIndex().countAt(i);
@@ -69,19 +101,19 @@ export class MerchantAggregates implements MerchantView {
   private orderIndex(): MerchantOrderIndex {
     if (this.index) return this.index;
     const index = new MerchantOrderIndex(this.weights.values());
-    for (const [customer, agg] of this.customers) this.indexCustomer(index, customer, agg);
+    for (const agg of this.customers.values()) this.indexCustomer(index, agg);
     this.index = index;
     return index;
   }
 
-  private indexCustomer(index: MerchantOrderIndex, customer: string, agg: CustomerAggregate): void {
-    if (!index.update(customer, agg)) {
-      throw new Error(`merchant ${this.merchant}: customer ${customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
+  private indexCustomer(index: MerchantOrderIndex, agg: CustomerAggregate): void {
+    if (!index.update(agg.customer, agg)) {
+      throw new Error(`merchant ${this.merchant}: customer ${agg.customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
     }
   }
 
   private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {
-    const agg: CustomerAggregate = { n: 0, amount: ZERO, gender, weight };
+    const agg: CustomerAggregate = { customer, n: 0, amount: { units: 0, scale: 0 }, gender, weight, touchedIn: 0, dirty: false };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;

@@ -2,7 +2,7 @@ import type { Transaction } from "../csv/transactions";
 import type { Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
+import { MerchantAggregates } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
 export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
@@ -27,7 +27,10 @@ export interface PairRow {
  */
 export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
-  private dirty = new Map<MerchantAggregates, Set<string>>();
+  /** Merchants with aggregates changed since the last checkpoint. */
+  private dirty = new Set<MerchantAggregates>();
+  /** Chunks applied by this object, to tell a merchant touched by the current one. */
+  private chunks = 0;
   /** The chunk the database holds this partition at, as far as this node knows; `appliedSeq` may be ahead of it while commits run. */
   committedSeq: number;
 
@@ -57,16 +60,21 @@ export class PartitionAggregates {
     this.merchant(merchant).markEmitted(patternId, customer);
   }
 
-  /** Aggregates changed since the last checkpoint; forgets them. */
+  /** Aggregates changed since the last checkpoint, as they are now (later chunks do not change these rows); forgets them. */
   takeDirty(): PairRow[] {
     const rows: PairRow[] = [];
-    for (const [merchant, customers] of this.dirty) {
-      for (const customer of customers) {
-        const agg = merchant.customers.get(customer)!;
-        rows.push({ merchant: merchant.merchant, customer, n: agg.n, amount: agg.amount, gender: agg.gender });
+    for (const merchant of this.dirty) {
+      for (const agg of merchant.takeDirty()) {
+        rows.push({
+          merchant: merchant.merchant,
+          customer: agg.customer,
+          n: agg.n,
+          amount: { units: agg.amount.units, scale: agg.amount.scale },
+          gender: agg.gender,
+        });
       }
     }
-    this.dirty = new Map();
+    this.dirty = new Set();
     return rows;
   }
 
@@ -79,23 +87,24 @@ export class PartitionAggregates {
    * first time.
    */
   apply(rows: readonly Transaction[], rules: readonly PatternRule[], thresholds: PatternThresholds, reevaluateAll = false): FiredDetection[] {
-    const touched = new Map<MerchantAggregates, Map<string, CustomerAggregate>>();
+    const chunk = ++this.chunks;
+    const touched: MerchantAggregates[] = [];
+    let last: MerchantAggregates | undefined;
     for (const txn of rows) {
-      const merchant = this.merchant(txn.merchant);
-      const agg = merchant.add(txn);
-      let customers = touched.get(merchant);
-      if (!customers) touched.set(merchant, (customers = new Map<string, CustomerAggregate>()));
-      customers.set(txn.customer, agg);
+      // Rows of one merchant often come together; the lookup is skipped for them.
+      const merchant = last?.merchant === txn.merchant ? last : this.merchant(txn.merchant);
+      if (merchant.chunk !== chunk) {
+        merchant.beginChunk(chunk);
+        touched.push(merchant);
+        this.dirty.add(merchant);
+      }
+      merchant.add(txn);
+      last = merchant;
     }
-    for (const [merchant, customers] of touched) {
-      const dirty = this.dirty.get(merchant);
-      if (dirty) for (const c of customers.keys()) dirty.add(c);
-      else this.dirty.set(merchant, new Set(customers.keys()));
-      merchant.reindex(customers);
-    }
-    const evaluated: ReadonlyMap<MerchantAggregates, ReadonlyMap<string, CustomerAggregate>> = reevaluateAll
-      ? new Map([...this.merchants.values()].map((m) => [m, m.customers]))
-      : touched;
+    for (const merchant of touched) merchant.reindex();
+    const evaluated = reevaluateAll
+      ? [...this.merchants.values()].map((m) => [m, [...m.customers.values()]] as const)
+      : touched.map((m) => [m, m.touched] as const);
     const fired: FiredDetection[] = [];
     for (const [merchant, customers] of evaluated) {
       for (const rule of rules) {
