@@ -1,3 +1,4 @@
+import "../src/app/compile-cache";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { benchStateApply } from "../src/bench/state-apply";
 import { ConfigError, loadConfig, parseFlags } from "../src/config";

@@ -1,3 +1,4 @@
+import "../src/app/compile-cache";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";

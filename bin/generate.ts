@@ -1,3 +1,4 @@
+import "../src/app/compile-cache";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { ConfigError, parseFlags } from "../src/config";
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";

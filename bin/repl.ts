@@ -1,3 +1,4 @@
+import "../src/app/compile-cache";
 import { hostname } from "node:os";
 import { ServiceBroker } from "moleculer";
 import { brokerOptions } from "../moleculer.config";

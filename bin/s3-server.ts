@@ -1,3 +1,4 @@
+import "../src/app/compile-cache";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import path from "node:path";
 import { EMBEDDED_S3_KEY, startEmbeddedS3 } from "../src/app/embedded";

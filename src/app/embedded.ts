@@ -2,7 +2,6 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import S3rver from "s3rver";
 
 export interface EmbeddedServer {
   readonly url: string;
@@ -23,6 +22,8 @@ interface S3ObjectEvent {
 /** An S3-protocol server (s3rver) on loopback, objects kept in `dir`, the bucket created on start. */
 export async function startEmbeddedS3(dir: string, port: number, bucket: string): Promise<EmbeddedS3> {
   await mkdir(dir, { recursive: true });
+  // Loaded here, not at the top: only an embedded S3 needs it, and loading it takes a few hundred ms.
+  const { default: S3rver } = await import("s3rver");
   const server = new S3rver({ address: "127.0.0.1", port, directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
   await server.run();
   return {

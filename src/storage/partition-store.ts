@@ -177,6 +177,21 @@ function unpackColumns(row: PackedMerchantRow, count: number): string[][] {
   return Array.from({ length: count }, (_, i) => row[`col${i}`].split("\u001e"));
 }
 
+/**
+ * The writing side of packColumns: a column of a checkpoint goes as one text
+ * parameter that PostgreSQL splits, because pg escapes an array parameter
+ * element by element (seconds per million pairs). The leading separator keeps
+ * a lone empty string from splitting into no element at all.
+ */
+function packParameter(values: ReadonlyArray<string | number>): string {
+  return `\u001e${values.join("\u001e")}`;
+}
+
+/** The array parameter `$n`, packed by packParameter, as `type[]`. */
+function unpacked(n: number, type: string): string {
+  return `(string_to_array($${n}, chr(30)))[2:]::${type}[]`;
+}
+
 /** One customer-merchant aggregate as it is persisted. */
 export interface PairAggregateRow {
   readonly partition: number;
@@ -275,15 +290,15 @@ async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: n
   if (rows.length > 0) {
     await em.query(
       `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_sum, gender)
-       SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::int[], $5::numeric[], $6::text[])
+       SELECT * FROM unnest(${unpacked(1, "int")}, ${unpacked(2, "text")}, ${unpacked(3, "text")}, ${unpacked(4, "int")}, ${unpacked(5, "numeric")}, ${unpacked(6, "text")})
        ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_sum = EXCLUDED.amount_sum`,
       [
-        rows.map((r) => r.partition),
-        rows.map((r) => r.merchant),
-        rows.map((r) => r.customer),
-        rows.map((r) => r.n),
-        rows.map((r) => formatDecimal(r.amount)),
-        rows.map((r) => r.gender),
+        packParameter(rows.map((r) => r.partition)),
+        packParameter(rows.map((r) => r.merchant)),
+        packParameter(rows.map((r) => r.customer)),
+        packParameter(rows.map((r) => r.n)),
+        packParameter(rows.map((r) => formatDecimal(r.amount))),
+        packParameter(rows.map((r) => r.gender)),
       ],
     );
   }
