@@ -4,6 +4,7 @@ import { ExactAmounts1765000000000 } from "./migrations/1765000000000-exact-amou
 import { RejectedPackets1765100000000 } from "./migrations/1765100000000-rejected-packets";
 import { ConfigVersions1765200000000 } from "./migrations/1765200000000-config-versions";
 import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-importance-by-content";
+import { PairCheckpointLog1765400000000 } from "./migrations/1765400000000-pair-checkpoint-log";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
@@ -14,4 +15,5 @@ export const MIGRATIONS = [
   RejectedPackets1765100000000,
   ConfigVersions1765200000000,
   ImportanceByContent1765300000000,
+  PairCheckpointLog1765400000000,
 ];

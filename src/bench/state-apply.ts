@@ -110,6 +110,7 @@ async function emptyPartitions(partitions: number, weights: WeightsByPartition):
       weightsVersion: 1,
       partitions: ids.map((partition) => ({ partition, appliedSeq: 0, checkpointSeq: 0 })),
       pairs: [],
+      loggedPairs: new Map(),
       emitted: [],
       replay: [],
       configVersions: [],

@@ -1,23 +1,13 @@
 import type { Transaction } from "../csv/transactions";
-import type { Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import { MerchantAggregates } from "./merchant-aggregates";
+import type { PairAggregate } from "../storage/pair-checkpoints";
+import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
 export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
 
 const NO_WEIGHTS: ReadonlyMap<string, number> = new Map();
-
-/** One customer-merchant aggregate as it is persisted. */
-export interface PairRow {
-  readonly merchant: string;
-  readonly customer: string;
-  readonly n: number;
-  /** Sum of the amounts, exact. */
-  readonly amount: Decimal;
-  readonly gender: string;
-}
 
 /**
  * The in-memory aggregates of one partition as of chunk `appliedSeq`. Applying a
@@ -29,6 +19,8 @@ export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
   /** Merchants with aggregates changed since the last checkpoint. */
   private dirty = new Set<MerchantAggregates>();
+  /** Pairs in the partition's checkpoint log since its last full set: what a load reads back. */
+  loggedPairs = 0;
   /** Chunks applied by this object, to tell a merchant touched by the current one. */
   private chunks = 0;
   /** The chunk the database holds this partition at, as far as this node knows; `appliedSeq` may be ahead of it while commits run. */
@@ -60,22 +52,26 @@ export class PartitionAggregates {
     this.merchant(merchant).markEmitted(patternId, customer);
   }
 
-  /** Aggregates changed since the last checkpoint, as they are now (later chunks do not change these rows); forgets them. */
-  takeDirty(): PairRow[] {
-    const rows: PairRow[] = [];
-    for (const merchant of this.dirty) {
-      for (const agg of merchant.takeDirty()) {
-        rows.push({
-          merchant: merchant.merchant,
-          customer: agg.customer,
-          n: agg.n,
-          amount: { units: agg.amount.units, scale: agg.amount.scale },
-          gender: agg.gender,
-        });
-      }
-    }
+  /**
+   * What to persist at a checkpoint, as it is now (later chunks do not change
+   * it): the aggregates changed since the last one, or all of them once the log
+   * would otherwise hold more than twice the partition's pairs, which bounds
+   * what a load reads. Forgets what changed.
+   */
+  takeCheckpoint(): { fullSet: boolean; pairs: PairAggregate[] } {
+    const changed: PairAggregate[] = [];
+    for (const merchant of this.dirty) for (const agg of merchant.takeDirty()) changed.push(snapshot(merchant, agg));
     this.dirty = new Set();
-    return rows;
+    let pairs = 0;
+    for (const merchant of this.merchants.values()) pairs += merchant.customers.size;
+    if (this.loggedPairs + changed.length <= 2 * pairs) {
+      this.loggedPairs += changed.length;
+      return { fullSet: false, pairs: changed };
+    }
+    const all: PairAggregate[] = [];
+    for (const merchant of this.merchants.values()) for (const agg of merchant.customers.values()) all.push(snapshot(merchant, agg));
+    this.loggedPairs = all.length;
+    return { fullSet: true, pairs: all };
   }
 
   /**
@@ -117,4 +113,8 @@ export class PartitionAggregates {
     }
     return fired;
   }
+}
+
+function snapshot(merchant: MerchantAggregates, agg: CustomerAggregate): PairAggregate {
+  return { merchant: merchant.merchant, customer: agg.customer, n: agg.n, amount: { units: agg.amount.units, scale: agg.amount.scale }, gender: agg.gender };
 }

@@ -197,12 +197,12 @@ export class PartitionHost {
       throw err;
     }
     for (const state of states.values()) state.committedSeq = req.seq;
-    for (const p of applied.checkpoint.partitions) states.get(p)!.checkpointSeq = req.seq;
+    for (const { partition } of applied.checkpoint) states.get(partition)!.checkpointSeq = req.seq;
     this.opts.log.debug("applied chunk", {
       seq: req.seq,
       partitions: partitions.length,
       detections: applied.detections.length,
-      checkpointed: applied.checkpoint.partitions.length,
+      checkpointed: applied.checkpoint.length,
       loadAndApplyMs: Math.round(applied.applyMs),
       commitMs: Math.round(performance.now() - started),
     });
@@ -223,15 +223,7 @@ export class PartitionHost {
   }
 
   private checkpointOf(partitions: number[]): Checkpoint {
-    return {
-      partitions,
-      pairs: partitions.flatMap((p) =>
-        this.cache
-          .get(p)!
-          .takeDirty()
-          .map((row) => ({ ...row, partition: p })),
-      ),
-    };
+    return partitions.map((partition) => ({ partition, ...this.cache.get(partition)!.takeCheckpoint() }));
   }
 
   private async checkpoint(partitions: number[]): Promise<void> {

@@ -25,9 +25,10 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
   }
   const missing = partitions.filter((p) => !aggregates.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
-  for (const row of stored.pairs) {
-    const merchant = aggregates.get(row.partition)!.merchant(row.merchant);
-    for (let i = 0; i < row.customers.length; i++) merchant.restore(row.customers[i], row.txnCounts[i], row.amountSums[i], row.genders[i]);
+  for (const pair of stored.pairs) aggregates.get(pair.partition)!.merchant(pair.merchant).restore(pair.customer, pair.n, pair.amount, pair.gender);
+  for (const [partition, pairs] of stored.loggedPairs) {
+    const state = aggregates.get(partition);
+    if (state) state.loggedPairs = pairs;
   }
   for (const d of stored.emitted) aggregates.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
   const appliedSeq = new Map(stored.partitions.map((p) => [p.partition, p.appliedSeq]));

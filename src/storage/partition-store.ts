@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { decimalOf, formatDecimal, type Decimal } from "../decimal";
 import type { FiredDetection } from "../detection";
 import { configVersionAt, holdConfigShared, readConfigVersions, type ConfigVersionRow } from "./config-versions";
+import { appendPairCheckpoints, readPairCheckpoints, type PartitionCheckpoint, type PartitionPairAggregate } from "./pair-checkpoints";
 import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
@@ -43,16 +43,6 @@ export interface PartitionProgressRow {
   readonly checkpointSeq: number;
 }
 
-/** One merchant's checkpointed pairs; the i-th entry of each array belongs to the same customer. */
-export interface MerchantPairsRow {
-  readonly partition: number;
-  readonly merchant: string;
-  readonly customers: string[];
-  readonly txnCounts: number[];
-  readonly amountSums: Decimal[];
-  readonly genders: string[];
-}
-
 /** A detection already in the outbox: it must not fire again. */
 export interface EmittedRow {
   readonly partition: number;
@@ -74,7 +64,10 @@ export interface StoredPartitions {
   /** Which importance data the weights come from. */
   readonly weightsVersion: number;
   readonly partitions: PartitionProgressRow[];
-  readonly pairs: MerchantPairsRow[];
+  /** Each pair's checkpointed aggregate. */
+  readonly pairs: PartitionPairAggregate[];
+  /** Per partition, the pairs its checkpoint log holds since its last full set. */
+  readonly loggedPairs: Map<number, number>;
   readonly emitted: EmittedRow[];
   /** The chunks some partition must replay after its checkpoint, in order. */
   readonly replay: ChunkRef[];
@@ -125,26 +118,8 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       [ids],
     );
     const configVersions = await readConfigVersions(em);
-    if (partitions.length === 0) return { partitions, pairs: [], emitted: [], replay: [], configVersions };
-    // Grouping a million pairs by merchant spills to disk at the default 4 MB.
-    await em.query(`SET LOCAL work_mem = '64MB'`);
-    const packed = await selectRows<PackedMerchantRow>(
-      em,
-      `SELECT partition, merchant, ${packColumns(["customer", "txn_count::text", "amount_sum::text", "gender"])}
-       FROM pair_aggregates WHERE partition = ANY($1) GROUP BY partition, merchant`,
-      [ids],
-    );
-    const pairs = packed.map((row): MerchantPairsRow => {
-      const [customers, counts, amounts, genders] = unpackColumns(row, 4);
-      return {
-        partition: row.partition,
-        merchant: row.merchant,
-        customers,
-        genders,
-        txnCounts: counts.map(Number),
-        amountSums: amounts.map((a) => decimalOf(a, "pair_aggregates.amount_sum")),
-      };
-    });
+    if (partitions.length === 0) return { partitions, pairs: [], loggedPairs: new Map(), emitted: [], replay: [], configVersions };
+    const { pairs, logged } = await readPairCheckpoints(em, ids);
     const emitted = await selectRows<EmittedRow>(
       em,
       `SELECT partition, patternid AS "patternId", merchant, customer FROM detection_outbox WHERE partition = ANY($1)`,
@@ -158,14 +133,14 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       to > from
         ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to])
         : [];
-    return { partitions, pairs, emitted, replay, configVersions };
+    return { partitions, pairs, loggedPairs: logged, emitted, replay, configVersions };
   });
 }
 
 /**
- * A takeover loads a million pairs: one row per merchant with each column
+ * A takeover loads a million weights: one row per merchant with each column
  * packed into a string and split in JavaScript took 40% less time than a row
- * object per pair. Every column is ordered by customer (unique within a
+ * object per weight. Every column is ordered by customer (unique within a
  * merchant), so the i-th entries belong together. The separator cannot occur
  * in the data: validation keeps control characters out.
  */
@@ -177,39 +152,11 @@ function unpackColumns(row: PackedMerchantRow, count: number): string[][] {
   return Array.from({ length: count }, (_, i) => row[`col${i}`].split("\u001e"));
 }
 
-/**
- * The writing side of packColumns: a column of a checkpoint goes as one text
- * parameter that PostgreSQL splits, because pg escapes an array parameter
- * element by element (seconds per million pairs). The leading separator keeps
- * a lone empty string from splitting into no element at all.
- */
-function packParameter(values: ReadonlyArray<string | number>): string {
-  return `\u001e${values.join("\u001e")}`;
-}
-
-/** The array parameter `$n`, packed by packParameter, as `type[]`. */
-function unpacked(n: number, type: string): string {
-  return `(string_to_array($${n}, chr(30)))[2:]::${type}[]`;
-}
-
-/** One customer-merchant aggregate as it is persisted. */
-export interface PairAggregateRow {
-  readonly partition: number;
-  readonly merchant: string;
-  readonly customer: string;
-  readonly n: number;
-  /** Sum of the amounts, exact. */
-  readonly amount: Decimal;
-  readonly gender: string;
-}
-
 /** A detection a chunk fired, as it enters the outbox with its partition. */
 export type PartitionDetection = FiredDetection & { readonly partition: number };
 
-export interface Checkpoint {
-  readonly partitions: readonly number[];
-  readonly pairs: readonly PairAggregateRow[];
-}
+/** Partitions' aggregates persisted with a chunk. */
+export type Checkpoint = readonly PartitionCheckpoint[];
 
 export interface ChunkCommit {
   readonly seq: number;
@@ -273,36 +220,28 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
         ],
       );
     }
-    if (c.checkpoint && c.checkpoint.partitions.length > 0) await writeCheckpoint(em, c.checkpoint, c.seq);
+    if (c.checkpoint && c.checkpoint.length > 0) await writeCheckpoint(em, c.checkpoint, c.seq);
   });
 }
 
 /** Persists partitions' aggregates as of `seq`, if they are still at `seq` (nobody applied past them). */
 async function checkpointPartitions(ds: DataSource, checkpoint: Checkpoint, seq: number, committer: string): Promise<void> {
   await ds.transaction(async (em) => {
-    await advanceFence(em, checkpoint.partitions, seq, seq, committer, `checkpoint at chunk ${seq}`);
+    await advanceFence(
+      em,
+      checkpoint.map((c) => c.partition),
+      seq,
+      seq,
+      committer,
+      `checkpoint at chunk ${seq}`,
+    );
     await writeCheckpoint(em, checkpoint, seq);
   });
 }
 
 async function writeCheckpoint(em: EntityManager, checkpoint: Checkpoint, seq: number): Promise<void> {
-  const rows = checkpoint.pairs;
-  if (rows.length > 0) {
-    await em.query(
-      `INSERT INTO pair_aggregates (partition, merchant, customer, txn_count, amount_sum, gender)
-       SELECT * FROM unnest(${unpacked(1, "int")}, ${unpacked(2, "text")}, ${unpacked(3, "text")}, ${unpacked(4, "int")}, ${unpacked(5, "numeric")}, ${unpacked(6, "text")})
-       ON CONFLICT (partition, merchant, customer) DO UPDATE SET txn_count = EXCLUDED.txn_count, amount_sum = EXCLUDED.amount_sum`,
-      [
-        packParameter(rows.map((r) => r.partition)),
-        packParameter(rows.map((r) => r.merchant)),
-        packParameter(rows.map((r) => r.customer)),
-        packParameter(rows.map((r) => r.n)),
-        packParameter(rows.map((r) => formatDecimal(r.amount))),
-        packParameter(rows.map((r) => r.gender)),
-      ],
-    );
-  }
-  await em.query(`UPDATE partition_state SET checkpoint_seq = $1 WHERE partition = ANY($2)`, [seq, [...checkpoint.partitions]]);
+  await appendPairCheckpoints(em, checkpoint, seq);
+  await em.query(`UPDATE partition_state SET checkpoint_seq = $1 WHERE partition = ANY($2)`, [seq, checkpoint.map((c) => c.partition)]);
 }
 
 /** Moves partitions from `prevSeq` to `seq`, or throws FencedOutError if any of them is not at `prevSeq`. */

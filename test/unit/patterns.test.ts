@@ -142,11 +142,31 @@ describe("emission", () => {
     const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     state.apply([...txns("C1", "M1", 2, "1.50", "M"), ...txns("C2", "M1", 1, "0.99")], PATTERN_RULES, SPEC);
     state.apply(txns("C1", "M1", 1, "0.50", "M"), PATTERN_RULES, SPEC);
-    expect(state.takeDirty()).toEqual([
-      { merchant: "M1", customer: "C1", n: 3, amount: { units: 350, scale: 2 }, gender: "M" },
-      { merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
+    expect(state.takeCheckpoint()).toEqual({
+      fullSet: false,
+      pairs: [
+        { merchant: "M1", customer: "C1", n: 3, amount: { units: 350, scale: 2 }, gender: "M" },
+        { merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
+      ],
+    });
+    expect(state.takeCheckpoint()).toEqual({ fullSet: false, pairs: [] });
+  });
+
+  it("checkpoints all the aggregates once the log since the last full set would hold more than twice the partition's pairs", () => {
+    const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
+    state.apply([...txns("C1", "M1", 1, "1.00"), ...txns("C2", "M1", 1, "1.00")], PATTERN_RULES, SPEC);
+    const logged = [state.takeCheckpoint()];
+    for (let i = 0; i < 3; i++) {
+      state.apply(txns("C1", "M1", 1, "1.00"), PATTERN_RULES, SPEC);
+      logged.push(state.takeCheckpoint());
+    }
+    expect(logged.map((c) => [c.fullSet, c.pairs.map((p) => `${p.customer}:${p.n}`)])).toEqual([
+      [false, ["C1:1", "C2:1"]],
+      [false, ["C1:2"]],
+      [false, ["C1:3"]],
+      [true, ["C1:4", "C2:1"]],
     ]);
-    expect(state.takeDirty()).toEqual([]);
+    expect(state.loggedPairs).toBe(2);
   });
 });
 

@@ -4,7 +4,7 @@ import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { integerQuantileAt, parseProbability, quantileAt, type Probability } from "../../src/quantile";
 import { PartitionAggregates } from "../../src/state/partition-aggregates";
 import { loadPartitions } from "../../src/state/partition-loader";
-import type { MerchantPairsRow } from "../../src/storage/partition-store";
+import type { PartitionPairAggregate } from "../../src/storage/pair-checkpoints";
 
 /**
  * UPGRADE as it was evaluated before the incremental index: after every chunk,
@@ -89,23 +89,16 @@ function randomStream(seed: number) {
 
 /** A partition as a node reloads it: the live aggregates as checkpointed pairs, and what was emitted, through the loader. */
 async function reload(live: PartitionAggregates, weights: Map<string, Map<string, number>>, emitted: readonly string[]): Promise<PartitionAggregates> {
-  const pairs: MerchantPairsRow[] = [...live.merchants].map(([merchant, m]) => {
-    const customers = [...m.customers].reverse();
-    return {
-      partition: 0,
-      merchant,
-      customers: customers.map(([c]) => c),
-      txnCounts: customers.map(([, a]) => a.n),
-      amountSums: customers.map(([, a]) => a.amount),
-      genders: customers.map(([, a]) => a.gender),
-    };
-  });
+  const pairs: PartitionPairAggregate[] = [...live.merchants.values()].flatMap((m) =>
+    [...m.customers.values()].reverse().map((a) => ({ partition: 0, merchant: m.merchant, customer: a.customer, n: a.n, amount: a.amount, gender: a.gender })),
+  );
   const store = {
     read: async () => ({
       weights: new Map([[0, weights]]),
       weightsVersion: 1,
       partitions: [{ partition: 0, appliedSeq: live.appliedSeq, checkpointSeq: live.appliedSeq }],
       pairs,
+      loggedPairs: new Map(),
       emitted: emitted.map((key) => {
         const [customer, merchant] = key.split("|");
         return { partition: 0, patternId: "PatId1", merchant, customer };
