@@ -48,6 +48,33 @@ export async function forEachRecord(stream: Readable, maxRecordBytes: number, on
   }
 }
 
+export interface RecordCount extends RecordScan {
+  /** Records read: the limit, unless the stream ended first. */
+  readonly records: number;
+}
+
+/**
+ * Counts the records of a CSV byte stream, as forEachRecord delivers them
+ * (bad ones included), up to limit (at least one), without decoding them:
+ * the bytes and the count are the ones forEachRecord gives when its
+ * onRecord stops at the limit.
+ */
+export async function countRecords(stream: Readable, maxRecordBytes: number, limit: number): Promise<RecordCount> {
+  let records = 0;
+  const counted = (): boolean => ++records < limit;
+  const splitter = new RecordSplitter(maxRecordBytes, counted);
+  try {
+    for await (const piece of stream) {
+      splitter.pushCounting(piece as Buffer, counted);
+      if (splitter.stopped) return { records, complete: false, bytes: splitter.delivered };
+    }
+    splitter.finish();
+    return splitter.stopped ? { records, complete: false, bytes: splitter.delivered } : { records, complete: true, bytes: splitter.taken };
+  } finally {
+    stream.destroy();
+  }
+}
+
 type Reading = "done" | "open" | "garbage";
 
 interface Line {
@@ -130,6 +157,40 @@ class RecordSplitter {
       from = last + 1;
     }
     if (from < piece.length) this.hold(piece, from);
+  }
+
+  /**
+   * push() for a reader that needs only where records end: while no record is
+   * open, the lines of a piece without a double quote are counted, not decoded.
+   * onPlain is called for each such record and may stop the reading.
+   */
+  pushCounting(piece: Buffer, onPlain: () => boolean | void): void {
+    if (piece.indexOf(QUOTE) !== -1) return this.push(piece);
+    let from = 0;
+    if (this.discarded !== undefined || this.carry.length > 0) {
+      const lf = piece.indexOf(LF);
+      if (lf === -1) return this.hold(piece, 0);
+      // The carried part may hold a quote: the state machine reads that line.
+      this.takeCarried(piece, lf);
+      from = lf + 1;
+    }
+    if (this.queue.length > 0) return this.push(piece.subarray(from));
+    for (let lf = piece.indexOf(LF, from); lf !== -1 && !this.stopped; lf = piece.indexOf(LF, from)) {
+      this.skim(piece, from, lf + 1 - from, onPlain);
+      from = lf + 1;
+    }
+    if (!this.stopped && from < piece.length) this.hold(piece, from);
+  }
+
+  /** take() for a whole line without a double quote while nothing is pending, but for its text. */
+  private skim(piece: Buffer, start: number, bytes: number, onPlain: () => boolean | void): void {
+    // The first line may start with a byte order mark, and a line too long is a bad record: take() reads both.
+    if (this.lineNumber === 0 || bytes > this.maxBytes) return this.take(bytes > this.maxBytes ? "" : piece.toString("utf8", start, start + bytes - 1), bytes);
+    this.lineNumber++;
+    this.taken += bytes;
+    if (bytes === 1 || (bytes === 2 && piece[start] === CR)) return;
+    this.delivered = this.taken;
+    if (onPlain() === false) this.stopped = true;
   }
 
   finish(): void {
