@@ -161,11 +161,11 @@ class RecordSplitter {
 
   /**
    * push() for a reader that needs only where records end: while no record is
-   * open, the lines of a piece without a double quote are counted, not decoded.
-   * onPlain is called for each such record and may stop the reading.
+   * open, the lines without a double quote are counted, not decoded, and each
+   * line with one goes to push(). onPlain is called for each record counted so
+   * and may stop the reading.
    */
   pushCounting(piece: Buffer, onPlain: () => boolean | void): void {
-    if (piece.indexOf(QUOTE) !== -1) return this.push(piece);
     let from = 0;
     if (this.discarded !== undefined || this.carry.length > 0) {
       const lf = piece.indexOf(LF);
@@ -174,23 +174,37 @@ class RecordSplitter {
       this.takeCarried(piece, lf);
       from = lf + 1;
     }
-    if (this.queue.length > 0) return this.push(piece.subarray(from));
-    for (let lf = piece.indexOf(LF, from); lf !== -1 && !this.stopped; lf = piece.indexOf(LF, from)) {
-      this.skim(piece, from, lf + 1 - from, onPlain);
-      from = lf + 1;
+    while (from < piece.length && !this.stopped) {
+      if (this.queue.length > 0) return this.push(piece.subarray(from));
+      const quote = piece.indexOf(QUOTE, from);
+      from = this.skim(piece, from, quote === -1 ? piece.length : piece.lastIndexOf(LF, quote) + 1, onPlain);
+      if (quote === -1 || this.stopped) break;
+      const lf = piece.indexOf(LF, quote);
+      const end = lf === -1 ? piece.length : lf + 1;
+      this.push(piece.subarray(from, end));
+      from = end;
     }
     if (!this.stopped && from < piece.length) this.hold(piece, from);
   }
 
-  /** take() for a whole line without a double quote while nothing is pending, but for its text. */
-  private skim(piece: Buffer, start: number, bytes: number, onPlain: () => boolean | void): void {
-    // The first line may start with a byte order mark, and a line too long is a bad record: take() reads both.
-    if (this.lineNumber === 0 || bytes > this.maxBytes) return this.take(bytes > this.maxBytes ? "" : piece.toString("utf8", start, start + bytes - 1), bytes);
-    this.lineNumber++;
-    this.taken += bytes;
-    if (bytes === 1 || (bytes === 2 && piece[start] === CR)) return;
-    this.delivered = this.taken;
-    if (onPlain() === false) this.stopped = true;
+  /** take() for each whole line from from to before to, with no double quote and nothing pending, but for its text; returns where it stopped. */
+  private skim(piece: Buffer, from: number, to: number, onPlain: () => boolean | void): number {
+    for (let lf = piece.indexOf(LF, from); lf !== -1 && lf < to && !this.stopped; lf = piece.indexOf(LF, from)) {
+      const bytes = lf + 1 - from;
+      // The first line may start with a byte order mark, and a line too long is a bad record: take() reads both.
+      if (this.lineNumber === 0 || bytes > this.maxBytes) {
+        this.take(bytes > this.maxBytes ? "" : piece.toString("utf8", from, lf), bytes);
+      } else {
+        this.lineNumber++;
+        this.taken += bytes;
+        if (bytes > 2 || (bytes === 2 && piece[from] !== CR)) {
+          this.delivered = this.taken;
+          if (onPlain() === false) this.stopped = true;
+        }
+      }
+      from = lf + 1;
+    }
+    return from;
   }
 
   finish(): void {
