@@ -208,6 +208,7 @@ class RecordSplitter {
       } else {
         this.lineNumber++;
         this.taken += bytes;
+        // Blank lines, empty or a lone CR, are no records.
         if (bytes > 2 || (bytes === 2 && piece[from] !== CR)) {
           this.delivered = this.taken;
           if (onPlain() === false) this.stopped = true;
