@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { forEachRecord, type CsvRecord } from "../csv/records";
+import { countRecords, forEachRecord, type CsvRecord } from "../csv/records";
 import type { ObjectStore } from "../storage/object-store";
 import { CHUNK_PREFIX } from "../storage/object-store";
 import type { ChunkerProgress } from "../storage/chunker-progress";
@@ -50,8 +50,8 @@ export class Chunker {
       if (!current.finished) await this.progress.save({ ...current, finished: true });
       return null;
     }
-    let records = 0;
-    const scan = await forEachRecord(await this.source.open(current.byteOffset), this.maxRecordBytes, () => ++records < this.chunkRows);
+    const scan = await countRecords(await this.source.open(current.byteOffset), this.maxRecordBytes, this.chunkRows);
+    const records = scan.records;
     const next: ChunkerProgress = {
       header: current.header,
       byteOffset: current.byteOffset + scan.bytes,

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { CsvFormatError, locateColumns, unquote } from "./fields";
+import { CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "./records";
 
 export const IMPORTANCE_COLUMNS = ["Source", "Target", "Weight"] as const;
@@ -46,14 +46,8 @@ export async function readImportance(input: Readable, batchSize: number, onBatch
       yield piece as Buffer;
     }
   }
-  const onRecord = (record: CsvRecord): void => {
-    if (!columns) {
-      if (record.error !== undefined) throw new CsvFormatError(`header on line ${record.line}: ${record.error}`);
-      columns = locateColumns(record.fields, IMPORTANCE_COLUMNS);
-      return;
-    }
+  const collect = (row: ImportanceRow | undefined): void => {
     rows++;
-    const row = record.error === undefined ? importanceRow(record.fields, record.line, columns) : undefined;
     if (!row) {
       skipped++;
       return;
@@ -64,20 +58,43 @@ export async function readImportance(input: Readable, batchSize: number, onBatch
       batch = [];
     }
   };
-  await forEachRecord(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), DEFAULT_MAX_RECORD_BYTES, onRecord);
+  const onRecord = (record: CsvRecord): void => {
+    if (columns) collect(record.error === undefined ? readFields(record.fields, record.line, columns) : undefined);
+    else if (record.error !== undefined) throw new CsvFormatError(`header on line ${record.line}: ${record.error}`);
+    else columns = locateColumns(record.fields, IMPORTANCE_COLUMNS);
+  };
+  // The common record, one line without a double quote, is read in place.
+  const row = new LineFields();
+  const value = (index: number): string => (index < row.count ? row.value(index) : "");
+  const onPlain = (text: string, line: number): void => {
+    if (!columns) {
+      columns = locateColumns(text.split(","), IMPORTANCE_COLUMNS);
+      return;
+    }
+    row.read(text);
+    collect(importanceRow(value, line, columns));
+  };
+  await forEachRecord(Readable.from(pieces(), { objectMode: false, highWaterMark: 1 }), DEFAULT_MAX_RECORD_BYTES, onRecord, onPlain);
   if (batch.length > 0) full.push(batch);
   await deliver();
   return { rows, skipped, sha256: hash.digest("hex") };
 }
 
-function importanceRow(fields: readonly string[], line: number, columns: ImportanceColumns): ImportanceRow | undefined {
-  const customer = unquote((fields[columns.Source] ?? "").trim());
-  const merchant = unquote((fields[columns.Target] ?? "").trim());
-  const weightText = unquote((fields[columns.Weight] ?? "").trim());
+function readFields(fields: readonly string[], line: number, columns: ImportanceColumns): ImportanceRow | undefined {
+  return importanceRow((index) => unquote((fields[index] ?? "").trim()), line, columns);
+}
+
+/** A usable row from value, which gives each field trimmed and unquoted ("" past the last), or undefined. */
+function importanceRow(value: (index: number) => string, line: number, columns: ImportanceColumns): ImportanceRow | undefined {
+  const customer = value(columns.Source);
+  const merchant = value(columns.Target);
+  const weightText = value(columns.Weight);
   const weight = weightText === "" ? NaN : Number(weightText);
-  if (customer === "" || merchant === "" || !Number.isFinite(weight) || /[\u0000-\u0008\u000a-\u001f]/.test(`${customer}${merchant}`)) return undefined;
+  if (customer === "" || merchant === "" || !Number.isFinite(weight) || CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant)) return undefined;
   return { line, customer, merchant, weight };
 }
+
+const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
 
 export interface MeanWeights extends ImportanceSummary {
   /** w(c,m) by merchant, then customer. */

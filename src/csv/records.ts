@@ -24,6 +24,9 @@ export interface RecordScan {
   readonly bytes: number;
 }
 
+/** A record of one line without a double quote, as its text without the line break: its fields are text.split(","). */
+export type OnPlainRecord = (text: string, line: number) => boolean | void;
+
 /**
  * Calls onRecord for every record of a CSV byte stream, in order, skipping
  * blank lines; stops early, destroying the stream, when onRecord returns
@@ -32,10 +35,17 @@ export interface RecordScan {
  * delivered with an error, and reading resumes at the line after the one it
  * starts on, so it costs only itself. Linear in the input, and memory is
  * bounded by a multiple of maxRecordBytes however long a line or a run of bad
- * records is.
+ * records is. With onPlain, the records of one line without a double quote go
+ * to it instead, as text alone: a reader that wants a few of their fields
+ * finds them in place rather than in a new array.
  */
-export async function forEachRecord(stream: Readable, maxRecordBytes: number, onRecord: (record: CsvRecord) => boolean | void): Promise<RecordScan> {
-  const splitter = new RecordSplitter(maxRecordBytes, onRecord);
+export async function forEachRecord(
+  stream: Readable,
+  maxRecordBytes: number,
+  onRecord: (record: CsvRecord) => boolean | void,
+  onPlain?: OnPlainRecord,
+): Promise<RecordScan> {
+  const splitter = new RecordSplitter(maxRecordBytes, onRecord, onPlain);
   try {
     for await (const piece of stream) {
       splitter.push(piece as Buffer);
@@ -43,6 +53,33 @@ export async function forEachRecord(stream: Readable, maxRecordBytes: number, on
     }
     splitter.finish();
     return splitter.stopped ? { complete: false, bytes: splitter.delivered } : { complete: true, bytes: splitter.taken };
+  } finally {
+    stream.destroy();
+  }
+}
+
+export interface RecordCount extends RecordScan {
+  /** Records read: the limit, unless the stream ended first. */
+  readonly records: number;
+}
+
+/**
+ * Counts the records of a CSV byte stream, as forEachRecord delivers them
+ * (bad ones included), up to limit (at least one), without decoding them:
+ * the bytes and the count are the ones forEachRecord gives when its
+ * onRecord stops at the limit.
+ */
+export async function countRecords(stream: Readable, maxRecordBytes: number, limit: number): Promise<RecordCount> {
+  let records = 0;
+  const counted = (): boolean => ++records < limit;
+  const splitter = new RecordSplitter(maxRecordBytes, counted);
+  try {
+    for await (const piece of stream) {
+      splitter.pushCounting(piece as Buffer, counted);
+      if (splitter.stopped) return { records, complete: false, bytes: splitter.delivered };
+    }
+    splitter.finish();
+    return splitter.stopped ? { records, complete: false, bytes: splitter.delivered } : { records, complete: true, bytes: splitter.taken };
   } finally {
     stream.destroy();
   }
@@ -98,6 +135,7 @@ class RecordSplitter {
   constructor(
     private readonly maxBytes: number,
     private readonly onRecord: (record: CsvRecord) => boolean | void,
+    private readonly onPlain?: OnPlainRecord,
   ) {}
 
   push(piece: Buffer): void {
@@ -130,6 +168,55 @@ class RecordSplitter {
       from = last + 1;
     }
     if (from < piece.length) this.hold(piece, from);
+  }
+
+  /**
+   * push() for a reader that needs only where records end: while no record is
+   * open, the lines without a double quote are counted, not decoded, and each
+   * line with one goes to push(). onPlain is called for each record counted so
+   * and may stop the reading.
+   */
+  pushCounting(piece: Buffer, onPlain: () => boolean | void): void {
+    let from = 0;
+    if (this.discarded !== undefined || this.carry.length > 0) {
+      const lf = piece.indexOf(LF);
+      if (lf === -1) return this.hold(piece, 0);
+      // The carried part may hold a quote: the state machine reads that line.
+      this.takeCarried(piece, lf);
+      from = lf + 1;
+    }
+    while (from < piece.length && !this.stopped) {
+      if (this.queue.length > 0) return this.push(piece.subarray(from));
+      const quote = piece.indexOf(QUOTE, from);
+      from = this.skim(piece, from, quote === -1 ? piece.length : piece.lastIndexOf(LF, quote) + 1, onPlain);
+      if (quote === -1 || this.stopped) break;
+      const lf = piece.indexOf(LF, quote);
+      const end = lf === -1 ? piece.length : lf + 1;
+      this.push(piece.subarray(from, end));
+      from = end;
+    }
+    if (!this.stopped && from < piece.length) this.hold(piece, from);
+  }
+
+  /** take() for each whole line from from to before to, with no double quote and nothing pending, but for its text; returns where it stopped. */
+  private skim(piece: Buffer, from: number, to: number, onPlain: () => boolean | void): number {
+    for (let lf = piece.indexOf(LF, from); lf !== -1 && lf < to && !this.stopped; lf = piece.indexOf(LF, from)) {
+      const bytes = lf + 1 - from;
+      // The first line may start with a byte order mark, and a line too long is a bad record: take() reads both.
+      if (this.lineNumber === 0 || bytes > this.maxBytes) {
+        this.take(bytes > this.maxBytes ? "" : piece.toString("utf8", from, lf), bytes);
+      } else {
+        this.lineNumber++;
+        this.taken += bytes;
+        // Blank lines, empty or a lone CR, are no records.
+        if (bytes > 2 || (bytes === 2 && piece[from] !== CR)) {
+          this.delivered = this.taken;
+          if (onPlain() === false) this.stopped = true;
+        }
+      }
+      from = lf + 1;
+    }
+    return from;
   }
 
   finish(): void {
@@ -179,7 +266,9 @@ class RecordSplitter {
     // The common case, a plain one-line record with nothing pending, skips the queue.
     if (this.queue.length === 0 && !hasQuote && bytes <= this.maxBytes) {
       const content = stripCr(text);
-      if (content !== "") this.deliver({ line: this.lineNumber, end: this.taken, text: content, fields: content.split(",") });
+      if (content === "") return;
+      if (this.onPlain) this.deliverPlain(content);
+      else this.deliver({ line: this.lineNumber, end: this.taken, text: content, fields: content.split(",") });
       return;
     }
     if (this.queue.length === 0) this.nextLine = this.lineNumber;
@@ -272,6 +361,12 @@ class RecordSplitter {
 
   private reject(line: Line, reason: string): void {
     this.deliver({ line: line.number, end: line.end, text: stripCr(line.text), error: reason });
+  }
+
+  private deliverPlain(text: string): void {
+    if (this.stopped) return;
+    this.delivered = this.taken;
+    if (this.onPlain!(text, this.lineNumber) === false) this.stopped = true;
   }
 
   private deliver(record: CsvRecord): void {

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { amountProblem } from "../money";
-import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "./records";
-import { CsvFormatError, locateColumns, unquote } from "./fields";
+import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "./records";
+import { CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
 
 export const TRANSACTION_COLUMNS = ["step", "customer", "age", "gender", "zipcodeOri", "merchant", "zipMerchant", "category", "amount", "fraud"] as const;
 type TransactionColumn = (typeof TRANSACTION_COLUMNS)[number];
@@ -37,27 +37,33 @@ export type RowCheck = { txn: Transaction } | { reason: string };
 
 /** SPEC.md validity of one data row, fields as they came from the CSV reader. */
 export function checkTransaction(fields: readonly string[], col: Record<TransactionColumn, number>): RowCheck {
-  if (fields.length !== TRANSACTION_COLUMNS.length) {
-    return { reason: `expected ${TRANSACTION_COLUMNS.length} fields, got ${fields.length}` };
-  }
-  const step = unquote(fields[col.step].trim());
-  if (!NON_NEGATIVE_INTEGER.test(step)) return { reason: `step is not an integer >= 0: "${step}"` };
-  const customer = unquote(fields[col.customer].trim());
-  if (customer === "") return { reason: "customer is empty" };
-  const merchant = unquote(fields[col.merchant].trim());
-  if (merchant === "") return { reason: "merchant is empty" };
-  const amount = unquote(fields[col.amount].trim());
+  const checked = readFields(fields, col);
+  return typeof checked === "string" ? { reason: checked } : { txn: checked };
+}
+
+function readFields(fields: readonly string[], col: Record<TransactionColumn, number>): Transaction | string {
+  return readRow(fields.length, (index) => unquote(fields[index].trim()), col);
+}
+
+/** checkTransaction over a row of count fields, value giving each one trimmed and unquoted: the transaction or why not. */
+function readRow(count: number, value: (index: number) => string, col: Record<TransactionColumn, number>): Transaction | string {
+  if (count !== TRANSACTION_COLUMNS.length) return `expected ${TRANSACTION_COLUMNS.length} fields, got ${count}`;
+  const step = value(col.step);
+  if (!NON_NEGATIVE_INTEGER.test(step)) return `step is not an integer >= 0: "${step}"`;
+  const customer = value(col.customer);
+  if (customer === "") return "customer is empty";
+  const merchant = value(col.merchant);
+  if (merchant === "") return "merchant is empty";
+  const amount = value(col.amount);
   const problem = amountProblem(amount);
-  if (problem) return { reason: problem };
-  const fraud = unquote(fields[col.fraud].trim());
-  if (fraud !== "0" && fraud !== "1") return { reason: `fraud is not 0 or 1: "${fraud}"` };
-  const gender = unquote(fields[col.gender].trim());
+  if (problem) return problem;
+  const fraud = value(col.fraud);
+  if (fraud !== "0" && fraud !== "1") return `fraud is not 0 or 1: "${fraud}"`;
+  const gender = value(col.gender);
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
-    return { reason: "customer, merchant or gender contains a control character" };
+    return "customer, merchant or gender contains a control character";
   }
-  const tooLong = idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender);
-  if (tooLong) return { reason: tooLong };
-  return { txn: { customer, merchant, gender, amount } };
+  return idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender) ?? { customer, merchant, gender, amount };
 }
 
 function idTooLong(name: string, value: string): string | undefined {
@@ -74,16 +80,23 @@ export async function parseTransactions(input: Readable | string, maxRecordBytes
   const valid: Transaction[] = [];
   const rejected: RejectedRow[] = [];
   let columns: Record<TransactionColumn, number> | undefined;
-  await forEachRecord(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, maxRecordBytes, (record) => {
-    if (!columns) {
-      if (record.error !== undefined) throw new CsvFormatError(`not readable as CSV: header on line ${record.line}: ${record.error}`);
-      columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
-      return;
-    }
-    const checked = record.error === undefined ? checkTransaction(record.fields, columns) : { reason: record.error };
-    if ("txn" in checked) valid.push(checked.txn);
-    else rejected.push({ line: record.line, reason: checked.reason, text: record.text });
-  });
+  const collect = (line: number, text: string, checked: Transaction | string): void => {
+    if (typeof checked === "string") rejected.push({ line, reason: checked, text });
+    else valid.push(checked);
+  };
+  const onRecord = (record: CsvRecord): void => {
+    if (columns) collect(record.line, record.text, record.error === undefined ? readFields(record.fields, columns) : record.error);
+    else if (record.error !== undefined) throw new CsvFormatError(`not readable as CSV: header on line ${record.line}: ${record.error}`);
+    else columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
+  };
+  // The common record, one line without a double quote, is read in place.
+  const row = new LineFields();
+  const value = (index: number): string => row.value(index);
+  const onPlain = (text: string, line: number): void => {
+    if (columns) collect(line, text, readRow(row.read(text).count, value, columns));
+    else columns = locateColumns(text.split(","), TRANSACTION_COLUMNS);
+  };
+  await forEachRecord(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, maxRecordBytes, onRecord, onPlain);
   if (!columns) throw new CsvFormatError("empty object: no header row");
   return { valid, rejected };
 }

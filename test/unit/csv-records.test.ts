@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { forEachRecord, type CsvRecord } from "../../src/csv/records";
+import { countRecords, forEachRecord, type CsvRecord } from "../../src/csv/records";
 import { sourceRecords } from "../support/reference";
 
 const LIMIT = 1_048_576;
@@ -148,6 +148,40 @@ describe("the record reader and the test reference, written apart", () => {
       const expected = sourceRecords(text, 64).map((r) => [r.first + 1, r.fields ?? "bad"]);
       const actual = (await records(text, 64, 1 + Math.floor(random() * 16))).map((r) => [r.line, r.fields ?? "bad"]);
       expect({ text, records: actual }).toEqual({ text, records: expected });
+    }
+  });
+});
+
+describe("counting records without decoding them", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const below = (n: number) => Math.floor(random() * n);
+
+  function randomPieces(bytes: Buffer): Readable {
+    const out: Buffer[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const size = random() < 0.2 ? 1 + below(3) : 1 + below(random() < 0.5 ? 200 : 5000);
+      out.push(bytes.subarray(at, at + size));
+      at += size;
+    }
+    return Readable.from(out);
+  }
+
+  it("gives the count and byte end forEachRecord gives, chunk after chunk, for any text cut into any pieces", async () => {
+    const tokens = ['"', '""', ",", '",', ',"', "\n", "\r\n", "\r", "\n\n", "\n\r\n", "a", "é", "x".repeat(40), "y".repeat(90), "0,'C1','M1'\n", "1,2,3\n"];
+    for (let round = 0; round < 1500; round++) {
+      const parts = Array.from({ length: 1 + below(80) }, () => tokens[below(tokens.length)]);
+      if (random() < 0.1) parts.unshift("\ufeff");
+      const bytes = Buffer.from(parts.join(""));
+      const limit = 1 + below(6);
+      for (let offset = 0, chunks = 0; chunks === 0 || offset < bytes.length; chunks++) {
+        let expected = 0;
+        const scan = await forEachRecord(randomPieces(bytes.subarray(offset)), 64, () => ++expected < limit);
+        const counted = await countRecords(randomPieces(bytes.subarray(offset)), 64, limit);
+        expect({ text: bytes.toString(), offset, counted }).toEqual({ text: bytes.toString(), offset, counted: { ...scan, records: expected } });
+        if (scan.bytes === 0) break;
+        offset += scan.bytes;
+      }
     }
   });
 });

@@ -1,5 +1,7 @@
-import { CsvFormatError } from "../../src/csv/fields";
-import { parseTransactions } from "../../src/csv/transactions";
+import { Readable } from "node:stream";
+import { CsvFormatError, locateColumns } from "../../src/csv/fields";
+import { forEachRecord } from "../../src/csv/records";
+import { checkTransaction, parseTransactions, TRANSACTION_COLUMNS, type ParsedTransactions } from "../../src/csv/transactions";
 
 const HEADER = '"step","customer","age","gender","zipcodeOri","merchant","zipMerchant","category","amount","fraud"';
 
@@ -106,5 +108,62 @@ describe("reading a transactions chunk", () => {
     );
     expect(rejected).toEqual([]);
     expect(valid.map((t) => t.customer)).toEqual(["C1", "C2"]);
+  });
+});
+
+describe("reading a transactions chunk row by row in place", () => {
+  /** What parseTransactions gives, from every record's fields. */
+  async function fromFields(text: string): Promise<ParsedTransactions> {
+    const out: ParsedTransactions = { valid: [], rejected: [] };
+    let columns: ReturnType<typeof locateColumns<(typeof TRANSACTION_COLUMNS)[number]>> | undefined;
+    await forEachRecord(Readable.from([Buffer.from(text)]), 1 << 20, (record) => {
+      if (!columns) return void (columns = locateColumns(record.fields!, TRANSACTION_COLUMNS));
+      const checked = record.error === undefined ? checkTransaction(record.fields, columns) : { reason: record.error };
+      if ("txn" in checked) out.valid.push(checked.txn);
+      else out.rejected.push({ line: record.line, reason: checked.reason, text: record.text });
+    });
+    return out;
+  }
+
+  it("gives what checking each record's fields gives, for rows of random fields with quotes, blanks and white space", async () => {
+    const values = [
+      "0",
+      "12",
+      "-1",
+      "1.5",
+      "4.55",
+      "",
+      " ",
+      "'C1'",
+      "'M1'",
+      "' C2 '",
+      " 'C3'",
+      "'C4' ",
+      "'",
+      "''",
+      '"C5"',
+      '""',
+      "\t'F'\u00a0",
+      "\u3000M",
+      "x\u0001",
+      "é",
+      "'ü'",
+      "1 ",
+      "'0'",
+    ];
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = () => values[Math.floor(random() * values.length)];
+    const header = "amount,fraud,merchant,customer,step,age,gender,zipcodeOri,zipMerchant,category";
+    for (let round = 0; round < 300; round++) {
+      const rows = Array.from({ length: 1 + Math.floor(random() * 20) }, () => {
+        const count = random() < 0.1 ? 9 + Math.floor(random() * 3) : 10;
+        const fields = Array.from({ length: count }, pick);
+        if (random() < 0.5) [fields[0], fields[1], fields[4]] = ["4.55", random() < 0.5 ? "0" : "1", "7"];
+        return fields.join(",") + (random() < 0.2 ? "\r" : "");
+      });
+      const text = `${header}\n${rows.join("\n")}\n`;
+      expect({ text, parsed: await parseTransactions(text) }).toEqual({ text, parsed: await fromFields(text) });
+    }
   });
 });
