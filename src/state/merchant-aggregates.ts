@@ -2,10 +2,10 @@ import type { Transaction } from "../csv/transactions";
 import { addTo, type Decimal, type DecimalSum } from "../decimal";
 import type { CustomerView, MerchantView } from "../patterns/merchant-view";
 import type { Probability } from "../quantile";
-import { MerchantOrderIndex } from "./merchant-order-index";
+import { MerchantOrderIndex, type IndexedCustomer } from "./merchant-order-index";
 
 /** A customer's aggregate at a merchant, which applying transactions updates. */
-export interface CustomerAggregate extends CustomerView {
+export interface CustomerAggregate extends CustomerView, IndexedCustomer {
   n: number;
   readonly amount: DecimalSum;
   /** The merchant's chunk when a transaction last changed it (see `touched`). */
@@ -83,7 +83,8 @@ export class MerchantAggregates implements MerchantView {
 
   markEmitted(patternId: string, customer: string): void {
     this.emitted.add(`${patternId}|${customer}`);
-    this.index?.retire(patternId, customer);
+    const agg = this.customers.get(customer);
+    if (agg) this.index?.retire(patternId, agg);
   }
 
   /** Brings the order statistics up to the aggregates the current chunk changed. */
@@ -107,13 +108,23 @@ export class MerchantAggregates implements MerchantView {
   }
 
   private indexCustomer(index: MerchantOrderIndex, agg: CustomerAggregate): void {
-    if (!index.update(agg.customer, agg)) {
+    if (!index.update(agg)) {
       throw new Error(`merchant ${this.merchant}: customer ${agg.customer} has weight ${agg.weight}, which the merchant's importance data does not hold`);
     }
   }
 
   private addCustomer(customer: string, gender: string, weight: number | undefined): CustomerAggregate {
-    const agg: CustomerAggregate = { customer, n: 0, amount: { units: 0, scale: 0 }, gender, weight, touchedIn: 0, dirty: false };
+    const agg: CustomerAggregate = {
+      customer,
+      n: 0,
+      amount: { units: 0, scale: 0 },
+      gender,
+      weight,
+      touchedIn: 0,
+      dirty: false,
+      indexedBy: undefined,
+      indexEntry: -1,
+    };
     this.customers.set(customer, agg);
     if (gender === "F") this.femaleCustomers++;
     else if (gender === "M") this.maleCustomers++;

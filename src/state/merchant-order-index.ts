@@ -3,10 +3,14 @@ import { FenwickCounter } from "./fenwick-counter";
 import { MaxTree } from "./max-tree";
 import { WeightSlots } from "./weight-slots";
 
-/** What the index reads of a customer's aggregate. */
+/** What the index reads of a customer's aggregate, and where it keeps the customer (written by the index: no lookup per update). */
 export interface IndexedCustomer {
+  readonly customer: string;
   readonly n: number;
   readonly weight: number | undefined;
+  /** The index holding the customer; its entry there. */
+  indexedBy: MerchantOrderIndex | undefined;
+  indexEntry: number;
 }
 
 /** A candidate tree's value for a slot with no customer, and for one whose customer the pattern has emitted. */
@@ -33,8 +37,8 @@ export class MerchantOrderIndex {
   private readonly candidates = new Map<string, MaxTree>();
   /** The same trees, to visit without an iterator on every update. */
   private readonly candidateTrees: MaxTree[] = [];
-  /** Customer → entry; the entry's n as counted and its slot (-1: no weight). */
-  private readonly entries = new Map<string, number>();
+  /** Entries handed out; each entry's n as counted and its slot (-1: no weight). */
+  private entries = 0;
   private countedN = new Int32Array(64);
   private slotOf = new Int32Array(64);
 
@@ -50,15 +54,17 @@ export class MerchantOrderIndex {
    * Brings a customer's entry up to its aggregate. False when its weight has no
    * free slot: the weights the index was built from lack it, and it must be rebuilt.
    */
-  update(customer: string, agg: IndexedCustomer): boolean {
-    let entry = this.entries.get(customer);
-    if (entry === undefined) {
+  update(agg: IndexedCustomer): boolean {
+    let entry = agg.indexEntry;
+    if (agg.indexedBy !== this) {
       const slot = agg.weight === undefined ? -1 : this.slots.take(agg.weight);
       if (agg.weight !== undefined && slot < 0) return false;
-      entry = this.newEntry(customer, slot);
+      entry = this.newEntry(slot);
+      agg.indexedBy = this;
+      agg.indexEntry = entry;
       if (slot >= 0) {
         this.present.add(slot, 1);
-        this.customerAt[slot] = customer;
+        this.customerAt[slot] = agg.customer;
       }
     } else {
       this.counts.add(this.countedN[entry], -1);
@@ -102,10 +108,9 @@ export class MerchantOrderIndex {
   }
 
   /** `patternId` emitted the customer: it is no longer its candidate. */
-  retire(patternId: string, customer: string): void {
+  retire(patternId: string, agg: IndexedCustomer): void {
     const tree = this.candidates.get(patternId);
-    const entry = this.entries.get(customer);
-    if (tree && entry !== undefined && this.slotOf[entry] >= 0) tree.set(this.slotOf[entry], RETIRED);
+    if (tree && agg.indexedBy === this && this.slotOf[agg.indexEntry] >= 0) tree.set(this.slotOf[agg.indexEntry], RETIRED);
   }
 
   private candidateTree(emitted: (customer: string) => boolean): MaxTree {
@@ -117,9 +122,8 @@ export class MerchantOrderIndex {
     return new MaxTree(values, EMPTY);
   }
 
-  private newEntry(customer: string, slot: number): number {
-    const entry = this.entries.size;
-    this.entries.set(customer, entry);
+  private newEntry(slot: number): number {
+    const entry = this.entries++;
     if (entry === this.slotOf.length) {
       this.countedN = grown(this.countedN);
       this.slotOf = grown(this.slotOf);
