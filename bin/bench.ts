@@ -35,7 +35,8 @@ Runs demo data (generated once into .data/bench-data-*) through the whole
 pipeline on a fresh embedded PostgreSQL and S3 server in a temporary folder:
 the chunker cuts every chunk into S3 first, then ingest starts, and it prints
 the end-to-end rows/s (first chunk read -> last detection in both sinks), the
-steady rate (-> last chunk committed), chunk latency, peak RSS and CPU seconds
+steady rate (-> last chunk committed), chunk latency, the size of the state
+(customer-merchant pairs, customers, merchants), peak RSS and CPU seconds
 of each process. --cluster N: N merchant-state processes over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
 In one process it then times \`node dist/bin/start.js --once\` on the same data
@@ -229,6 +230,11 @@ async function main(): Promise<void> {
       : undefined;
     const seconds = (sinksDone - new Date(t.first).getTime()) / 1000;
     await broker.stop();
+    // What merchant-state holds, for peak RSS to be read against: a node checkpoints everything when it stops.
+    const state = await selectOne<{ pairs: number; customers: number; merchants: number }>(
+      ds,
+      `SELECT count(*)::int AS pairs, count(DISTINCT customer)::int AS customers, count(DISTINCT merchant)::int AS merchants FROM pair_aggregates`,
+    );
     await runtime.close();
     console.log(`mode:               ${nodes > 0 ? `cluster over NATS, ${nodes} merchant-state process(es)` : "one process"}`);
     console.log(`rows:               ${t.rows.toLocaleString("en-US")} in ${t.chunks} chunks`);
@@ -240,6 +246,9 @@ async function main(): Promise<void> {
     );
     console.log(`chunk latency:      p50 ${Number(t.p50).toFixed(1)} ms, p99 ${Number(t.p99).toFixed(1)} ms (read, validate, apply, commit)`);
     console.log(`detections:         ${JSON.stringify(detections.byPattern)}`);
+    console.log(
+      `state:              ${state.pairs.toLocaleString("en-US")} customer-merchant pairs, ${state.customers.toLocaleString("en-US")} customers, ${state.merchants.toLocaleString("en-US")} merchants (checkpointed)`,
+    );
     console.log(
       `peak RSS:           ${nodes > 0 ? "detector+sinks" : "all services"} + embedded S3 server: ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
     );
