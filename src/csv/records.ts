@@ -139,13 +139,8 @@ class RecordSplitter {
   ) {}
 
   push(piece: Buffer): void {
-    let from = 0;
-    if (this.discarded !== undefined || this.carry.length > 0) {
-      const lf = piece.indexOf(LF);
-      if (lf === -1) return this.hold(piece, 0);
-      this.takeCarried(piece, lf);
-      from = lf + 1;
-    }
+    let from = this.finishCarried(piece);
+    if (from < 0) return;
     const last = piece.lastIndexOf(LF);
     if (last >= from) {
       // A line feed byte never occurs inside a multi-byte UTF-8 character, so decoding up to one is safe.
@@ -177,14 +172,8 @@ class RecordSplitter {
    * and may stop the reading.
    */
   pushCounting(piece: Buffer, onPlain: () => boolean | void): void {
-    let from = 0;
-    if (this.discarded !== undefined || this.carry.length > 0) {
-      const lf = piece.indexOf(LF);
-      if (lf === -1) return this.hold(piece, 0);
-      // The carried part may hold a quote: the state machine reads that line.
-      this.takeCarried(piece, lf);
-      from = lf + 1;
-    }
+    let from = this.finishCarried(piece);
+    if (from < 0) return;
     while (from < piece.length && !this.stopped) {
       if (this.queue.length > 0) return this.push(piece.subarray(from));
       const quote = piece.indexOf(QUOTE, from);
@@ -229,6 +218,22 @@ class RecordSplitter {
       this.fail("unterminated quoted field");
       this.drain();
     }
+  }
+
+  /**
+   * Completes the line carried from earlier pieces through the state machine
+   * (it may hold a quote); the offset past it, or -1 when this piece does not
+   * end it either and is held.
+   */
+  private finishCarried(piece: Buffer): number {
+    if (this.discarded === undefined && this.carry.length === 0) return 0;
+    const lf = piece.indexOf(LF);
+    if (lf === -1) {
+      this.hold(piece, 0);
+      return -1;
+    }
+    this.takeCarried(piece, lf);
+    return lf + 1;
   }
 
   /** Keeps the unfinished last line of a piece, or only counts it once it is longer than any record may be. */
