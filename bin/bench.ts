@@ -44,7 +44,8 @@ In one process it then times \`node dist/bin/start.js --once\` on the same data
 (src/bench/peer.ts) on another fresh database, prints both rates, their
 ratio and whether both found the same detections, and runs the pipeline at
 one chunk a second to time each chunk from landing in S3 to its detections in
-PostgreSQL (p50/p99).
+PostgreSQL (p50/p99), over the chunks landing once it has caught up with those
+that landed while it started.
 
 Environment: NATS_URL (--cluster; default: a nats-server it starts), CLUSTER_SECRET
 (--cluster; default: a random one for the run), LOG_LEVEL

@@ -14,7 +14,7 @@ export interface CadenceSetup {
   readonly args: readonly string[];
   /** Subscribes to the S3 server's object-created notifications. */
   readonly onObjectCreated: (listener: (key: string) => void) => void;
-  /** Chunks to time: those landing after the first chunk was applied (before, the process was still starting). */
+  /** Chunks to time: those landing once the pipeline has caught up with every chunk landed before (until then it was starting, then working off the backlog of chunks that landed while it loaded the importance data). */
   readonly chunks: number;
   /** How many chunks the source makes: the run ends there if fewer could be timed. */
   readonly sourceChunks: number;
@@ -50,7 +50,7 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
   const latencies: number[] = [];
   const done = new Set<number>();
   let doneThrough = 0;
-  let readyAt: number | undefined;
+  let caughtUpAt: number | undefined;
   let timed = 0;
   try {
     await connectWhenReady(db, () => child.exitCode);
@@ -68,12 +68,12 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
       for (const { seq, key, detections } of rows) {
         if (done.has(Number(seq))) continue;
         done.add(Number(seq));
-        readyAt ??= now;
         const landed = landedAt.get(key);
-        if (landed === undefined || landed <= readyAt) continue;
+        if (caughtUpAt === undefined || landed === undefined || landed <= caughtUpAt) continue;
         timed++;
         if (detections > 0) latencies.push(now - landed);
       }
+      if (caughtUpAt === undefined && done.size > 0 && done.size >= landedAt.size) caughtUpAt = now;
       while (done.has(doneThrough + 1)) doneThrough++;
       await sleep(POLL_MS);
     }
