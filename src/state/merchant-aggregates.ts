@@ -63,9 +63,10 @@ export class MerchantAggregates implements MerchantView {
     }
   }
 
-  /** Puts back a customer aggregate as it was committed. */
+  /** Puts back a customer aggregate as it was committed, replacing one put back before. */
   restore(customer: string, n: number, amount: Decimal, gender: string): void {
-    const agg = this.addCustomer(customer, gender, this.weights.get(customer));
+    const agg = this.customers.get(customer) ?? this.addCustomer(customer, gender, this.weights.get(customer));
+    this.txnCount -= agg.n;
     agg.n = n;
     agg.amount.units = amount.units;
     agg.amount.scale = amount.scale;

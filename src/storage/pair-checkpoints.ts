@@ -22,9 +22,9 @@ export interface PartitionCheckpoint {
 }
 
 export interface LoggedPairs {
-  /** Each pair's latest aggregate. */
+  /** Each partition's checkpointed pairs in log order since its last full set: a later entry of a pair replaces an earlier one. */
   readonly pairs: PartitionPairAggregate[];
-  /** Per partition, the pairs its log rows hold (repeats included): what a load reads back. */
+  /** Per partition, the entries its log holds since its last full set: what a load reads back. */
   readonly logged: Map<number, number>;
 }
 
@@ -46,23 +46,21 @@ export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly
   if (full.length > 0) await db.query(`DELETE FROM pair_checkpoints WHERE partition = ANY($1) AND seq < $2`, [full, seq]);
 }
 
-/** The partitions' checkpointed aggregates: their log rows folded in order, a later value of a pair replacing an earlier one. */
+/** The partitions' checkpoint logs since their last full sets, entries in order (folding them is the loader's: it keeps the latest of each pair). */
 export async function readPairCheckpoints(db: SqlRunner, partitions: readonly number[]): Promise<LoggedPairs> {
   const rows = await selectRows<{ partition: number; fullSet: boolean; pairs: string }>(
     db,
     `SELECT partition, full_set AS "fullSet", pairs FROM pair_checkpoints WHERE partition = ANY($1) ORDER BY partition, seq`,
     [[...partitions]],
   );
-  const latest = new Map<number, Map<string, PartitionPairAggregate>>();
-  const logged = new Map<number, number>();
+  const byPartition = new Map<number, PartitionPairAggregate[]>();
   for (const row of rows) {
-    let pairs = latest.get(row.partition);
-    if (!pairs || row.fullSet) latest.set(row.partition, (pairs = new Map<string, PartitionPairAggregate>()));
-    const unpacked = unpackPairs(row.partition, row.pairs);
-    for (const pair of unpacked) pairs.set(`${pair.merchant}${FIELD_SEPARATOR}${pair.customer}`, pair);
-    logged.set(row.partition, (row.fullSet ? 0 : (logged.get(row.partition) ?? 0)) + unpacked.length);
+    let entries = byPartition.get(row.partition);
+    // A full set deletes the rows before it in its own transaction, so none should be there.
+    if (!entries || row.fullSet) byPartition.set(row.partition, (entries = []));
+    unpackPairs(row.partition, row.pairs, entries);
   }
-  return { pairs: [...latest.values()].flatMap((pairs) => [...pairs.values()]), logged };
+  return { pairs: [...byPartition.values()].flat(), logged: new Map([...byPartition].map(([p, entries]) => [p, entries.length])) };
 }
 
 function packPairs(pairs: readonly PairAggregate[]): string {
@@ -71,10 +69,25 @@ function packPairs(pairs: readonly PairAggregate[]): string {
     .join(PAIR_SEPARATOR);
 }
 
-function unpackPairs(partition: number, text: string): PartitionPairAggregate[] {
-  return text.split(PAIR_SEPARATOR).map((packed) => {
-    const [merchant, customer, n, amount, gender] = packed.split(FIELD_SEPARATOR);
-    if (gender === undefined) throw new Error(`pair_checkpoints of partition ${partition}: a pair has fewer than 5 fields`);
-    return { partition, merchant, customer, n: Number(n), amount: decimalOf(amount, "pair_checkpoints amount"), gender };
-  });
+/** Appends the pairs packed in `text` to `into`, slicing each field out of the text rather than splitting it twice. */
+function unpackPairs(partition: number, text: string, into: PartitionPairAggregate[]): void {
+  let at = 0;
+  while (at < text.length) {
+    let end = text.indexOf(PAIR_SEPARATOR, at);
+    if (end === -1) end = text.length;
+    const f1 = text.indexOf(FIELD_SEPARATOR, at);
+    const f2 = text.indexOf(FIELD_SEPARATOR, f1 + 1);
+    const f3 = text.indexOf(FIELD_SEPARATOR, f2 + 1);
+    const f4 = text.indexOf(FIELD_SEPARATOR, f3 + 1);
+    if (f1 === -1 || f4 === -1 || f4 > end) throw new Error(`pair_checkpoints of partition ${partition}: a pair has fewer than 5 fields`);
+    into.push({
+      partition,
+      merchant: text.slice(at, f1),
+      customer: text.slice(f1 + 1, f2),
+      n: Number(text.slice(f2 + 1, f3)),
+      amount: decimalOf(text.slice(f3 + 1, f4), "pair_checkpoints amount"),
+      gender: text.slice(f4 + 1, end),
+    });
+    at = end + 1;
+  }
 }

@@ -64,9 +64,9 @@ export interface StoredPartitions {
   /** Which importance data the weights come from. */
   readonly weightsVersion: number;
   readonly partitions: PartitionProgressRow[];
-  /** Each pair's checkpointed aggregate. */
+  /** Each partition's checkpointed pairs in log order: a later entry of a pair replaces an earlier one. */
   readonly pairs: PartitionPairAggregate[];
-  /** Per partition, the pairs its checkpoint log holds since its last full set. */
+  /** Per partition, the entries its checkpoint log holds since its last full set. */
   readonly loggedPairs: Map<number, number>;
   readonly emitted: EmittedRow[];
   /** The chunks some partition must replay after its checkpoint, in order. */

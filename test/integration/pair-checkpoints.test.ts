@@ -1,0 +1,81 @@
+import type { DataSource } from "typeorm";
+import { formatDecimal, parseDecimal } from "../../src/decimal";
+import { openDatabase } from "../../src/storage/database";
+import { appendPairCheckpoints, readPairCheckpoints, type PairAggregate } from "../../src/storage/pair-checkpoints";
+import { selectRows } from "../../src/storage/sql";
+import { freshDatabase } from "../support/infra";
+
+const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+
+const pair = (customer: string, n: number, amount: string, merchant = "M1"): PairAggregate => ({
+  merchant,
+  customer,
+  n,
+  amount: parseDecimal(amount)!,
+  gender: "F",
+});
+
+let ds: DataSource;
+
+beforeAll(async () => {
+  ds = await openDatabase({ url: await freshDatabase(), applicationName: "test", log });
+});
+
+afterAll(async () => {
+  await ds.destroy();
+});
+
+describe("the checkpoint log of a partition", () => {
+  it("reads back every entry since the last full set in order, drops the rows before a full set, and the view shows each pair's latest values", async () => {
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: [pair("C1", 1, "1.50"), pair("C2", 1, "2")] }], 1);
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: [pair("C1", 2, "3.00")] }], 2);
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: true, pairs: [pair("C1", 3, "4.25"), pair("C2", 1, "2"), pair("C3", 1, "0.10")] }], 3);
+    await appendPairCheckpoints(
+      ds,
+      [
+        { partition: 0, fullSet: false, pairs: [pair("C3", 2, "0.20")] },
+        { partition: 1, fullSet: false, pairs: [pair("C9", 1, "9.99", "M2")] },
+        { partition: 2, fullSet: false, pairs: [] },
+      ],
+      4,
+    );
+
+    const { pairs, logged } = await readPairCheckpoints(ds, [0, 1, 2]);
+    expect(pairs.map((p) => `${p.partition}:${p.merchant}:${p.customer}:${p.n}:${formatDecimal(p.amount)}`)).toEqual([
+      "0:M1:C1:3:4.25",
+      "0:M1:C2:1:2",
+      "0:M1:C3:1:0.10",
+      "0:M1:C3:2:0.20",
+      "1:M2:C9:1:9.99",
+    ]);
+    expect(logged).toEqual(
+      new Map([
+        [0, 4],
+        [1, 1],
+      ]),
+    );
+    expect(await selectRows(ds, `SELECT partition, seq::int FROM pair_checkpoints ORDER BY partition, seq`)).toEqual([
+      { partition: 0, seq: 3 },
+      { partition: 0, seq: 4 },
+      { partition: 1, seq: 4 },
+    ]);
+    expect(
+      await selectRows(
+        ds,
+        `SELECT partition, merchant, customer, txn_count AS n, amount_sum::text AS amount, gender FROM pair_aggregates ORDER BY partition, customer`,
+      ),
+    ).toEqual([
+      { partition: 0, merchant: "M1", customer: "C1", n: 3, amount: "4.25", gender: "F" },
+      { partition: 0, merchant: "M1", customer: "C2", n: 1, amount: "2", gender: "F" },
+      { partition: 0, merchant: "M1", customer: "C3", n: 2, amount: "0.20", gender: "F" },
+      { partition: 1, merchant: "M2", customer: "C9", n: 1, amount: "9.99", gender: "F" },
+    ]);
+  });
+
+  it("keeps a lone empty gender and ids with spaces and quotes as they were", async () => {
+    const odd: PairAggregate = { merchant: "M 'x'", customer: 'C "1"', n: 7, amount: parseDecimal("123456789012345678.5")!, gender: "" };
+    await appendPairCheckpoints(ds, [{ partition: 5, fullSet: true, pairs: [odd] }], 9);
+    const { pairs } = await readPairCheckpoints(ds, [5]);
+    expect(pairs).toEqual([{ partition: 5, ...odd }]);
+  });
+});
