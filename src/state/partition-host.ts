@@ -247,8 +247,7 @@ export class PartitionHost {
 
   private async load(partitions: number[]): Promise<void> {
     if (partitions.length === 0) return;
-    const started = Date.now();
-    const { aggregates, appliedSeq, replay, history } = await loadPartitions(this.store, partitions);
+    const { aggregates, appliedSeq, replay, history, readMs, restoreMs, checkpointEntries } = await loadPartitions(this.store, partitions);
     this.history = history;
     const loaded = Date.now();
     let replayed = 0;
@@ -271,7 +270,9 @@ export class PartitionHost {
     }
     this.opts.log.info("loaded partitions", {
       partitions: partitions.length,
-      databaseMs: loaded - started,
+      databaseMs: Math.round(readMs),
+      restoreMs: Math.round(restoreMs),
+      checkpointEntries,
       replayedChunks: replayed,
       replayMs: Date.now() - loaded,
     });

@@ -12,11 +12,17 @@ export interface LoadedPartitions {
   readonly replay: readonly ChunkRef[];
   /** The configuration versions, covering every chunk the partitions have applied. */
   readonly history: ConfigHistory;
+  /** Time reading from the store, then rebuilding the aggregates, and the checkpoint entries read (a pair may have several). */
+  readonly readMs: number;
+  readonly restoreMs: number;
+  readonly checkpointEntries: number;
 }
 
 /** Rebuilds partitions' aggregates as of their checkpoints from what the store read. */
 export async function loadPartitions(store: Pick<PartitionStore, "read">, partitions: readonly number[]): Promise<LoadedPartitions> {
+  const started = performance.now();
   const stored = await store.read(partitions);
+  const read = performance.now();
   const { weights } = stored;
   const aggregates = new Map<number, PartitionAggregates>();
   for (const { partition, checkpointSeq } of stored.partitions) {
@@ -32,5 +38,13 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
   }
   for (const d of stored.emitted) aggregates.get(d.partition)!.markEmitted(d.patternId, d.merchant, d.customer);
   const appliedSeq = new Map(stored.partitions.map((p) => [p.partition, p.appliedSeq]));
-  return { aggregates, appliedSeq, replay: stored.replay, history: ConfigHistory.fromRows(stored.configVersions) };
+  return {
+    aggregates,
+    appliedSeq,
+    replay: stored.replay,
+    history: ConfigHistory.fromRows(stored.configVersions),
+    readMs: read - started,
+    restoreMs: performance.now() - read,
+    checkpointEntries: stored.pairs.length,
+  };
 }
