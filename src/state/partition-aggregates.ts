@@ -1,7 +1,7 @@
 import type { Transaction } from "../csv/transactions";
 import type { FiredDetection } from "../detection";
 import type { PatternRule, PatternThresholds } from "../patterns";
-import type { PairAggregate } from "../storage/pair-checkpoints";
+import { PackedPairs } from "../storage/pair-checkpoints";
 import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
@@ -58,19 +58,19 @@ export class PartitionAggregates {
    * would otherwise hold more than twice the partition's pairs, which bounds
    * what a load reads. Forgets what changed.
    */
-  takeCheckpoint(): { fullSet: boolean; pairs: PairAggregate[] } {
-    const changed: PairAggregate[] = [];
-    for (const merchant of this.dirty) for (const agg of merchant.takeDirty()) changed.push(snapshot(merchant, agg));
+  takeCheckpoint(): { fullSet: boolean; pairs: PackedPairs } {
+    const changed = new PackedPairs();
+    for (const merchant of this.dirty) for (const agg of merchant.takeDirty()) pack(changed, merchant, agg);
     this.dirty = new Set();
     let pairs = 0;
     for (const merchant of this.merchants.values()) pairs += merchant.customers.size;
-    if (this.loggedPairs + changed.length <= 2 * pairs) {
-      this.loggedPairs += changed.length;
+    if (this.loggedPairs + changed.count <= 2 * pairs) {
+      this.loggedPairs += changed.count;
       return { fullSet: false, pairs: changed };
     }
-    const all: PairAggregate[] = [];
-    for (const merchant of this.merchants.values()) for (const agg of merchant.customers.values()) all.push(snapshot(merchant, agg));
-    this.loggedPairs = all.length;
+    const all = new PackedPairs();
+    for (const merchant of this.merchants.values()) for (const agg of merchant.customers.values()) pack(all, merchant, agg);
+    this.loggedPairs = all.count;
     return { fullSet: true, pairs: all };
   }
 
@@ -115,6 +115,6 @@ export class PartitionAggregates {
   }
 }
 
-function snapshot(merchant: MerchantAggregates, agg: CustomerAggregate): PairAggregate {
-  return { merchant: merchant.merchant, customer: agg.customer, n: agg.n, amount: { units: agg.amount.units, scale: agg.amount.scale }, gender: agg.gender };
+function pack(into: PackedPairs, merchant: MerchantAggregates, agg: CustomerAggregate): void {
+  into.add(merchant.merchant, agg.customer, agg.n, agg.amount, agg.gender);
 }

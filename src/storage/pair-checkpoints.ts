@@ -18,7 +18,7 @@ export interface PartitionCheckpoint {
   readonly partition: number;
   /** `pairs` are all of the partition's aggregates, and the log rows before this one go; otherwise only those changed since its last checkpoint. */
   readonly fullSet: boolean;
-  readonly pairs: readonly PairAggregate[];
+  readonly pairs: PackedPairs;
 }
 
 export interface LoggedPairs {
@@ -32,14 +32,34 @@ export interface LoggedPairs {
 const PAIR_SEPARATOR = "\u001e";
 const FIELD_SEPARATOR = "\u001f";
 
+/**
+ * Pairs packed one by one as a checkpoint row holds them: the aggregates are
+ * written out as they are when packed, with no object per pair in between.
+ */
+export class PackedPairs {
+  private readonly packed: string[] = [];
+
+  get count(): number {
+    return this.packed.length;
+  }
+
+  get text(): string {
+    return this.packed.join(PAIR_SEPARATOR);
+  }
+
+  add(merchant: string, customer: string, n: number, amount: Decimal, gender: string): void {
+    this.packed.push(merchant + FIELD_SEPARATOR + customer + FIELD_SEPARATOR + n + FIELD_SEPARATOR + formatDecimal(amount) + FIELD_SEPARATOR + gender);
+  }
+}
+
 /** Appends the partitions' checkpoints as of chunk `seq` to their logs; a full set drops the rows before it. */
 export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly PartitionCheckpoint[], seq: number): Promise<void> {
-  const written = checkpoints.filter((c) => c.pairs.length > 0);
+  const written = checkpoints.filter((c) => c.pairs.count > 0);
   if (written.length > 0) {
     await db.query(
       `INSERT INTO pair_checkpoints (partition, seq, full_set, pair_count, pairs)
        SELECT p, $1, f, n, t FROM unnest($2::int[], $3::boolean[], $4::int[], $5::text[]) AS x(p, f, n, t)`,
-      [seq, written.map((c) => c.partition), written.map((c) => c.fullSet), written.map((c) => c.pairs.length), written.map((c) => packPairs(c.pairs))],
+      [seq, written.map((c) => c.partition), written.map((c) => c.fullSet), written.map((c) => c.pairs.count), written.map((c) => c.pairs.text)],
     );
   }
   const full = checkpoints.filter((c) => c.fullSet).map((c) => c.partition);
@@ -63,14 +83,8 @@ export async function readPairCheckpoints(db: SqlRunner, partitions: readonly nu
   return { pairs: [...byPartition.values()].flat(), logged: new Map([...byPartition].map(([p, entries]) => [p, entries.length])) };
 }
 
-function packPairs(pairs: readonly PairAggregate[]): string {
-  return pairs
-    .map((p) => `${p.merchant}${FIELD_SEPARATOR}${p.customer}${FIELD_SEPARATOR}${p.n}${FIELD_SEPARATOR}${formatDecimal(p.amount)}${FIELD_SEPARATOR}${p.gender}`)
-    .join(PAIR_SEPARATOR);
-}
-
 /** Appends the pairs packed in `text` to `into`, slicing each field out of the text rather than splitting it twice. */
-function unpackPairs(partition: number, text: string, into: PartitionPairAggregate[]): void {
+export function unpackPairs(partition: number, text: string, into: PartitionPairAggregate[]): void {
   let at = 0;
   while (at < text.length) {
     let end = text.indexOf(PAIR_SEPARATOR, at);

@@ -1,7 +1,7 @@
 import type { DataSource } from "typeorm";
 import { formatDecimal, parseDecimal } from "../../src/decimal";
 import { openDatabase } from "../../src/storage/database";
-import { appendPairCheckpoints, readPairCheckpoints, type PairAggregate } from "../../src/storage/pair-checkpoints";
+import { appendPairCheckpoints, PackedPairs, readPairCheckpoints, type PairAggregate } from "../../src/storage/pair-checkpoints";
 import { selectRows } from "../../src/storage/sql";
 import { freshDatabase } from "../support/infra";
 
@@ -15,6 +15,12 @@ const pair = (customer: string, n: number, amount: string, merchant = "M1"): Pai
   gender: "F",
 });
 
+function packed(...pairs: PairAggregate[]): PackedPairs {
+  const into = new PackedPairs();
+  for (const p of pairs) into.add(p.merchant, p.customer, p.n, p.amount, p.gender);
+  return into;
+}
+
 let ds: DataSource;
 
 beforeAll(async () => {
@@ -27,15 +33,15 @@ afterAll(async () => {
 
 describe("the checkpoint log of a partition", () => {
   it("reads back every entry since the last full set in order, drops the rows before a full set, and the view shows each pair's latest values", async () => {
-    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: [pair("C1", 1, "1.50"), pair("C2", 1, "2")] }], 1);
-    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: [pair("C1", 2, "3.00")] }], 2);
-    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: true, pairs: [pair("C1", 3, "4.25"), pair("C2", 1, "2"), pair("C3", 1, "0.10")] }], 3);
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: packed(pair("C1", 1, "1.50"), pair("C2", 1, "2")) }], 1);
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, pairs: packed(pair("C1", 2, "3.00")) }], 2);
+    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: true, pairs: packed(pair("C1", 3, "4.25"), pair("C2", 1, "2"), pair("C3", 1, "0.10")) }], 3);
     await appendPairCheckpoints(
       ds,
       [
-        { partition: 0, fullSet: false, pairs: [pair("C3", 2, "0.20")] },
-        { partition: 1, fullSet: false, pairs: [pair("C9", 1, "9.99", "M2")] },
-        { partition: 2, fullSet: false, pairs: [] },
+        { partition: 0, fullSet: false, pairs: packed(pair("C3", 2, "0.20")) },
+        { partition: 1, fullSet: false, pairs: packed(pair("C9", 1, "9.99", "M2")) },
+        { partition: 2, fullSet: false, pairs: packed() },
       ],
       4,
     );
@@ -74,7 +80,7 @@ describe("the checkpoint log of a partition", () => {
 
   it("keeps a lone empty gender and ids with spaces and quotes as they were", async () => {
     const odd: PairAggregate = { merchant: "M 'x'", customer: 'C "1"', n: 7, amount: parseDecimal("123456789012345678.5")!, gender: "" };
-    await appendPairCheckpoints(ds, [{ partition: 5, fullSet: true, pairs: [odd] }], 9);
+    await appendPairCheckpoints(ds, [{ partition: 5, fullSet: true, pairs: packed(odd) }], 9);
     const { pairs } = await readPairCheckpoints(ds, [5]);
     expect(pairs).toEqual([{ partition: 5, ...odd }]);
   });

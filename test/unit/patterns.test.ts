@@ -2,6 +2,7 @@ import type { Transaction } from "../../src/csv/transactions";
 import { PATTERN_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { summarizeMerchant } from "../../src/state/merchant-summary";
+import { unpackPairs, type PartitionPairAggregate } from "../../src/storage/pair-checkpoints";
 import { PartitionAggregates, type PartitionWeights } from "../../src/state/partition-aggregates";
 
 const SPEC: PatternThresholds = {
@@ -142,23 +143,23 @@ describe("emission", () => {
     const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     state.apply([...txns("C1", "M1", 2, "1.50", "M"), ...txns("C2", "M1", 1, "0.99")], PATTERN_RULES, SPEC);
     state.apply(txns("C1", "M1", 1, "0.50", "M"), PATTERN_RULES, SPEC);
-    expect(state.takeCheckpoint()).toEqual({
+    expect(checkpointOf(state)).toEqual({
       fullSet: false,
       pairs: [
-        { merchant: "M1", customer: "C1", n: 3, amount: { units: 350, scale: 2 }, gender: "M" },
-        { merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
+        { partition: 0, merchant: "M1", customer: "C1", n: 3, amount: { units: 350, scale: 2 }, gender: "M" },
+        { partition: 0, merchant: "M1", customer: "C2", n: 1, amount: { units: 99, scale: 2 }, gender: "F" },
       ],
     });
-    expect(state.takeCheckpoint()).toEqual({ fullSet: false, pairs: [] });
+    expect(checkpointOf(state)).toEqual({ fullSet: false, pairs: [] });
   });
 
   it("checkpoints all the aggregates once the log since the last full set would hold more than twice the partition's pairs", () => {
     const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
     state.apply([...txns("C1", "M1", 1, "1.00"), ...txns("C2", "M1", 1, "1.00")], PATTERN_RULES, SPEC);
-    const logged = [state.takeCheckpoint()];
+    const logged = [checkpointOf(state)];
     for (let i = 0; i < 3; i++) {
       state.apply(txns("C1", "M1", 1, "1.00"), PATTERN_RULES, SPEC);
-      logged.push(state.takeCheckpoint());
+      logged.push(checkpointOf(state));
     }
     expect(logged.map((c) => [c.fullSet, c.pairs.map((p) => `${p.customer}:${p.n}`)])).toEqual([
       [false, ["C1:1", "C2:1"]],
@@ -169,6 +170,15 @@ describe("emission", () => {
     expect(state.loggedPairs).toBe(2);
   });
 });
+
+/** takeCheckpoint with its pairs unpacked as a load reads them. */
+function checkpointOf(state: PartitionAggregates): { fullSet: boolean; pairs: PartitionPairAggregate[] } {
+  const { fullSet, pairs } = state.takeCheckpoint();
+  const unpacked: PartitionPairAggregate[] = [];
+  unpackPairs(state.partition, pairs.text, unpacked);
+  expect(unpacked).toHaveLength(pairs.count);
+  return { fullSet, pairs: unpacked };
+}
 
 describe("merchant summary", () => {
   it("shows each customer's exact total and an average that never reads above the true one", () => {
