@@ -16,6 +16,7 @@ import { measureCadenceLatency } from "../src/bench/cadence";
 import { createBucket, freshDatabase } from "../src/bench/end-to-end";
 import { runVersusPeer } from "../src/bench/versus-peer";
 import { stopAll } from "../src/app/launch";
+import { NODE_FLAGS } from "../src/app/node-flags";
 import { Runtime } from "../src/app/runtime";
 import { ALL_SERVICES, ConfigError, loadBenchSettings, loadConfig, parseFlags, type ServiceName } from "../src/config";
 import { BANKSIM_ROWS, generate } from "../src/demo/generator";
@@ -150,7 +151,7 @@ async function main(): Promise<void> {
     mkdirSync(logs);
     const startChild = (name: string, nodeId: string, args: string[]) => {
       const log = openSync(path.join(logs, `${nodeId}.log`), "a");
-      const child = spawn(process.execPath, [path.join(__dirname, "start.js"), ...args], {
+      const child = spawn(process.execPath, [...NODE_FLAGS, path.join(__dirname, "start.js"), ...args], {
         env: { ...env, LOG_LEVEL: settings.logLevel ?? "info", NODE_ID: nodeId },
         stdio: ["ignore", log, log],
       });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { Client } from "pg";
+import { NODE_FLAGS } from "../app/node-flags";
 import { parseProbability, quantileAt } from "../quantile";
 import { sleep } from "../retry";
 import { CHUNK_PREFIX } from "../storage/object-store";
@@ -43,7 +44,10 @@ export async function measureCadenceLatency(setup: CadenceSetup): Promise<Cadenc
     if (key.startsWith(CHUNK_PREFIX)) landedAt.set(key, performance.now());
   });
   const log = openSync(setup.logFile, "a");
-  const child = spawn(process.execPath, [setup.startScript, "--chunk-interval-ms", "1000", ...setup.args], { env: setup.env, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, setup.startScript, "--chunk-interval-ms", "1000", ...setup.args], {
+    env: setup.env,
+    stdio: ["ignore", log, log],
+  });
   closeSync(log);
   const exited = once(child, "exit");
   const db = new Client({ connectionString: setup.databaseUrl });

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { closeSync, openSync } from "node:fs";
 import { Client } from "pg";
+import { NODE_FLAGS } from "../app/node-flags";
 import type { S3Settings } from "../config";
 import { createS3Client, ObjectStore } from "../storage/object-store";
 
@@ -37,7 +38,7 @@ export async function createBucket(s3: S3Settings & { endpoint: string }, bucket
 export async function timeStartOnce(startScript: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string): Promise<number> {
   const started = process.hrtime.bigint();
   const log = openSync(logFile, "a");
-  const child = spawn(process.execPath, [startScript, "--once", ...args], { env, stdio: ["ignore", log, log] });
+  const child = spawn(process.execPath, [...NODE_FLAGS, startScript, "--once", ...args], { env, stdio: ["ignore", log, log] });
   closeSync(log);
   const [code] = (await once(child, "exit")) as [number | null];
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
