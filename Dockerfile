@@ -20,4 +20,4 @@ COPY --from=build /app/dist dist
 COPY services/dashboard.html services/dashboard.html
 USER node
 EXPOSE 3000
-ENTRYPOINT ["node", "--max-semi-space-size=64", "dist/bin/start.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=128", "dist/bin/start.js"]
