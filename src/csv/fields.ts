@@ -45,6 +45,13 @@ export class LineFields {
   }
 }
 
+/**
+ * A control character other than tab, which an id may not hold: PostgreSQL
+ * cannot store NUL, and checkpoints and partition loads pack fields with
+ * \x1e / \x1f separators.
+ */
+export const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
+
 /** Whether trim() might remove the character: only control characters, the space and non-ASCII ones can be white space. */
 const maySpace = (code: number): boolean => code <= 32 || code >= 0xa0;
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
-import { CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
+import { CONTROL_CHARACTER, CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "./records";
 
 export const IMPORTANCE_COLUMNS = ["Source", "Target", "Weight"] as const;
@@ -93,8 +93,6 @@ function importanceRow(value: (index: number) => string, line: number, columns: 
   if (customer === "" || merchant === "" || !Number.isFinite(weight) || CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant)) return undefined;
   return { line, customer, merchant, weight };
 }
-
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
 
 export interface MeanWeights extends ImportanceSummary {
   /** w(c,m) by merchant, then customer. */

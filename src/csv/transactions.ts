@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { amountProblem } from "../money";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord, type CsvRecord } from "./records";
-import { CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
+import { CONTROL_CHARACTER, CsvFormatError, LineFields, locateColumns, unquote } from "./fields";
 
 export const TRANSACTION_COLUMNS = ["step", "customer", "age", "gender", "zipcodeOri", "merchant", "zipMerchant", "category", "amount", "fraud"] as const;
 type TransactionColumn = (typeof TRANSACTION_COLUMNS)[number];
@@ -28,8 +28,6 @@ export interface ParsedTransactions {
 }
 
 const NON_NEGATIVE_INTEGER = /^\d+$/;
-// PostgreSQL cannot store NUL, and partition loading packs rows with \x1e / \x1f separators.
-const CONTROL_CHARACTER = /[\u0000-\u0008\u000a-\u001f]/;
 /** Ids are keys of PostgreSQL indexes, whose entries cannot exceed ~2.7 kB; a longer id would stall every commit. */
 export const MAX_ID_BYTES = 256;
 
