@@ -46,16 +46,7 @@ export async function forEachRecord(
   onPlain?: OnPlainRecord,
 ): Promise<RecordScan> {
   const splitter = new RecordSplitter(maxRecordBytes, onRecord, onPlain);
-  try {
-    for await (const piece of stream) {
-      splitter.push(piece as Buffer);
-      if (splitter.stopped) return { complete: false, bytes: splitter.delivered };
-    }
-    splitter.finish();
-    return splitter.stopped ? { complete: false, bytes: splitter.delivered } : { complete: true, bytes: splitter.taken };
-  } finally {
-    stream.destroy();
-  }
+  return scan(stream, splitter, (piece) => splitter.push(piece));
 }
 
 export interface RecordCount extends RecordScan {
@@ -73,13 +64,19 @@ export async function countRecords(stream: Readable, maxRecordBytes: number, lim
   let records = 0;
   const counted = (): boolean => ++records < limit;
   const splitter = new RecordSplitter(maxRecordBytes, counted);
+  const scanned = await scan(stream, splitter, (piece) => splitter.pushCounting(piece, counted));
+  return { records, ...scanned };
+}
+
+/** Feeds the stream's pieces to the splitter through `push` until it ends or the splitter stops; destroys the stream. */
+async function scan(stream: Readable, splitter: RecordSplitter, push: (piece: Buffer) => void): Promise<RecordScan> {
   try {
     for await (const piece of stream) {
-      splitter.pushCounting(piece as Buffer, counted);
-      if (splitter.stopped) return { records, complete: false, bytes: splitter.delivered };
+      push(piece as Buffer);
+      if (splitter.stopped) return { complete: false, bytes: splitter.delivered };
     }
     splitter.finish();
-    return splitter.stopped ? { records, complete: false, bytes: splitter.delivered } : { records, complete: true, bytes: splitter.taken };
+    return splitter.stopped ? { complete: false, bytes: splitter.delivered } : { complete: true, bytes: splitter.taken };
   } finally {
     stream.destroy();
   }
