@@ -3,7 +3,11 @@ import type { TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
 import { detectionKey, type ReferenceResult, type ReferenceThresholds } from "./reference";
 
-/** Scaled so that all three patterns fire on a few tens of thousands of generated rows. */
+/**
+ * Scaled so that all patterns fire on a few tens of thousands of generated rows. The blacklist is
+ * empty: a test that sets one passes it with `withBlacklist` (and gives the pipeline the same ids,
+ * e.g. as `blacklistCsv`).
+ */
 export const SCALED_THRESHOLDS: ReferenceThresholds = {
   upgradeMinMerchantTxns: 3000,
   upgradeCountQuantile: "0.90",
@@ -11,6 +15,10 @@ export const SCALED_THRESHOLDS: ReferenceThresholds = {
   childMinTxns: 20,
   childMaxAvgAmount: "23",
   deiMinFemaleCustomers: 10,
+  highValueMinAmount: "250",
+  anomalyMinHistory: 10,
+  anomalyZ: "3",
+  blacklist: [],
 };
 export const TEST_CHUNK_ROWS = 2000;
 export const SCALED_ENV = {
@@ -18,14 +26,31 @@ export const SCALED_ENV = {
   UPGRADE_MIN_MERCHANT_TXNS: String(SCALED_THRESHOLDS.upgradeMinMerchantTxns),
   CHILD_MIN_TXNS: String(SCALED_THRESHOLDS.childMinTxns),
   DEI_MIN_FEMALE_CUSTOMERS: String(SCALED_THRESHOLDS.deiMinFemaleCustomers),
+  HIGH_VALUE_MIN_AMOUNT: SCALED_THRESHOLDS.highValueMinAmount,
+  ANOMALY_MIN_HISTORY: String(SCALED_THRESHOLDS.anomalyMinHistory),
+  ANOMALY_Z: SCALED_THRESHOLDS.anomalyZ,
 };
 
+/** The thresholds with this blacklist (customer or merchant ids) instead of theirs. */
+export function withBlacklist(thresholds: ReferenceThresholds, ids: readonly string[]): ReferenceThresholds {
+  return { ...thresholds, blacklist: [...ids] };
+}
+
+/** A blacklist file as the pipeline reads it (`--blacklist PATH`): header `id,reason`, one id a row. */
+export function blacklistCsv(ids: readonly string[], reason = "test"): string {
+  return ["id,reason", ...ids.map((id) => `${id},${reason}`)].join("\n") + "\n";
+}
+
 export async function detectionsInDb(databaseUrl: string): Promise<string[]> {
-  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string }>(
+  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string; line: number | null }>(
     databaseUrl,
-    `SELECT patternid, customer, merchant, chunk FROM pattern_detections`,
+    `SELECT patternid, customer, merchant, chunk, line FROM pattern_detections`,
   );
-  return rows.map((r) => detectionKey({ patternId: r.patternid, customer: r.customer, merchant: r.merchant, chunkIndex: chunkIndexOf(r.chunk) })).sort();
+  return rows
+    .map((r) =>
+      detectionKey({ patternId: r.patternid, customer: r.customer, merchant: r.merchant, chunkIndex: chunkIndexOf(r.chunk), line: r.line ?? undefined }),
+    )
+    .sort();
 }
 
 /** Both sinks hold exactly the reference detections; S3 files have the header and 50 rows (the last may have fewer). */
@@ -37,13 +62,14 @@ export async function expectExactResult(databaseUrl: string, s3: TestS3, referen
   const files = await Promise.all(keys.map(async (k) => (await s3.store.readText(k)).trim().split("\n")));
   const inFiles: string[] = [];
   files.forEach((lines, i) => {
-    expect(lines[0]).toBe("YStartTime,detectionTime,patternId,ActionType,customerName,MerchantId,chunk");
+    expect(lines[0]).toBe("YStartTime,detectionTime,patternId,ActionType,customerName,MerchantId,chunk,amount,line");
     if (i < files.length - 1) expect(lines.length - 1).toBe(50);
     for (const line of lines.slice(1)) {
-      const [ystart, detected, patternId, , customer, merchant, chunk] = line.split(",");
+      const [ystart, detected, patternId, , customer, merchant, chunk, , row] = line.split(",");
       expect(ystart).toMatch(/\+05:30$/);
       expect(detected).toMatch(/\+05:30$/);
-      inFiles.push(detectionKey({ patternId, customer, merchant, chunkIndex: chunkIndexOf(chunk) }));
+      expect(row).toMatch(/^\d*$/); // empty for PatId1–3
+      inFiles.push(detectionKey({ patternId, customer, merchant, chunkIndex: chunkIndexOf(chunk), line: row ? Number(row) : undefined }));
     }
   });
   expect(inFiles.sort()).toEqual(expected);

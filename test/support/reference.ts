@@ -1,7 +1,9 @@
 /**
  * SPEC.md as a brute force, written apart from the pipeline's code: it
  * re-reads the source by hand, and after every chunk recomputes every
- * aggregate from scratch over all rows so far.
+ * aggregate from scratch over all rows so far. The transaction rules (PatId4–6)
+ * judge each valid row in stream order against the customer's earlier valid
+ * rows (kept as exact n, sum and sum of squares, rescaled to the finest scale).
  */
 
 export interface ReferenceThresholds {
@@ -11,6 +13,14 @@ export interface ReferenceThresholds {
   readonly childMinTxns: number;
   readonly childMaxAvgAmount: string;
   readonly deiMinFemaleCustomers: number;
+  /** PatId4: amount >= this, plain decimal text. */
+  readonly highValueMinAmount: string;
+  /** PatId6: earlier valid transactions of the customer needed before it can fire. */
+  readonly anomalyMinHistory: number;
+  /** PatId6: Z, plain decimal text (may have decimals, e.g. "3.5"). */
+  readonly anomalyZ: string;
+  /** PatId5: customer or merchant ids. */
+  readonly blacklist: readonly string[];
 }
 
 export const SPEC_DEFAULTS: ReferenceThresholds = {
@@ -20,6 +30,10 @@ export const SPEC_DEFAULTS: ReferenceThresholds = {
   childMinTxns: 80,
   childMaxAvgAmount: "23",
   deiMinFemaleCustomers: 100,
+  highValueMinAmount: "5000",
+  anomalyMinHistory: 20,
+  anomalyZ: "4",
+  blacklist: [],
 };
 
 export interface ReferenceDetection {
@@ -27,6 +41,10 @@ export interface ReferenceDetection {
   readonly customer: string;
   readonly merchant: string;
   readonly chunkIndex: number;
+  /** PatId4–6 only: the row's line in its chunk object (the header is line 1), as in badRows. */
+  readonly line?: number;
+  /** PatId4–6 only: the amount text as written (after unquoting). */
+  readonly amount?: string;
 }
 
 export interface ReferenceResult {
@@ -43,6 +61,8 @@ interface Row {
   readonly merchant: string;
   readonly gender: string;
   readonly amount: Amount;
+  /** The amount text as written, after unquoting. */
+  readonly amountText: string;
 }
 
 /** digits × 10^-scale, as written. */
@@ -86,7 +106,7 @@ function parseRow(fields: string[], col: Map<string, number>, width: number): Ro
   const value = amount(get("amount"));
   if (value === null) return null;
   if (get("fraud") !== "0" && get("fraud") !== "1") return null;
-  return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), amount: value };
+  return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), amount: value, amountText: get("amount") };
 }
 
 /** q as an exact fraction num/den from its decimal text. */
@@ -167,6 +187,54 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
     }
   }
   return out;
+}
+
+/** One customer's earlier valid transactions: n, sum and sum of squares, as integers at `scale`. */
+interface History {
+  n: bigint;
+  scale: number;
+  sum: bigint;
+  squares: bigint;
+}
+
+/** The sum and sum of squares at a finer (or equal) scale. */
+function historyAt(h: History, scale: number): { sum: bigint; squares: bigint } {
+  const f = 10n ** BigInt(scale - h.scale);
+  return { sum: h.sum * f, squares: h.squares * f * f };
+}
+
+function addToHistory(h: History, a: Amount): void {
+  if (a.scale > h.scale) {
+    ({ sum: h.sum, squares: h.squares } = historyAt(h, a.scale));
+    h.scale = a.scale;
+  }
+  const v = atScale(a, h.scale);
+  h.n += 1n;
+  h.sum += v;
+  h.squares += v * v;
+}
+
+/** PatId4–6 with one chunk's thresholds: each valid transaction judged against the customer's earlier transactions (before adding it). */
+function transactionRules(t: ReferenceThresholds): (row: Row, history: History | undefined) => string[] {
+  const min = amount(t.highValueMinAmount)!;
+  const blacklist = new Set(t.blacklist);
+  const minHistory = BigInt(t.anomalyMinHistory);
+  const z = fraction(t.anomalyZ); // Z = num/den
+  return (row, history) => {
+    const out: string[] = [];
+    const common = Math.max(min.scale, row.amount.scale);
+    if (atScale(row.amount, common) >= atScale(min, common)) out.push("PatId4");
+    if (blacklist.has(row.customer) || blacklist.has(row.merchant)) out.push("PatId5");
+    if (history !== undefined && history.n >= minHistory) {
+      const scale = Math.max(history.scale, row.amount.scale);
+      const { sum, squares } = historyAt(history, scale);
+      const x = atScale(row.amount, scale);
+      const above = history.n * x - sum;
+      // (n*x - S)^2 > (num/den)^2 * (n*Q - S^2), multiplied through by den^2
+      if (above > 0n && above * above * z.den * z.den > z.num * z.num * (history.n * squares - sum * sum)) out.push("PatId6");
+    }
+    return out;
+  };
 }
 
 export interface SourceRecord {
@@ -262,22 +330,41 @@ export function referenceDetections(
   const rows: Row[] = [];
   const badRows: Array<{ chunkIndex: number; line: number }> = [];
   const first = new Map<string, number>();
+  const transactionDetections: ReferenceDetection[] = [];
+  const histories = new Map<string, History>();
   const chunks = Math.ceil(data.length / chunkRows);
   for (let k = 0; k < chunks; k++) {
     const records = data.slice(k * chunkRows, (k + 1) * chunkRows);
     // A chunk object is the header line, then the source from the line after the previous chunk's last record.
     const bodyStart = k === 0 ? head.last + 1 : data[k * chunkRows - 1].last + 1;
+    const thresholds = thresholdsAfter(k);
+    const judge = transactionRules(thresholds);
     for (const record of records) {
       const row = record.fields && parseRow(record.fields, col, header.length);
-      if (row) rows.push(row);
-      else badRows.push({ chunkIndex: k, line: record.first - bodyStart + 2 });
+      const line = record.first - bodyStart + 2;
+      if (!row) {
+        badRows.push({ chunkIndex: k, line });
+        continue;
+      }
+      rows.push(row);
+      const history = histories.get(row.customer);
+      for (const patternId of judge(row, history)) {
+        transactionDetections.push({ patternId, customer: row.customer, merchant: row.merchant, chunkIndex: k, line, amount: row.amountText });
+      }
+      // Then it is history for the customer's later transactions, whether it fired or not.
+      const h = history ?? { n: 0n, scale: 0, sum: 0n, squares: 0n };
+      addToHistory(h, row.amount);
+      histories.set(row.customer, h);
     }
-    for (const key of matchesAfter(rows, weights, thresholdsAfter(k))) if (!first.has(key)) first.set(key, k);
+    for (const key of matchesAfter(rows, weights, thresholds)) if (!first.has(key)) first.set(key, k);
   }
-  const detections = [...first].map(([key, chunkIndex]) => {
-    const [patternId, customer, merchant] = key.split("|");
-    return { patternId, customer, merchant, chunkIndex };
-  });
+  const detections: ReferenceDetection[] = [
+    ...[...first].map(([key, chunkIndex]) => {
+      const [patternId, customer, merchant] = key.split("|");
+      return { patternId, customer, merchant, chunkIndex };
+    }),
+    ...transactionDetections,
+  ];
   const scale = finestScale(rows, 0);
   const sums = new Map<string, { n: number; sum: bigint }>();
   for (const r of rows) {
@@ -291,6 +378,8 @@ export function referenceDetections(
   return { detections, badRows, chunks, aggregates };
 }
 
-export function detectionKey(d: { patternId: string; customer: string; merchant: string; chunkIndex: number }): string {
-  return `${d.patternId}|${d.customer}|${d.merchant}|${d.chunkIndex}`;
+/** PatId1–3: `patternId|customer|merchant|chunkIndex`; PatId4–6 (line defined): `…|chunkIndex|line`. */
+export function detectionKey(d: { patternId: string; customer: string; merchant: string; chunkIndex: number; line?: number }): string {
+  const key = `${d.patternId}|${d.customer}|${d.merchant}|${d.chunkIndex}`;
+  return d.line === undefined ? key : `${key}|${d.line}`;
 }
