@@ -2,7 +2,7 @@ import "../src/app/compile-cache";
 import { exitWithUsageIfAsked } from "../src/app/usage";
 import { benchStateApply } from "../src/bench/state-apply";
 import { ConfigError, loadConfig, parseFlags } from "../src/config";
-import { PATTERN_RULES } from "../src/patterns";
+import { PATTERN_RULES, TRANSACTION_RULES } from "../src/patterns";
 
 const USAGE = "usage: npm run bench:state -- --source TRANSACTIONS.csv --importance IMPORTANCE.csv [--rules all|none]";
 
@@ -31,6 +31,7 @@ async function main(): Promise<void> {
     partitions: config.partitions,
     chunkRows: config.chunkRows,
     rules: rulesFlag === "none" ? [] : PATTERN_RULES,
+    transactionRules: rulesFlag === "none" ? [] : TRANSACTION_RULES,
     thresholds: config.thresholds,
   });
   const detections = [...result.detectionsByPattern].sort().map(([p, n]) => `${p} ${n}`);

@@ -5,6 +5,7 @@ import { RejectedPackets1765100000000 } from "./migrations/1765100000000-rejecte
 import { ConfigVersions1765200000000 } from "./migrations/1765200000000-config-versions";
 import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-importance-by-content";
 import { PairCheckpointLog1765400000000 } from "./migrations/1765400000000-pair-checkpoint-log";
+import { TransactionRules1765500000000 } from "./migrations/1765500000000-transaction-rules";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
@@ -16,4 +17,5 @@ export const MIGRATIONS = [
   ConfigVersions1765200000000,
   ImportanceByContent1765300000000,
   PairCheckpointLog1765400000000,
+  TransactionRules1765500000000,
 ];

@@ -14,6 +14,11 @@ export const PatternDetectionEntity = new EntitySchema<Detection>({
     customer: { type: "text" },
     merchant: { type: "text" },
     chunk: { type: "text" },
+    amount: { type: "numeric", nullable: true },
+    line: { type: "integer", nullable: true },
   },
-  uniques: [{ name: "pattern_detections_identity", columns: ["patternId", "customer", "merchant"] }],
+  indices: [
+    { name: "pattern_detections_pattern_identity", columns: ["patternId", "customer", "merchant"], unique: true, where: "line IS NULL" },
+    { name: "pattern_detections_transaction_identity", columns: ["patternId", "chunk", "line"], unique: true, where: "line IS NOT NULL" },
+  ],
 });

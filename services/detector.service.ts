@@ -1,6 +1,8 @@
 import type { ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
-import { differsFrom, PATTERN_RULES, recordedThresholds, thresholdsOf, type PatternThresholds } from "../src/patterns";
+import type { DataSource } from "typeorm";
+import { ALL_RULES, differsFrom, recordedThresholds, thresholdsOf, type BlacklistEntry, type PatternThresholds } from "../src/patterns";
+import { readBlacklist } from "../src/patterns/blacklist";
 import { readConfigVersions, recordConfigVersion, type ConfigVersionRow } from "../src/storage/config-versions";
 
 /**
@@ -23,7 +25,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
     name: "detector",
     actions: {
       rules: {
-        handler: () => PATTERN_RULES.map((r) => ({ patternId: r.patternId, actionType: r.actionType })),
+        handler: () => ALL_RULES.map((r) => ({ patternId: r.patternId, actionType: r.actionType })),
       },
       /** The thresholds in force for the next chunk. */
       thresholds: {
@@ -42,10 +44,18 @@ export function detectorService(rt: Runtime): ServiceSchema {
       },
     },
     async started() {
-      const settings = rt.config.thresholds;
-      const history = await recordConfigVersion(await rt.db(), recordedThresholds(settings), `startup on ${this.broker.nodeID}`, differsFrom(settings));
+      const db = await rt.db();
+      const settings: PatternThresholds = { ...rt.config.thresholds, blacklist: await startupBlacklist(rt, db) };
+      const history = await recordConfigVersion(db, recordedThresholds(settings), `startup on ${this.broker.nodeID}`, differsFrom(settings));
       const inForce = history.at(-1)!;
-      this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
+      this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq, blacklisted: settings.blacklist.length });
     },
   };
+}
+
+/** The blacklist given at start (--blacklist), or else the one recorded last, which a restart keeps. */
+async function startupBlacklist(rt: Runtime, db: DataSource): Promise<readonly BlacklistEntry[]> {
+  if (rt.config.blacklist) return [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason }));
+  const latest = (await readConfigVersions(db)).at(-1);
+  return latest ? thresholdsOf(latest.thresholds, `configuration version ${latest.version}`).blacklist : [];
 }

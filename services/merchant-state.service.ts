@@ -5,7 +5,7 @@ import { assignPartitions } from "../src/partitioning";
 import { PartitionRecordEntity } from "../entities/partition-record.entity";
 import { readChunk } from "../src/ingest/chunk-reader";
 import { partitionOf } from "../src/partitioning";
-import { PATTERN_RULES } from "../src/patterns";
+import { PATTERN_RULES, TRANSACTION_RULES } from "../src/patterns";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
 import { PgPartitionStore } from "../src/storage/partition-store";
@@ -75,9 +75,10 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
         nodeId: broker.nodeID,
         partitions,
         rules: PATTERN_RULES,
+        transactionRules: TRANSACTION_RULES,
         checkpointEvery,
         log: this.logger,
-        chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).rowsByPartition,
+        chunkRows: async (key) => (await readChunk(rt.store, key, partitions, maxRecordBytes)).byPartition,
       });
       await rebalance();
     },

@@ -4,7 +4,7 @@ import path from "node:path";
 import { parseApiKeys, type ApiKey } from "./api/api-keys";
 import { DEFAULT_MAX_RECORD_BYTES } from "./csv/records";
 import { moneySetting } from "./money";
-import type { PatternThresholds } from "./patterns";
+import { TRANSACTION_RULE_DEFAULTS, type PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
 import { redactSetting, urlSecrets } from "./redact";
 
@@ -46,7 +46,10 @@ export interface Config {
   readonly pollIntervalMs: number;
   readonly partitions: number;
   readonly checkpointEvery: number;
+  /** The blacklist is empty here: the detector reads `blacklist` and records it with the thresholds. */
   readonly thresholds: PatternThresholds;
+  /** A local path or s3://bucket/key of an `id,reason` CSV; undefined: keep the blacklist recorded last. */
+  readonly blacklist: string | undefined;
   readonly s3FlushIdleMs: number;
   /** Fault injection for crash tests only: s3-sink waits this long between writing an object and recording it. */
   readonly faultPauseAfterS3WriteMs: number;
@@ -95,6 +98,10 @@ const SETTINGS = {
   childMinTxns: { env: "CHILD_MIN_TXNS", fallback: "80" },
   childMaxAvgAmount: { env: "CHILD_MAX_AVG_AMOUNT", fallback: "23" },
   deiMinFemaleCustomers: { env: "DEI_MIN_FEMALE_CUSTOMERS", fallback: "100" },
+  highValueMinAmount: { env: "HIGH_VALUE_MIN_AMOUNT", fallback: TRANSACTION_RULE_DEFAULTS.highValueMinAmount },
+  anomalyMinHistory: { env: "ANOMALY_MIN_HISTORY", fallback: String(TRANSACTION_RULE_DEFAULTS.anomalyMinHistory) },
+  anomalyZ: { env: "ANOMALY_Z", fallback: TRANSACTION_RULE_DEFAULTS.anomalyZ },
+  blacklist: { env: "BLACKLIST", flag: "blacklist", fallback: "" },
   s3FlushIdleMs: { env: "S3_FLUSH_IDLE_MS", fallback: "30000" },
   faultPauseAfterS3WriteMs: { env: "FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS", fallback: "0" },
   apiPort: { env: "API_PORT", fallback: "3000" },
@@ -127,7 +134,7 @@ export function parseFlags(argv: readonly string[]): Map<string, string> {
   return flags;
 }
 
-const KNOWN_FLAGS = new Set(["services", "transporter", "source", "importance", "chunk-interval-ms", "once"]);
+const KNOWN_FLAGS = new Set(["services", "transporter", "source", "importance", "blacklist", "chunk-interval-ms", "once"]);
 
 export function loadConfig(env: Env, argv: readonly string[], extraFlags: readonly string[] = []): Config {
   const flags = parseFlags(argv);
@@ -227,7 +234,12 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
       childMinTxns: int(SETTINGS.childMinTxns, 1),
       childMaxAvgAmount: wrap(SETTINGS.childMaxAvgAmount, moneySetting),
       deiMinFemaleCustomers: int(SETTINGS.deiMinFemaleCustomers, 0),
+      highValueMinAmount: wrap(SETTINGS.highValueMinAmount, moneySetting),
+      anomalyMinHistory: int(SETTINGS.anomalyMinHistory, 0),
+      anomalyZ: wrap(SETTINGS.anomalyZ, moneySetting),
+      blacklist: [],
     },
+    blacklist: optional(SETTINGS.blacklist),
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),
     faultPauseAfterS3WriteMs: int(SETTINGS.faultPauseAfterS3WriteMs, 0),
     apiPort: int(SETTINGS.apiPort, 0, 65535),

@@ -119,6 +119,26 @@ export function multiply(a: Decimal, factor: number): Decimal {
   return { units: demote(BigInt(a.units) * BigInt(factor)), scale: a.scale };
 }
 
+/** a², exact. */
+export function square(a: Decimal): Decimal {
+  if (typeof a.units === "number") {
+    const product = a.units * a.units;
+    if (Number.isSafeInteger(product)) return { units: product, scale: 2 * a.scale };
+  }
+  const units = BigInt(a.units);
+  return { units: demote(units * units), scale: 2 * a.scale };
+}
+
+/** The value as a float: for estimates only, never for a decision that must be exact. */
+export function approximate(a: Decimal): number {
+  return Number(a.units) / 10 ** a.scale;
+}
+
+/** Units at a finer scale (`scale` >= a.scale), as a bigint. */
+export function unitsAt(a: Decimal, scale: number): bigint {
+  return big(a, scale);
+}
+
 /** a ÷ divisor with `scale` decimals, cut off (not rounded) so that it never reads higher than it is. */
 export function divideDown(a: Decimal, divisor: number, scale: number): Decimal {
   const numerator = scale >= a.scale ? BigInt(a.units) * 10n ** BigInt(scale - a.scale) : BigInt(a.units) / 10n ** BigInt(a.scale - scale);

@@ -1,4 +1,4 @@
-import { PATTERN_RULES, ruleByPatternOrAction } from "../patterns";
+import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
 import type { DetectionQuery } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
@@ -26,7 +26,7 @@ export function parseDetectionFilters(query: Readonly<Record<string, unknown>>):
   const pattern = text("pattern");
   const rule = pattern === undefined ? undefined : ruleByPatternOrAction(pattern);
   if (pattern !== undefined && !rule) {
-    throw new InvalidQueryError(`pattern must be one of ${PATTERN_RULES.map((r) => `${r.patternId} (${r.actionType})`).join(", ")}; got "${pattern}"`);
+    throw new InvalidQueryError(`pattern must be one of ${ALL_RULES.map((r) => `${r.patternId} (${r.actionType})`).join(", ")}; got "${pattern}"`);
   }
   const limitText = text("limit");
   const limit = limitText === undefined ? DEFAULT_LIMIT : /^\d+$/.test(limitText) ? Number(limitText) : NaN;

@@ -171,7 +171,7 @@ async function forEachChunk(file: string, chunkRows: number, onChunk: (chunk: Ch
       columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
       return;
     }
-    const checked = record.error === undefined ? checkTransaction(record.fields, columns) : undefined;
+    const checked = record.error === undefined ? checkTransaction(record.fields, columns, record.line) : undefined;
     if (checked && "txn" in checked) current.valid.push(checked.txn);
     if (++current.records === chunkRows) {
       ready.push(current);

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "../csv/records";
 import { CsvFormatError, locateColumns } from "../csv/fields";
 import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
 import { partitionOf } from "../partitioning";
-import type { PatternRule, PatternThresholds } from "../patterns";
+import type { PatternRule, PatternThresholds, TransactionRule } from "../patterns";
 import type { WeightsByPartition } from "../storage/partition-store";
 import type { PartitionAggregates } from "../state/partition-aggregates";
 import { loadPartitions } from "../state/partition-loader";
@@ -17,13 +17,14 @@ export interface StateApplyOptions {
   readonly partitions: number;
   readonly chunkRows: number;
   readonly rules: readonly PatternRule[];
+  readonly transactionRules: readonly TransactionRule[];
   readonly thresholds: PatternThresholds;
 }
 
 export interface StateApplyResult {
   readonly rows: number;
   readonly chunks: number;
-  /** CPU seconds (user + system) spent in PartitionAggregates.apply, parsing and routing excluded. */
+  /** CPU seconds (user + system) spent in PartitionAggregates.judge and apply, parsing and routing excluded. */
   readonly applyCpuSeconds: number;
   readonly detectionsByPattern: ReadonlyMap<string, number>;
   /** Digest of every detection with the chunk that emitted it: equal digests, equal detections. */
@@ -45,18 +46,25 @@ export async function benchStateApply(opts: StateApplyOptions): Promise<StateApp
   let pending: Transaction[] = [];
 
   const applyChunk = (): void => {
-    const byPartition = new Map<number, Transaction[]>();
-    for (const txn of pending) {
-      const p = partitionOf(txn.merchant, opts.partitions);
-      const list = byPartition.get(p);
+    const byMerchant = new Map<number, Transaction[]>();
+    const byCustomer = new Map<number, Transaction[]>();
+    const route = (routes: Map<number, Transaction[]>, p: number, txn: Transaction): void => {
+      const list = routes.get(p);
       if (list) list.push(txn);
-      else byPartition.set(p, [txn]);
+      else routes.set(p, [txn]);
+    };
+    for (const txn of pending) {
+      route(byMerchant, partitionOf(txn.merchant, opts.partitions), txn);
+      route(byCustomer, partitionOf(txn.customer, opts.partitions), txn);
     }
     const started = process.cpuUsage();
-    const fired = [...byPartition].flatMap(([p, txns]) => state.get(p)!.apply(txns, opts.rules, opts.thresholds));
+    const fired = [
+      ...[...byCustomer].flatMap(([p, txns]) => state.get(p)!.judge(txns, opts.transactionRules, opts.thresholds)),
+      ...[...byMerchant].flatMap(([p, txns]) => state.get(p)!.apply(txns, opts.rules, opts.thresholds)),
+    ];
     const spent = process.cpuUsage(started);
     cpuMicros += spent.user + spent.system;
-    for (const d of fired.map((f) => `${chunks}|${f.patternId}|${f.customer}|${f.merchant}`).sort()) {
+    for (const d of fired.map((f) => `${chunks}|${f.patternId}|${f.customer}|${f.merchant}|${f.line ?? ""}`).sort()) {
       digest.update(`${d}\n`);
       const pattern = d.split("|")[1];
       detections.set(pattern, (detections.get(pattern) ?? 0) + 1);
@@ -76,7 +84,7 @@ export async function benchStateApply(opts: StateApplyOptions): Promise<StateApp
       return;
     }
     if (record.error === undefined) {
-      const checked = checkTransaction(record.fields, columns);
+      const checked = checkTransaction(record.fields, columns, record.line);
       if ("txn" in checked) pending.push(checked.txn);
     }
     if (++records === opts.chunkRows) {
@@ -110,6 +118,7 @@ async function emptyPartitions(partitions: number, weights: WeightsByPartition):
       weightsVersion: 1,
       partitions: ids.map((partition) => ({ partition, appliedSeq: 0, checkpointSeq: 0 })),
       pairs: [],
+      histories: [],
       loggedPairs: new Map(),
       emitted: [],
       replay: [],

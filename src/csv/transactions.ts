@@ -13,6 +13,8 @@ export interface Transaction {
   readonly gender: string;
   /** As written, in plain decimal notation: exact, and safe on the wire. */
   readonly amount: string;
+  /** Where the record starts in its chunk object (the header is line 1). */
+  readonly line: number;
 }
 
 export interface RejectedRow {
@@ -34,17 +36,17 @@ export const MAX_ID_BYTES = 256;
 export type RowCheck = { txn: Transaction } | { reason: string };
 
 /** SPEC.md validity of one data row, fields as they came from the CSV reader. */
-export function checkTransaction(fields: readonly string[], col: Record<TransactionColumn, number>): RowCheck {
-  const checked = readFields(fields, col);
+export function checkTransaction(fields: readonly string[], col: Record<TransactionColumn, number>, line: number): RowCheck {
+  const checked = readFields(fields, col, line);
   return typeof checked === "string" ? { reason: checked } : { txn: checked };
 }
 
-function readFields(fields: readonly string[], col: Record<TransactionColumn, number>): Transaction | string {
-  return readRow(fields.length, (index) => unquote(fields[index].trim()), col);
+function readFields(fields: readonly string[], col: Record<TransactionColumn, number>, line: number): Transaction | string {
+  return readRow(fields.length, (index) => unquote(fields[index].trim()), col, line);
 }
 
 /** checkTransaction over a row of count fields, value giving each one trimmed and unquoted: the transaction or why not. */
-function readRow(count: number, value: (index: number) => string, col: Record<TransactionColumn, number>): Transaction | string {
+function readRow(count: number, value: (index: number) => string, col: Record<TransactionColumn, number>, line: number): Transaction | string {
   if (count !== TRANSACTION_COLUMNS.length) return `expected ${TRANSACTION_COLUMNS.length} fields, got ${count}`;
   const step = value(col.step);
   if (!NON_NEGATIVE_INTEGER.test(step)) return `step is not an integer >= 0: "${step}"`;
@@ -61,7 +63,7 @@ function readRow(count: number, value: (index: number) => string, col: Record<Tr
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return "customer, merchant or gender contains a control character";
   }
-  return idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender) ?? { customer, merchant, gender, amount };
+  return idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender) ?? { customer, merchant, gender, amount, line };
 }
 
 function idTooLong(name: string, value: string): string | undefined {
@@ -83,7 +85,7 @@ export async function parseTransactions(input: Readable | string, maxRecordBytes
     else valid.push(checked);
   };
   const onRecord = (record: CsvRecord): void => {
-    if (columns) collect(record.line, record.text, record.error === undefined ? readFields(record.fields, columns) : record.error);
+    if (columns) collect(record.line, record.text, record.error === undefined ? readFields(record.fields, columns, record.line) : record.error);
     else if (record.error !== undefined) throw new CsvFormatError(`not readable as CSV: header on line ${record.line}: ${record.error}`);
     else columns = locateColumns(record.fields, TRANSACTION_COLUMNS);
   };
@@ -91,7 +93,7 @@ export async function parseTransactions(input: Readable | string, maxRecordBytes
   const row = new LineFields();
   const value = (index: number): string => row.value(index);
   const onPlain = (text: string, line: number): void => {
-    if (columns) collect(line, text, readRow(row.read(text).count, value, columns));
+    if (columns) collect(line, text, readRow(row.read(text).count, value, columns, line));
     else columns = locateColumns(text.split(","), TRANSACTION_COLUMNS);
   };
   await forEachRecord(typeof input === "string" ? Readable.from([Buffer.from(input)]) : input, maxRecordBytes, onRecord, onPlain);

@@ -1,6 +1,12 @@
 import type { Transaction } from "../csv/transactions";
 
-/** What merchant-state.apply receives: one chunk's rows for some partitions (rows may be empty). */
+/** One partition's share of a chunk, each in file order: the rows of the merchants that hash to it, and of the customers that do. */
+export interface PartitionRows {
+  readonly rows: readonly Transaction[];
+  readonly customerRows: readonly Transaction[];
+}
+
+/** What merchant-state.apply receives: one chunk's rows for some partitions (either list may be empty). */
 export interface ApplyRequest {
   readonly seq: number;
   /** The chunk every listed partition must have applied last. */
@@ -10,7 +16,7 @@ export interface ApplyRequest {
   readonly yStartTime: string;
   /** How many importance loads the sender has seen; a partition loaded with fewer weights reloads. */
   readonly weightsVersion: number;
-  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly rows: readonly Transaction[] }>;
+  readonly partitions: ReadonlyArray<PartitionRows & { readonly partition: number }>;
 }
 
 export interface ApplyResult {

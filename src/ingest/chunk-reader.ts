@@ -6,22 +6,25 @@ import { CHUNK_PREFIX, QUARANTINE_PREFIX, type ObjectStore } from "../storage/ob
 /** A chunk read, validated and split by partition, ready to apply. */
 export interface PreparedChunk {
   readonly key: string;
-  /** Rows of every partition, in file order; partitions without rows are absent. */
-  readonly rowsByPartition: Map<number, Transaction[]>;
+  /** What each partition takes of it; partitions without rows are absent. */
+  readonly byPartition: Map<number, { rows: Transaction[]; customerRows: Transaction[] }>;
   readonly valid: number;
   readonly rejected: readonly RejectedRow[];
 }
 
 export async function readChunk(store: ObjectStore, key: string, partitions: number, maxRecordBytes: number): Promise<PreparedChunk> {
   const parsed = await parseTransactions(await store.read(key), maxRecordBytes);
-  const rowsByPartition = new Map<number, Transaction[]>();
+  const byPartition = new Map<number, { rows: Transaction[]; customerRows: Transaction[] }>();
+  const share = (p: number): { rows: Transaction[]; customerRows: Transaction[] } => {
+    let rows = byPartition.get(p);
+    if (!rows) byPartition.set(p, (rows = { rows: [], customerRows: [] }));
+    return rows;
+  };
   for (const txn of parsed.valid) {
-    const p = partitionOf(txn.merchant, partitions);
-    let rows = rowsByPartition.get(p);
-    if (!rows) rowsByPartition.set(p, (rows = []));
-    rows.push(txn);
+    share(partitionOf(txn.merchant, partitions)).rows.push(txn);
+    share(partitionOf(txn.customer, partitions)).customerRows.push(txn);
   }
-  return { key, rowsByPartition, valid: parsed.valid.length, rejected: parsed.rejected };
+  return { key, byPartition, valid: parsed.valid.length, rejected: parsed.rejected };
 }
 
 /** quarantine/ mirrors transaction-chunks/: one object per chunk that had bad rows. */

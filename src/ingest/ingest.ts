@@ -133,7 +133,7 @@ export class Ingest {
     }
     const readMs = performance.now() - started;
     const partitions = [];
-    for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, rows: read.rowsByPartition.get(p) ?? [] });
+    for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, ...(read.byPartition.get(p) ?? { rows: [], customerRows: [] }) });
     this.window = { lastSeq: chunk.seq, prevSeq: chunk.seq };
     const dispatched = this.dispatch(
       {

@@ -2,7 +2,8 @@ import { compare, decimalOf } from "../decimal";
 import { moneySetting } from "../money";
 import { parseProbability, type Probability } from "../quantile";
 import type { ConfigVersionRow, RecordedThresholds } from "../storage/config-versions";
-import type { PatternThresholds } from "./rule";
+import type { BlacklistEntry, PatternThresholds } from "./rule";
+import { TRANSACTION_RULE_DEFAULTS } from "./transaction-rule";
 
 /** One version of the configuration in force, and the first chunk it applies to. */
 export interface ConfigVersion {
@@ -50,8 +51,8 @@ export function recordedThresholds(t: PatternThresholds): RecordedThresholds {
 
 /** Recorded thresholds back as the rules take them; throws naming `what` when a value is not valid. */
 export function thresholdsOf(r: RecordedThresholds, what: string): PatternThresholds {
-  const count = (name: keyof RecordedThresholds): number => {
-    const n = r[name];
+  const count = (name: keyof RecordedThresholds, fallback?: number): number => {
+    const n = r[name] ?? fallback;
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
       throw new Error(`${what}: ${name} must be a non-negative integer, got ${JSON.stringify(n)}`);
     return n;
@@ -63,8 +64,30 @@ export function thresholdsOf(r: RecordedThresholds, what: string): PatternThresh
     childMinTxns: count("childMinTxns"),
     childMaxAvgAmount: moneySetting(String(r.childMaxAvgAmount), `${what}: childMaxAvgAmount`),
     deiMinFemaleCustomers: count("deiMinFemaleCustomers"),
+    highValueMinAmount: moneySetting(String(r.highValueMinAmount ?? TRANSACTION_RULE_DEFAULTS.highValueMinAmount), `${what}: highValueMinAmount`),
+    anomalyMinHistory: count("anomalyMinHistory", TRANSACTION_RULE_DEFAULTS.anomalyMinHistory),
+    anomalyZ: moneySetting(String(r.anomalyZ ?? TRANSACTION_RULE_DEFAULTS.anomalyZ), `${what}: anomalyZ`),
+    blacklist: blacklistOf(r.blacklist ?? [], what),
   };
 }
+
+function blacklistOf(entries: unknown, what: string): BlacklistEntry[] {
+  if (!Array.isArray(entries)) throw new Error(`${what}: blacklist must be a list of {id, reason}`);
+  return entries.map((e: unknown, i) => {
+    const { id, reason } = (e ?? {}) as Partial<BlacklistEntry>;
+    if (typeof id !== "string" || id === "" || typeof reason !== "string") throw new Error(`${what}: blacklist entry ${i} must be {id, reason} with a non-empty id`);
+    return { id, reason };
+  });
+}
+
+/** Whether two blacklists list the same ids with the same reasons, in any order. */
+function sameBlacklist(a: readonly BlacklistEntry[], b: readonly BlacklistEntry[]): boolean {
+  const reasons = new Map(a.map((e) => [e.id, e.reason]));
+  const other = new Map(b.map((e) => [e.id, e.reason]));
+  return reasons.size === other.size && [...reasons].every(([id, reason]) => other.get(id) === reason);
+}
+
+const sameDecimal = (a: string, b: string, what: string): boolean => compare(decimalOf(a, what), decimalOf(b, what)) === 0;
 
 const sameProbability = (a: Probability, b: Probability): boolean => a.num * b.den === b.num * a.den;
 
@@ -75,8 +98,12 @@ export function sameThresholds(a: PatternThresholds, b: PatternThresholds): bool
     sameProbability(a.upgradeCountQuantile, b.upgradeCountQuantile) &&
     sameProbability(a.upgradeWeightQuantile, b.upgradeWeightQuantile) &&
     a.childMinTxns === b.childMinTxns &&
-    compare(decimalOf(a.childMaxAvgAmount, "childMaxAvgAmount"), decimalOf(b.childMaxAvgAmount, "childMaxAvgAmount")) === 0 &&
-    a.deiMinFemaleCustomers === b.deiMinFemaleCustomers
+    sameDecimal(a.childMaxAvgAmount, b.childMaxAvgAmount, "childMaxAvgAmount") &&
+    a.deiMinFemaleCustomers === b.deiMinFemaleCustomers &&
+    sameDecimal(a.highValueMinAmount, b.highValueMinAmount, "highValueMinAmount") &&
+    a.anomalyMinHistory === b.anomalyMinHistory &&
+    sameDecimal(a.anomalyZ, b.anomalyZ, "anomalyZ") &&
+    sameBlacklist(a.blacklist, b.blacklist)
   );
 }
 

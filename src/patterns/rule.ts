@@ -10,6 +10,18 @@ export interface PatternThresholds {
   /** Plain decimal text, so that it crosses the wire exactly. */
   readonly childMaxAvgAmount: string;
   readonly deiMinFemaleCustomers: number;
+  /** Plain decimal text. */
+  readonly highValueMinAmount: string;
+  readonly anomalyMinHistory: number;
+  /** Plain decimal text. */
+  readonly anomalyZ: string;
+  /** Customers and merchants whose every transaction fires BLACKLISTED, with why they are listed. */
+  readonly blacklist: readonly BlacklistEntry[];
+}
+
+export interface BlacklistEntry {
+  readonly id: string;
+  readonly reason: string;
 }
 
 /**

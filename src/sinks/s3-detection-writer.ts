@@ -5,13 +5,13 @@ import type { S3BatchStore } from "../storage/outbox";
 import { sleep } from "../retry";
 import { formatIst } from "../time";
 
-export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk"];
+export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk", "amount", "line"];
 export const DETECTIONS_PER_FILE = 50;
 
 export function renderDetectionFile(rows: readonly Detection[]): string {
   const lines = [csvLine(DETECTION_FILE_HEADER)];
   for (const d of rows) {
-    lines.push(csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk]));
+    lines.push(csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk, d.amount ?? "", d.line ?? ""]));
   }
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,9 @@
 import type { Transaction } from "../csv/transactions";
+import { decimalOf } from "../decimal";
 import type { FiredDetection } from "../detection";
-import type { PatternRule, PatternThresholds } from "../patterns";
-import { PackedPairs } from "../storage/pair-checkpoints";
+import { transactionSettings, type PatternRule, type PatternThresholds, type TransactionRule } from "../patterns";
+import { PackedHistories, PackedPairs } from "../storage/pair-checkpoints";
+import { CustomerHistory } from "./customer-history";
 import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
 
 /** The importance data of one partition in full: w(c,m) by merchant, then customer. */
@@ -10,15 +12,19 @@ export type PartitionWeights = ReadonlyMap<string, ReadonlyMap<string, number>>;
 const NO_WEIGHTS: ReadonlyMap<string, number> = new Map();
 
 /**
- * The in-memory aggregates of one partition as of chunk `appliedSeq`. Applying a
- * chunk mutates it in place; a caller whose commit fails throws it away and
- * reloads, which is simpler and cheaper than undo. It remembers which
- * aggregates changed since its last checkpoint.
+ * The in-memory state of one partition as of chunk `appliedSeq`: the
+ * aggregates of the merchants that hash to it, and the histories of the
+ * customers that hash to it. Applying a chunk mutates it in place; a caller
+ * whose commit fails throws it away and reloads, which is simpler and cheaper
+ * than undo. It remembers what changed since its last checkpoint.
  */
 export class PartitionAggregates {
   readonly merchants = new Map<string, MerchantAggregates>();
+  /** Every transaction so far of each customer of the partition, at any merchant. */
+  readonly histories = new Map<string, CustomerHistory>();
   /** Merchants with aggregates changed since the last checkpoint. */
   private dirty = new Set<MerchantAggregates>();
+  private dirtyHistories: CustomerHistory[] = [];
   /** Pairs in the partition's checkpoint log since its last full set: what a load reads back. */
   loggedPairs = 0;
   /** Chunks applied by this object, to tell a merchant touched by the current one. */
@@ -48,6 +54,15 @@ export class PartitionAggregates {
     return m;
   }
 
+  history(customer: string): CustomerHistory {
+    let h = this.histories.get(customer);
+    if (!h) {
+      h = new CustomerHistory(customer);
+      this.histories.set(customer, h);
+    }
+    return h;
+  }
+
   markEmitted(patternId: string, merchant: string, customer: string): void {
     this.merchant(merchant).markEmitted(patternId, customer);
   }
@@ -58,20 +73,54 @@ export class PartitionAggregates {
    * would otherwise hold more than twice the partition's pairs, which bounds
    * what a load reads. Forgets what changed.
    */
-  takeCheckpoint(): { fullSet: boolean; pairs: PackedPairs } {
+  takeCheckpoint(): { fullSet: boolean; pairs: PackedPairs; histories: PackedHistories } {
     const changed = new PackedPairs();
     for (const merchant of this.dirty) for (const agg of merchant.takeDirty()) pack(changed, merchant, agg);
     this.dirty = new Set();
-    let pairs = 0;
-    for (const merchant of this.merchants.values()) pairs += merchant.customers.size;
-    if (this.loggedPairs + changed.count <= 2 * pairs) {
-      this.loggedPairs += changed.count;
-      return { fullSet: false, pairs: changed };
+    const changedHistories = new PackedHistories();
+    for (const h of this.dirtyHistories) {
+      h.dirty = false;
+      changedHistories.add(h);
+    }
+    this.dirtyHistories = [];
+    let entries = this.histories.size;
+    for (const merchant of this.merchants.values()) entries += merchant.customers.size;
+    if (this.loggedPairs + changed.count + changedHistories.count <= 2 * entries) {
+      this.loggedPairs += changed.count + changedHistories.count;
+      return { fullSet: false, pairs: changed, histories: changedHistories };
     }
     const all = new PackedPairs();
     for (const merchant of this.merchants.values()) for (const agg of merchant.customers.values()) pack(all, merchant, agg);
-    this.loggedPairs = all.count;
-    return { fullSet: true, pairs: all };
+    const allHistories = new PackedHistories();
+    for (const h of this.histories.values()) allHistories.add(h);
+    this.loggedPairs = all.count + allHistories.count;
+    return { fullSet: true, pairs: all, histories: allHistories };
+  }
+
+  /**
+   * Judges a chunk's transactions whose customers hash to this partition, in
+   * row order, each against its customer's history before it; then adds it to
+   * that history. Returns a detection per transaction and rule that fired.
+   */
+  judge(rows: readonly Transaction[], rules: readonly TransactionRule[], thresholds: PatternThresholds): FiredDetection[] {
+    const settings = transactionSettings(thresholds);
+    const fired: FiredDetection[] = [];
+    for (const txn of rows) {
+      const amount = decimalOf(txn.amount, "transaction amount");
+      const history = this.histories.get(txn.customer);
+      for (const rule of rules) {
+        if (rule.fires(txn, amount, history, settings)) {
+          fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer: txn.customer, merchant: txn.merchant, amount: txn.amount, line: txn.line });
+        }
+      }
+      const h = history ?? this.history(txn.customer);
+      h.add(amount);
+      if (!h.dirty) {
+        h.dirty = true;
+        this.dirtyHistories.push(h);
+      }
+    }
+    return fired;
   }
 
   /**

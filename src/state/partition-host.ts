@@ -1,14 +1,15 @@
-import type { Transaction } from "../csv/transactions";
 import type { FiredDetection } from "../detection";
-import type { ApplyRequest, ApplyResult } from "../ingest/apply-request";
+import type { ApplyRequest, ApplyResult, PartitionRows } from "../ingest/apply-request";
 import type { Log } from "../log";
-import { ConfigHistory, type PatternRule } from "../patterns";
+import { ConfigHistory, type PatternRule, type TransactionRule } from "../patterns";
 import { describeError } from "../retry";
 import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
 import type { PartitionAggregates } from "./partition-aggregates";
 import type { PartitionStore } from "./partition-store";
+
+const NO_ROWS: PartitionRows = { rows: [], customerRows: [] };
 
 /** The chunk is not the next one for a partition; the caller sent chunks out of order. */
 export class OutOfOrderError extends Error {
@@ -19,10 +20,11 @@ export interface PartitionHostOptions {
   readonly nodeId: string;
   readonly partitions: number;
   readonly rules: readonly PatternRule[];
+  readonly transactionRules: readonly TransactionRule[];
   /** A partition persists its aggregates every this many chunks (staggered across partitions). */
   readonly checkpointEvery: number;
   /** A chunk's valid rows by partition, for replaying chunks after a checkpoint. */
-  readonly chunkRows: (key: string) => Promise<Map<number, Transaction[]>>;
+  readonly chunkRows: (key: string) => Promise<ReadonlyMap<number, PartitionRows>>;
   readonly log: Log;
 }
 
@@ -132,13 +134,13 @@ export class PartitionHost {
     );
 
     const skipped: number[] = [];
-    const due: Array<{ state: PartitionAggregates; rows: readonly Transaction[] }> = [];
-    for (const { partition, rows } of req.partitions) {
+    const due: Array<{ state: PartitionAggregates; rows: PartitionRows }> = [];
+    for (const { partition, rows, customerRows } of req.partitions) {
       const state = this.cache.get(partition)!;
       if (state.appliedSeq >= req.seq) skipped.push(partition);
       else if (state.appliedSeq !== req.prevSeq) {
         throw new OutOfOrderError(`partition ${partition} is at chunk ${state.appliedSeq}, but chunk ${req.seq} follows ${req.prevSeq}`);
-      } else due.push({ state, rows });
+      } else due.push({ state, rows: { rows, customerRows } });
     }
     const detections: PartitionDetection[] = [];
     for (const { state, rows } of due) {
@@ -209,11 +211,18 @@ export class PartitionHost {
     return { applied: partitions, skipped, detections: applied.detections.length };
   }
 
-  /** Applies chunk `seq` with the version in force for it; a partition whose version changes with it re-evaluates everything. */
-  private applyChunk(state: PartitionAggregates, seq: number, rows: readonly Transaction[]): FiredDetection[] {
+  /**
+   * Applies chunk `seq` with the version in force for it: the partition's
+   * customers' transactions are judged, then its merchants' rows applied and
+   * the patterns evaluated; a partition whose version changes with the chunk
+   * re-evaluates every pattern.
+   */
+  private applyChunk(state: PartitionAggregates, seq: number, rows: PartitionRows): FiredDetection[] {
     const config = this.history.inForce(seq);
     const before = this.history.at(state.appliedSeq);
-    return state.apply(rows, this.opts.rules, config.thresholds, before !== undefined && before.version !== config.version);
+    const judged = state.judge(rows.customerRows, this.opts.transactionRules, config.thresholds);
+    const fired = state.apply(rows.rows, this.opts.rules, config.thresholds, before !== undefined && before.version !== config.version);
+    return judged.length === 0 ? fired : [...judged, ...fired];
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */
@@ -256,7 +265,7 @@ export class PartitionHost {
       if (behind.length === 0) continue;
       const rows = await this.opts.chunkRows(key);
       for (const s of behind) {
-        this.applyChunk(s, seq, rows.get(s.partition) ?? []); // its detections are in the outbox already
+        this.applyChunk(s, seq, rows.get(s.partition) ?? NO_ROWS); // its detections are in the outbox already
         s.appliedSeq = seq;
       }
       replayed++;

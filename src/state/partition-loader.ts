@@ -32,6 +32,7 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
   const missing = partitions.filter((p) => !aggregates.has(p));
   if (missing.length > 0) throw new Error(`partition_state has no row for partition(s) ${missing.join(", ")}`);
   for (const pair of stored.pairs) aggregates.get(pair.partition)!.merchant(pair.merchant).restore(pair.customer, pair.n, pair.amount, pair.gender);
+  for (const h of stored.histories) aggregates.get(h.partition)!.history(h.customer).restore(h.n, h.sum, h.sumSquares);
   for (const [partition, pairs] of stored.loggedPairs) {
     const state = aggregates.get(partition);
     if (state) state.loggedPairs = pairs;
@@ -45,6 +46,6 @@ export async function loadPartitions(store: Pick<PartitionStore, "read">, partit
     history: ConfigHistory.fromRows(stored.configVersions),
     readMs: read - started,
     restoreMs: performance.now() - read,
-    checkpointEntries: stored.pairs.length,
+    checkpointEntries: stored.pairs.length + stored.histories.length,
   };
 }

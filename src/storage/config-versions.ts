@@ -10,6 +10,11 @@ export interface RecordedThresholds {
   readonly childMinTxns: number;
   readonly childMaxAvgAmount: string;
   readonly deiMinFemaleCustomers: number;
+  /** The transaction rules' settings; absent from versions recorded before those rules existed. */
+  readonly highValueMinAmount?: string;
+  readonly anomalyMinHistory?: number;
+  readonly anomalyZ?: string;
+  readonly blacklist?: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
 }
 
 /** One version of the configuration in force: from chunk `fromSeq` on, until a later version's `fromSeq`. */

@@ -15,11 +15,11 @@ export async function moveToPatternDetections(db: SqlRunner, limit: number): Pro
        SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
      ), moved AS (
        UPDATE detection_outbox o SET db_done = true FROM picked WHERE o.id = picked.id
-       RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk
+       RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk, o.amount, o.line
      ), inserted AS (
-       INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk)
-       SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk FROM moved ORDER BY id
-       ON CONFLICT ON CONSTRAINT pattern_detections_identity DO NOTHING
+       INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line)
+       SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line FROM moved ORDER BY id
+       ON CONFLICT DO NOTHING
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved`,
@@ -90,7 +90,7 @@ export class S3BatchStore {
     return selectRows<Detection>(
       this.ds,
       `SELECT id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
-              customer, merchant, chunk
+              customer, merchant, chunk, amount::text AS amount, line
        FROM detection_outbox WHERE s3_batch = $1 ORDER BY id`,
       [batchNo],
     );

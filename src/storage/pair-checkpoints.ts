@@ -13,18 +13,31 @@ export interface PairAggregate {
 
 export type PartitionPairAggregate = PairAggregate & { readonly partition: number };
 
+/** One customer's history (every transaction at any merchant) as it is persisted. */
+export interface PartitionCustomerHistory {
+  readonly partition: number;
+  readonly customer: string;
+  readonly n: number;
+  readonly sum: Decimal;
+  readonly sumSquares: Decimal;
+}
+
 /** What a checkpoint persists of one partition. */
 export interface PartitionCheckpoint {
   readonly partition: number;
   /** `pairs` are all of the partition's aggregates, and the log rows before this one go; otherwise only those changed since its last checkpoint. */
   readonly fullSet: boolean;
   readonly pairs: PackedPairs;
+  /** Customers' histories, full or changed like `pairs`. */
+  readonly histories: PackedHistories;
 }
 
 export interface LoggedPairs {
   /** Each partition's checkpointed pairs in log order since its last full set: a later entry of a pair replaces an earlier one. */
   readonly pairs: PartitionPairAggregate[];
-  /** Per partition, the entries its log holds since its last full set: what a load reads back. */
+  /** Each partition's checkpointed customer histories, likewise in log order. */
+  readonly histories: PartitionCustomerHistory[];
+  /** Per partition, the entries (pairs and histories) its log holds since its last full set: what a load reads back. */
   readonly logged: Map<number, number>;
 }
 
@@ -52,14 +65,39 @@ export class PackedPairs {
   }
 }
 
+/** Customers' histories packed like PackedPairs: customer, n, sum, sum of squares. */
+export class PackedHistories {
+  private readonly packed: string[] = [];
+
+  get count(): number {
+    return this.packed.length;
+  }
+
+  get text(): string {
+    return this.packed.join(PAIR_SEPARATOR);
+  }
+
+  add(h: { readonly customer: string; readonly n: number; readonly sum: Decimal; readonly sumSquares: Decimal }): void {
+    this.packed.push(h.customer + FIELD_SEPARATOR + h.n + FIELD_SEPARATOR + formatDecimal(h.sum) + FIELD_SEPARATOR + formatDecimal(h.sumSquares));
+  }
+}
+
 /** Appends the partitions' checkpoints as of chunk `seq` to their logs; a full set drops the rows before it. */
 export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly PartitionCheckpoint[], seq: number): Promise<void> {
-  const written = checkpoints.filter((c) => c.pairs.count > 0);
+  const written = checkpoints.filter((c) => c.pairs.count > 0 || c.histories.count > 0);
   if (written.length > 0) {
     await db.query(
-      `INSERT INTO pair_checkpoints (partition, seq, full_set, pair_count, pairs)
-       SELECT p, $1, f, n, t FROM unnest($2::int[], $3::boolean[], $4::int[], $5::text[]) AS x(p, f, n, t)`,
-      [seq, written.map((c) => c.partition), written.map((c) => c.fullSet), written.map((c) => c.pairs.count), written.map((c) => c.pairs.text)],
+      `INSERT INTO pair_checkpoints (partition, seq, full_set, pair_count, pairs, history_count, histories)
+       SELECT p, $1, f, n, t, hn, ht FROM unnest($2::int[], $3::boolean[], $4::int[], $5::text[], $6::int[], $7::text[]) AS x(p, f, n, t, hn, ht)`,
+      [
+        seq,
+        written.map((c) => c.partition),
+        written.map((c) => c.fullSet),
+        written.map((c) => c.pairs.count),
+        written.map((c) => c.pairs.text),
+        written.map((c) => c.histories.count),
+        written.map((c) => c.histories.text),
+      ],
     );
   }
   const full = checkpoints.filter((c) => c.fullSet).map((c) => c.partition);
@@ -68,19 +106,25 @@ export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly
 
 /** The partitions' checkpoint logs since their last full sets, entries in order (folding them is the loader's: it keeps the latest of each pair). */
 export async function readPairCheckpoints(db: SqlRunner, partitions: readonly number[]): Promise<LoggedPairs> {
-  const rows = await selectRows<{ partition: number; fullSet: boolean; pairs: string }>(
+  const rows = await selectRows<{ partition: number; fullSet: boolean; pairs: string; histories: string }>(
     db,
-    `SELECT partition, full_set AS "fullSet", pairs FROM pair_checkpoints WHERE partition = ANY($1) ORDER BY partition, seq`,
+    `SELECT partition, full_set AS "fullSet", pairs, histories FROM pair_checkpoints WHERE partition = ANY($1) ORDER BY partition, seq`,
     [[...partitions]],
   );
-  const byPartition = new Map<number, PartitionPairAggregate[]>();
+  const byPartition = new Map<number, { pairs: PartitionPairAggregate[]; histories: PartitionCustomerHistory[] }>();
   for (const row of rows) {
     let entries = byPartition.get(row.partition);
     // A full set deletes the rows before it in its own transaction, so none should be there.
-    if (!entries || row.fullSet) byPartition.set(row.partition, (entries = []));
-    unpackPairs(row.partition, row.pairs, entries);
+    if (!entries || row.fullSet) byPartition.set(row.partition, (entries = { pairs: [], histories: [] }));
+    unpackPairs(row.partition, row.pairs, entries.pairs);
+    unpackHistories(row.partition, row.histories, entries.histories);
   }
-  return { pairs: [...byPartition.values()].flat(), logged: new Map([...byPartition].map(([p, entries]) => [p, entries.length])) };
+  const logs = [...byPartition.values()];
+  return {
+    pairs: logs.flatMap((e) => e.pairs),
+    histories: logs.flatMap((e) => e.histories),
+    logged: new Map([...byPartition].map(([p, e]) => [p, e.pairs.length + e.histories.length])),
+  };
 }
 
 /** Appends the pairs packed in `text` to `into`, slicing each field out of the text rather than splitting it twice. */
@@ -103,5 +147,21 @@ export function unpackPairs(partition: number, text: string, into: PartitionPair
       gender: text.slice(f4 + 1, end),
     });
     at = end + 1;
+  }
+}
+
+/** Appends the customer histories packed in `text` to `into`. */
+function unpackHistories(partition: number, text: string, into: PartitionCustomerHistory[]): void {
+  if (text === "") return;
+  for (const packed of text.split(PAIR_SEPARATOR)) {
+    const f = packed.split(FIELD_SEPARATOR);
+    if (f.length !== 4) throw new Error(`pair_checkpoints of partition ${partition}: a customer history has ${f.length} fields, not 4`);
+    into.push({
+      partition,
+      customer: f[0],
+      n: Number(f[1]),
+      sum: decimalOf(f[2], "pair_checkpoints history sum"),
+      sumSquares: decimalOf(f[3], "pair_checkpoints history sum of squares"),
+    });
   }
 }

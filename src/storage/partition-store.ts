@@ -1,7 +1,13 @@
 import type { DataSource, EntityManager } from "typeorm";
 import type { FiredDetection } from "../detection";
 import { configVersionAt, holdConfigShared, readConfigVersions, type ConfigVersionRow } from "./config-versions";
-import { appendPairCheckpoints, readPairCheckpoints, type PartitionCheckpoint, type PartitionPairAggregate } from "./pair-checkpoints";
+import {
+  appendPairCheckpoints,
+  readPairCheckpoints,
+  type PartitionCheckpoint,
+  type PartitionCustomerHistory,
+  type PartitionPairAggregate,
+} from "./pair-checkpoints";
 import { selectOne, selectRows } from "./sql";
 import { weightsVersion } from "./weights-store";
 
@@ -66,6 +72,8 @@ export interface StoredPartitions {
   readonly partitions: PartitionProgressRow[];
   /** Each partition's checkpointed pairs in log order: a later entry of a pair replaces an earlier one. */
   readonly pairs: PartitionPairAggregate[];
+  /** Each partition's checkpointed customer histories in log order, likewise. */
+  readonly histories: PartitionCustomerHistory[];
   /** Per partition, the entries its checkpoint log holds since its last full set. */
   readonly loggedPairs: Map<number, number>;
   readonly emitted: EmittedRow[];
@@ -118,11 +126,12 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       [ids],
     );
     const configVersions = await readConfigVersions(em);
-    if (partitions.length === 0) return { partitions, pairs: [], loggedPairs: new Map(), emitted: [], replay: [], configVersions };
-    const { pairs, logged } = await readPairCheckpoints(em, ids);
+    if (partitions.length === 0) return { partitions, pairs: [], histories: [], loggedPairs: new Map(), emitted: [], replay: [], configVersions };
+    const { pairs, histories, logged } = await readPairCheckpoints(em, ids);
+    // Transaction rules fire per row and are never looked up again: only PatId1–3 (no line) are remembered.
     const emitted = await selectRows<EmittedRow>(
       em,
-      `SELECT partition, patternid AS "patternId", merchant, customer FROM detection_outbox WHERE partition = ANY($1)`,
+      `SELECT partition, patternid AS "patternId", merchant, customer FROM detection_outbox WHERE partition = ANY($1) AND line IS NULL`,
       [ids],
     );
     const from = Math.min(...partitions.map((p) => p.checkpointSeq));
@@ -133,7 +142,7 @@ async function readCheckpoints(ds: DataSource, ids: number[]): Promise<Omit<Stor
       to > from
         ? await selectRows<ChunkRef>(em, `SELECT seq, key FROM chunks WHERE status <> 'failed' AND seq > $1 AND seq <= $2 ORDER BY seq`, [from, to])
         : [];
-    return { partitions, pairs, loggedPairs: logged, emitted, replay, configVersions };
+    return { partitions, pairs, histories, loggedPairs: logged, emitted, replay, configVersions };
   });
 }
 
@@ -203,10 +212,10 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
     }
     if (c.detections.length > 0) {
       await em.query(
-        `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)
-         SELECT p, $1, $2, pid, act, cust, merch, $3, $4
-         FROM unnest($5::int[], $6::text[], $7::text[], $8::text[], $9::text[]) AS t(p, pid, act, cust, merch)
-         ON CONFLICT (patternid, customer, merchant) DO NOTHING`,
+        `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime, amount, line)
+         SELECT p, $1, $2, pid, act, cust, merch, $3, $4, amt, ln
+         FROM unnest($5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[], $11::int[]) AS t(p, pid, act, cust, merch, amt, ln)
+         ON CONFLICT DO NOTHING`,
         [
           c.seq,
           c.chunkKey,
@@ -217,6 +226,8 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
           c.detections.map((m) => m.actionType),
           c.detections.map((m) => m.customer),
           c.detections.map((m) => m.merchant),
+          c.detections.map((m) => m.amount ?? null),
+          c.detections.map((m) => m.line ?? null),
         ],
       );
     }

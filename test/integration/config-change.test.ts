@@ -1,11 +1,9 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
-import { detectionsInDb, expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
+import { detectionsInDb, expectExactResult, keyWithAmount, SCALED_ENV, SCALED_THRESHOLDS, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { pipelineEnv, query, startProgram, waitFor } from "../support/pipeline";
-import { detectionKey, referenceDetections, type ReferenceThresholds } from "../support/reference";
-
-const LOWERED: ReferenceThresholds = { ...SCALED_THRESHOLDS, childMinTxns: 12 };
+import { referenceDetections, type ReferenceThresholds } from "../support/reference";
 
 interface VersionRow {
   version: number;
@@ -14,15 +12,18 @@ interface VersionRow {
   recordedBy: string;
 }
 
-describe("a threshold changed between two runs", () => {
-  it("applies from the chunk after the last one committed; every chunk, replays after kill -9 included, is computed with its own version", async () => {
-    const files = await generate({ rows: 24_000, seed: 7, outDir: tempDir(), dirty: 0.01, customers: 300, merchants: 12 });
+describe("thresholds and the blacklist changed between two runs", () => {
+  it("apply from the chunk after the last one committed; every chunk, replays after kill -9 included, is computed with its own version", async () => {
+    const dir = tempDir();
+    const files = await generate({ rows: 24_000, seed: 7, outDir: dir, dirty: 0.01, customers: 300, merchants: 12 });
+    const blacklist = scaledBlacklist(files.transactions, dir);
+    const LOWERED: ReferenceThresholds = { ...blacklist.thresholds, childMinTxns: 12, highValueMinAmount: "200" };
     const [transactions, importance] = [readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8")];
     const [databaseUrl, s3] = await Promise.all([freshDatabase(), freshBucket()]);
     const args = ["--source", files.transactions, "--importance", files.importance];
     // No checkpoint but at a clean stop: every load replays from the first chunk, across the change.
     const before = pipelineEnv(databaseUrl, s3, { ...SCALED_ENV, CHUNK_INTERVAL_MS: "300", CHECKPOINT_EVERY_CHUNKS: "10000" });
-    const after = { ...before, CHILD_MIN_TXNS: String(LOWERED.childMinTxns) };
+    const after = { ...before, CHILD_MIN_TXNS: String(LOWERED.childMinTxns), HIGH_VALUE_MIN_AMOUNT: LOWERED.highValueMinAmount, BLACKLIST: blacklist.env.BLACKLIST };
     const applied = async (n: number) => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= n;
     const versions = () =>
       query<VersionRow>(
@@ -60,8 +61,11 @@ describe("a threshold changed between two runs", () => {
     const old = referenceDetections(transactions, importance, TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
     const lowered = referenceDetections(transactions, importance, TEST_CHUNK_ROWS, LOWERED);
     const beforeChange = (keys: string[]) => keys.filter((k) => Number(k.split("|")[3]) + 1 < fromSeq);
-    expect(beforeChange(await detectionsInDb(databaseUrl))).toEqual(beforeChange(old.detections.map(detectionKey).sort()));
-    expect(reference.detections.map(detectionKey).sort()).not.toEqual(old.detections.map(detectionKey).sort());
-    expect(reference.detections.map(detectionKey).sort()).not.toEqual(lowered.detections.map(detectionKey).sort());
+    const keys = (r: typeof reference) => r.detections.map(keyWithAmount).sort();
+    expect(beforeChange(await detectionsInDb(databaseUrl))).toEqual(beforeChange(keys(old)));
+    expect(keys(reference)).not.toEqual(keys(old));
+    expect(keys(reference)).not.toEqual(keys(lowered));
+    const changed = (pattern: string, r: typeof reference) => r.detections.filter((d) => d.patternId === pattern && d.chunkIndex + 1 >= fromSeq).length;
+    for (const pattern of ["PatId2", "PatId4", "PatId5"]) expect(changed(pattern, reference)).toBeGreaterThan(changed(pattern, old));
   });
 });

@@ -6,7 +6,7 @@ import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
 import { partitionOf } from "../../src/partitioning";
-import { differsFrom, PATTERN_RULES, recordedThresholds, type PatternThresholds } from "../../src/patterns";
+import { differsFrom, PATTERN_RULES, recordedThresholds, TRANSACTION_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
@@ -36,6 +36,10 @@ const T: PatternThresholds = {
   childMinTxns: 3,
   childMaxAvgAmount: "23",
   deiMinFemaleCustomers: 100,
+  highValueMinAmount: "5000",
+  anomalyMinHistory: 20,
+  anomalyZ: "4",
+  blacklist: [],
 };
 const PARTITIONS = 4;
 const MAX_RECORD_BYTES = 1_048_576;
@@ -69,9 +73,10 @@ function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}, sto
     nodeId,
     partitions: PARTITIONS,
     rules: PATTERN_RULES,
+    transactionRules: TRANSACTION_RULES,
     checkpointEvery: 1,
     log,
-    chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).rowsByPartition,
+    chunkRows: async (key) => (await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES)).byPartition,
     ...overrides,
   });
 }
@@ -83,11 +88,11 @@ function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyReques
     chunkKey: `transaction-chunks/t/chunk-${seq}.csv`,
     yStartTime: new Date().toISOString(),
     weightsVersion: 0,
-    partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [] })),
+    partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [], customerRows: [] })),
   };
 }
 
-const child = (n: number): Transaction[] => Array.from({ length: n }, () => ({ customer: "C1", merchant: "M1", gender: "F", amount: "1.00" }));
+const child = (n: number): Transaction[] => Array.from({ length: n }, (_, i) => ({ customer: "C1", merchant: "M1", gender: "F", amount: "1.00", line: i + 2 }));
 
 describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
@@ -240,14 +245,14 @@ describe("configuration versions", () => {
     for (const [i, key] of keys.entries()) await s3.store.write(key, `${HEADER}\n0,'${customers[i]}','1','F','1','M1','1','x',5.00,0\n`);
     await ledger.register(keys);
     const applyChunk = async (node: PartitionHost, i: number) => {
-      const { rowsByPartition } = await readChunk(s3.store, keys[i], PARTITIONS, MAX_RECORD_BYTES);
+      const { byPartition } = await readChunk(s3.store, keys[i], PARTITIONS, MAX_RECORD_BYTES);
       return node.apply({
         seq: i + 1,
         prevSeq: i,
         chunkKey: keys[i],
         yStartTime: new Date().toISOString(),
         weightsVersion: 0,
-        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
       });
     };
     const a = host("node-a", { checkpointEvery: 100 });
@@ -295,14 +300,14 @@ describe("checkpoints", () => {
     await ledger.register(keys);
     const a = host("node-a", { checkpointEvery: 100 });
     for (const [i, key] of keys.entries()) {
-      const { rowsByPartition } = await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES);
+      const { byPartition } = await readChunk(s3.store, key, PARTITIONS, MAX_RECORD_BYTES);
       await a.apply({
         seq: i + 1,
         prevSeq: i,
         chunkKey: key,
         yStartTime: new Date().toISOString(),
         weightsVersion: 0,
-        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: rowsByPartition.get(p) ?? [] })),
+        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
       });
     }
     await ledger.finish(1, "applied", 1, 0); // chunk 2 stays pending: ingest was killed before recording it
@@ -351,7 +356,7 @@ describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
     await recordThresholds({ ...T, childMinTxns: 1 });
     const h = host("n");
-    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01" }));
+    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01", line: i + 2 }));
     await h.apply(request(1, 0, rows));
   }
 

@@ -1,23 +1,28 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
 import { QUARANTINE_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
+import { expectExactAggregates, expectExactResult, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { chunkIndexOf, freePort, pipelineEnv, query, startProgram, waitFor } from "../support/pipeline";
 import { referenceDetections, type ReferenceResult } from "../support/reference";
 
 let files: { transactions: string; importance: string };
 let reference: ReferenceResult;
+/** The scaled thresholds and a blacklist of one customer and one merchant. */
+let SCALED_ENV: Record<string, string>;
 
 beforeAll(async () => {
-  files = await generate({ rows: 24_000, seed: 7, outDir: tempDir(), dirty: 0.01, customers: 300, merchants: 12 });
-  reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
+  const dir = tempDir();
+  files = await generate({ rows: 24_000, seed: 7, outDir: dir, dirty: 0.01, customers: 300, merchants: 12 });
+  const blacklist = scaledBlacklist(files.transactions, dir);
+  SCALED_ENV = blacklist.env;
+  reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, blacklist.thresholds);
 });
 
 describe("the pipeline, one process, real PostgreSQL and S3", () => {
   it("the generated data makes every pattern fire, so the comparison means something", () => {
     const patterns = new Set(reference.detections.map((d) => d.patternId));
-    expect([...patterns].sort()).toEqual(["PatId1", "PatId2", "PatId3"]);
+    expect([...patterns].sort()).toEqual(["PatId1", "PatId2", "PatId3", "PatId4", "PatId5", "PatId6"]);
     expect(reference.badRows.length).toBeGreaterThan(50);
   });
 

@@ -21,6 +21,9 @@ describe("detector service", () => {
       { patternId: "PatId1", actionType: "UPGRADE" },
       { patternId: "PatId2", actionType: "CHILD" },
       { patternId: "PatId3", actionType: "DEI-NEEDED" },
+      { patternId: "PatId4", actionType: "HIGH-VALUE" },
+      { patternId: "PatId5", actionType: "BLACKLISTED" },
+      { patternId: "PatId6", actionType: "ANOMALY" },
     ]);
   });
 
@@ -32,7 +35,7 @@ describe("detector service", () => {
   it("records its settings as configuration version 1, applying from the first chunk, and serves it with the history", async () => {
     const version = await bed.broker.call<ConfigVersionRow>("detector.version");
     expect(version).toMatchObject({ version: 1, fromSeq: 1, recordedBy: `startup on ${bed.broker.nodeID}` });
-    expect(version.thresholds).toEqual(SPEC_DEFAULTS); // quantiles and amounts as their exact text
+    expect(version.thresholds).toEqual({ ...SPEC_DEFAULTS, blacklist: [] }); // quantiles and amounts as their exact text
     expect(await bed.broker.call("detector.history")).toEqual([version]);
   });
 

@@ -38,14 +38,14 @@ async function chunk(seq: number, lines: string[]): Promise<ApplyRequest> {
     await bed.s3.store.write(key, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
     await new ChunkLedger(await bed.rt.db()).register([key]);
   }
-  const { rowsByPartition } = await readChunk(bed.s3.store, key, PARTITIONS, bed.rt.config.maxRecordBytes);
+  const { byPartition } = await readChunk(bed.s3.store, key, PARTITIONS, bed.rt.config.maxRecordBytes);
   return {
     seq,
     prevSeq: seq - 1,
     chunkKey: key,
     yStartTime: new Date().toISOString(),
     weightsVersion: 0,
-    partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, rows: rowsByPartition.get(partition) ?? [] })),
+    partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, rows: [], customerRows: [], ...byPartition.get(partition) })),
   };
 }
 

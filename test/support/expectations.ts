@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
 import type { TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
@@ -41,21 +43,32 @@ export function blacklistCsv(ids: readonly string[], reason = "test"): string {
   return ["id,reason", ...ids.map((id) => `${id},${reason}`)].join("\n") + "\n";
 }
 
+/** A detection's key, with the amount it carries (PatId4–6) as written. */
+export const keyWithAmount = (d: Parameters<typeof detectionKey>[0] & { amount?: string | null }): string =>
+  d.line === undefined ? detectionKey(d) : `${detectionKey(d)}|${d.amount}`;
+
 export async function detectionsInDb(databaseUrl: string): Promise<string[]> {
-  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string; line: number | null }>(
+  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string; line: number | null; amount: string | null }>(
     databaseUrl,
-    `SELECT patternid, customer, merchant, chunk, line FROM pattern_detections`,
+    `SELECT patternid, customer, merchant, chunk, line, amount::text AS amount FROM pattern_detections`,
   );
   return rows
     .map((r) =>
-      detectionKey({ patternId: r.patternid, customer: r.customer, merchant: r.merchant, chunkIndex: chunkIndexOf(r.chunk), line: r.line ?? undefined }),
+      keyWithAmount({
+        patternId: r.patternid,
+        customer: r.customer,
+        merchant: r.merchant,
+        chunkIndex: chunkIndexOf(r.chunk),
+        line: r.line ?? undefined,
+        amount: r.amount,
+      }),
     )
     .sort();
 }
 
-/** Both sinks hold exactly the reference detections; S3 files have the header and 50 rows (the last may have fewer). */
+/** Both sinks hold exactly the reference detections, PatId4–6 with their amounts; S3 files have the header and 50 rows (the last may have fewer). */
 export async function expectExactResult(databaseUrl: string, s3: TestS3, reference: ReferenceResult): Promise<void> {
-  const expected = reference.detections.map(detectionKey).sort();
+  const expected = reference.detections.map(keyWithAmount).sort();
   expect(await detectionsInDb(databaseUrl)).toEqual(expected);
 
   const keys = await s3.store.listKeys(DETECTION_PREFIX);
@@ -65,11 +78,11 @@ export async function expectExactResult(databaseUrl: string, s3: TestS3, referen
     expect(lines[0]).toBe("YStartTime,detectionTime,patternId,ActionType,customerName,MerchantId,chunk,amount,line");
     if (i < files.length - 1) expect(lines.length - 1).toBe(50);
     for (const line of lines.slice(1)) {
-      const [ystart, detected, patternId, , customer, merchant, chunk, , row] = line.split(",");
+      const [ystart, detected, patternId, , customer, merchant, chunk, amount, row] = line.split(",");
       expect(ystart).toMatch(/\+05:30$/);
       expect(detected).toMatch(/\+05:30$/);
       expect(row).toMatch(/^\d*$/); // empty for PatId1–3
-      inFiles.push(detectionKey({ patternId, customer, merchant, chunkIndex: chunkIndexOf(chunk), line: row ? Number(row) : undefined }));
+      inFiles.push(keyWithAmount({ patternId, customer, merchant, chunkIndex: chunkIndexOf(chunk), line: row ? Number(row) : undefined, amount }));
     }
   });
   expect(inFiles.sort()).toEqual(expected);
@@ -82,4 +95,18 @@ export async function expectExactAggregates(databaseUrl: string, reference: Refe
     `SELECT merchant, customer, txn_count AS n, trim_scale(amount_sum)::text AS amount FROM pair_aggregates`,
   );
   expect(new Map(rows.map((r) => [`${r.merchant}|${r.customer}`, { n: r.n, amount: r.amount }]))).toEqual(reference.aggregates);
+}
+
+/**
+ * A blacklist for generated data: the customer of the 3rd data row and the merchant of the 10th,
+ * written as a file in `dir`; the reference thresholds and the pipeline's BLACKLIST to go with it.
+ */
+export function scaledBlacklist(transactionsFile: string, dir: string): { thresholds: ReferenceThresholds; env: Record<string, string> } {
+  const [header, ...rows] = readFileSync(transactionsFile, "utf8").split("\n", 12);
+  const unquote = (f: string): string => f.trim().replace(/^['"](.*)['"]$/, "$1");
+  const column = (name: string): number => header.split(",").map(unquote).indexOf(name);
+  const ids = [unquote(rows[2].split(",")[column("customer")]), unquote(rows[9].split(",")[column("merchant")])];
+  const file = path.join(dir, "blacklist.csv");
+  writeFileSync(file, blacklistCsv(ids));
+  return { thresholds: withBlacklist(SCALED_THRESHOLDS, ids), env: { ...SCALED_ENV, BLACKLIST: file } };
 }

@@ -12,10 +12,14 @@ const SPEC: PatternThresholds = {
   childMinTxns: 80,
   childMaxAvgAmount: "23",
   deiMinFemaleCustomers: 100,
+  highValueMinAmount: "5000",
+  anomalyMinHistory: 20,
+  anomalyZ: "4",
+  blacklist: [],
 };
 
 function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {
-  return Array.from({ length: count }, () => ({ customer, merchant, gender, amount }));
+  return Array.from({ length: count }, (_, i) => ({ customer, merchant, gender, amount, line: i + 2 }));
 }
 
 function detect(state: PartitionAggregates, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
@@ -55,7 +59,7 @@ describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
 
 describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
   function customers(prefix: string, count: number, gender: string): Transaction[] {
-    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, amount: "1.00" }));
+    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, amount: "1.00", line: i + 2 }));
   }
 
   it("does not fire when F equals M", () => {
@@ -69,7 +73,7 @@ describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
 
   it("takes a customer's gender from its first transaction at the merchant", () => {
     const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
-    const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", amount: "0.01" }];
+    const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", amount: "0.01", line: 2 }];
     expect(detect(state, rows)).toEqual([]);
   });
 });

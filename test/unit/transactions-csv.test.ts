@@ -14,13 +14,13 @@ describe("reading a transactions chunk", () => {
   ])("accepts %s and drops the quotes from the values", async (_name, row) => {
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${row}\n`);
     expect(rejected).toEqual([]);
-    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", amount: "4.55" }]);
+    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", amount: "4.55", line: 2 }]);
   });
 
   it("matches columns by name, with a quoted or unquoted header in any order", async () => {
     const header = "amount,fraud,merchant,customer,step,age,gender,zipcodeOri,zipMerchant,category";
     const { valid } = await parseTransactions(`${header}\n12.30,0,'M1','C1',3,'2','F','1','1','es_food'\r\n`);
-    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", amount: "12.30" }]);
+    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", amount: "12.30", line: 2 }]);
   });
 
   it.each([
@@ -118,7 +118,7 @@ describe("reading a transactions chunk row by row in place", () => {
     let columns: ReturnType<typeof locateColumns<(typeof TRANSACTION_COLUMNS)[number]>> | undefined;
     await forEachRecord(Readable.from([Buffer.from(text)]), 1 << 20, (record) => {
       if (!columns) return void (columns = locateColumns(record.fields!, TRANSACTION_COLUMNS));
-      const checked = record.error === undefined ? checkTransaction(record.fields, columns) : { reason: record.error };
+      const checked = record.error === undefined ? checkTransaction(record.fields, columns, record.line) : { reason: record.error };
       if ("txn" in checked) out.valid.push(checked.txn);
       else out.rejected.push({ line: record.line, reason: checked.reason, text: record.text });
     });

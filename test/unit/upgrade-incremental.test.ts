@@ -81,7 +81,7 @@ function randomStream(seed: number) {
     return Array.from({ length: CHUNK_ROWS }, (): Transaction => {
       const r = random.next();
       const merchant = MERCHANTS[r < MERCHANT_SHARE[0] ? 0 : r < MERCHANT_SHARE[0] + MERCHANT_SHARE[1] ? 1 : r < 0.94 ? 2 : 3];
-      return { customer: `C${picker.pick(random)}`, merchant, gender: random.next() < 0.5 ? "F" : "M", amount: "30.00" };
+      return { customer: `C${picker.pick(random)}`, merchant, gender: random.next() < 0.5 ? "F" : "M", amount: "30.00", line: 0 };
     });
   });
   return { weights, chunks };
@@ -98,6 +98,7 @@ async function reload(live: PartitionAggregates, weights: Map<string, Map<string
       weightsVersion: 1,
       partitions: [{ partition: 0, appliedSeq: live.appliedSeq, checkpointSeq: live.appliedSeq }],
       pairs,
+      histories: [],
       loggedPairs: new Map(),
       emitted: emitted.map((key) => {
         const [customer, merchant] = key.split("|");
@@ -123,6 +124,10 @@ describe("UPGRADE evaluated incrementally agrees with a scan of every customer a
     upgradeMinMerchantTxns: 50_000,
     upgradeCountQuantile: q("0.90"),
     upgradeWeightQuantile: q("0.10"),
+    highValueMinAmount: "5000",
+    anomalyMinHistory: 20,
+    anomalyZ: "4",
+    blacklist: [],
     childMinTxns: 80,
     childMaxAvgAmount: "23",
     deiMinFemaleCustomers: 100,

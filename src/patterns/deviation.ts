@@ -1,0 +1,58 @@
+import { approximate, unitsAt, type Decimal } from "../decimal";
+
+/** A customer's earlier transactions as ANOMALY reads them: count, exact sum and exact sum of squares. */
+export interface Moments {
+  readonly n: number;
+  readonly sum: Decimal;
+  /** Its scale is twice the sum's (see CustomerHistory). */
+  readonly sumSquares: Decimal;
+}
+
+/** A non-negative factor as an exact fraction num/den. */
+export interface Factor {
+  readonly num: bigint;
+  readonly den: bigint;
+  /** num/den as a float, for the estimate. */
+  readonly approx: number;
+}
+
+export function factorOf(d: Decimal): Factor {
+  const num = BigInt(d.units);
+  const den = 10n ** BigInt(d.scale);
+  return { num, den, approx: approximate(d) };
+}
+
+/** Error margin of the float estimate, relative to the size of its terms: far above its real error (a few ulps), far below any real gap. */
+const MARGIN = 64 * Number.EPSILON;
+
+/**
+ * SPEC.md's ANOMALY test, exact: with n earlier amounts of sum S and sum of
+ * squares Q, whether `n*amount - S > 0` and `(n*amount - S)^2 > z^2 * (n*Q - S^2)`.
+ * Floats decide when they are clearly on one side; a case within their error
+ * (ties, a history of equal amounts) is decided again in bigints.
+ */
+export function exceedsDeviations(history: Moments, amount: Decimal, z: Factor): boolean {
+  const n = history.n;
+  const a = approximate(amount);
+  const s = approximate(history.sum);
+  const q = approximate(history.sumSquares);
+  const gap = n * a - s;
+  const gapSize = n * a + s;
+  if (gap < -MARGIN * gapSize) return false;
+  const spread = n * q - s * s;
+  const lhs = gap * gap;
+  const rhs = z.approx * z.approx * spread;
+  const size = gapSize * gapSize + z.approx * z.approx * (n * q + s * s);
+  if (gap > MARGIN * gapSize && Math.abs(lhs - rhs) > MARGIN * size) return lhs > rhs;
+  return exactly(history, amount, z);
+}
+
+function exactly(history: Moments, amount: Decimal, z: Factor): boolean {
+  const scale = Math.max(amount.scale, history.sum.scale);
+  const n = BigInt(history.n);
+  const s = unitsAt(history.sum, scale);
+  const gap = n * unitsAt(amount, scale) - s;
+  if (gap <= 0n) return false;
+  const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
+  return gap * gap * z.den * z.den > z.num * z.num * spread;
+}
