@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
+import { expectExactAggregates, expectExactResult, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
 import { referenceDetections } from "../support/reference";
@@ -16,12 +16,15 @@ describeWithNats("a cluster of real processes over NATS", () => {
     for (const p of running.values()) p.child.kill("SIGKILL");
   });
 
-  it("survives kill -9 of merchant-state, ingest and s3-sink mid-stream and ends exactly at SPEC.md", async () => {
-    const files = await generate({ rows: 40_000, seed: 11, outDir: tempDir(), dirty: 0.005, customers: 300, merchants: 12 });
-    const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, SCALED_THRESHOLDS);
+  it("survives kill -9 of merchant-state (merchants' and customers' state), ingest and s3-sink mid-stream and ends exactly at SPEC.md", async () => {
+    const dir = tempDir();
+    const files = await generate({ rows: 40_000, seed: 11, outDir: dir, dirty: 0.005, customers: 300, merchants: 12 });
+    const blacklist = scaledBlacklist(files.transactions, dir);
+    const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, blacklist.thresholds);
+    expect(new Set(reference.detections.map((d) => d.patternId)).size).toBe(6);
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {
-      ...SCALED_ENV,
+      ...blacklist.env,
       TRANSPORTER: natsUrl!,
       CLUSTER_SECRET: "cluster-test-secret-0123456789",
       CHUNK_INTERVAL_MS: "500",

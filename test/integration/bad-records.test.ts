@@ -131,6 +131,6 @@ describe("damaged and multi-line records anywhere, chunk boundaries included", (
     expect([...reasons]).toEqual(
       expect.arrayContaining(["unterminated quoted field", "characters after a closing quote", "record longer than MAX_RECORD_BYTES"]),
     );
-    expect(new Set(result.detections.map((d) => d.split("|")[0]))).toEqual(new Set(["PatId1", "PatId2", "PatId3"]));
+    expect(new Set(result.detections.map((d) => d.split("|")[0]))).toEqual(new Set(["PatId1", "PatId2", "PatId3", "PatId4", "PatId6"]));
   });
 });
