@@ -238,6 +238,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
       anomalyMinHistory: int(SETTINGS.anomalyMinHistory, 0),
       anomalyZ: wrap(SETTINGS.anomalyZ, moneySetting),
       blacklist: [],
+      disabledPatterns: [],
     },
     blacklist: optional(SETTINGS.blacklist),
     s3FlushIdleMs: int(SETTINGS.s3FlushIdleMs, 0),

@@ -3,6 +3,7 @@ import { moneySetting } from "../money";
 import { parseProbability, type Probability } from "../quantile";
 import type { ConfigVersionRow, RecordedThresholds } from "../storage/config-versions";
 import type { BlacklistEntry, PatternThresholds } from "./rule";
+import { ALL_RULES } from "./catalogue";
 import { TRANSACTION_RULE_DEFAULTS } from "./transaction-rule";
 
 /** One version of the configuration in force, and the first chunk it applies to. */
@@ -68,7 +69,16 @@ export function thresholdsOf(r: RecordedThresholds, what: string): PatternThresh
     anomalyMinHistory: count("anomalyMinHistory", TRANSACTION_RULE_DEFAULTS.anomalyMinHistory),
     anomalyZ: moneySetting(String(r.anomalyZ ?? TRANSACTION_RULE_DEFAULTS.anomalyZ), `${what}: anomalyZ`),
     blacklist: blacklistOf(r.blacklist ?? [], what),
+    disabledPatterns: patternIdsOf(r.disabledPatterns ?? [], what),
   };
+}
+
+function patternIdsOf(ids: unknown, what: string): string[] {
+  const known = ALL_RULES.map((r) => r.patternId);
+  if (!Array.isArray(ids) || !ids.every((id): id is string => typeof id === "string" && known.includes(id))) {
+    throw new Error(`${what}: disabledPatterns must be a list of pattern ids (${known.join(", ")}), got ${JSON.stringify(ids)}`);
+  }
+  return [...new Set(ids)].sort();
 }
 
 function blacklistOf(entries: unknown, what: string): BlacklistEntry[] {
@@ -103,7 +113,8 @@ export function sameThresholds(a: PatternThresholds, b: PatternThresholds): bool
     sameDecimal(a.highValueMinAmount, b.highValueMinAmount, "highValueMinAmount") &&
     a.anomalyMinHistory === b.anomalyMinHistory &&
     sameDecimal(a.anomalyZ, b.anomalyZ, "anomalyZ") &&
-    sameBlacklist(a.blacklist, b.blacklist)
+    sameBlacklist(a.blacklist, b.blacklist) &&
+    a.disabledPatterns.join() === b.disabledPatterns.join()
   );
 }
 

@@ -17,6 +17,8 @@ export interface PatternThresholds {
   readonly anomalyZ: string;
   /** Customers and merchants whose every transaction fires BLACKLISTED, with why they are listed. */
   readonly blacklist: readonly BlacklistEntry[];
+  /** Patterns switched off: they fire nothing for the chunks this version applies to. */
+  readonly disabledPatterns: readonly string[];
 }
 
 export interface BlacklistEntry {

@@ -15,6 +15,7 @@ export interface RecordedThresholds {
   readonly anomalyMinHistory?: number;
   readonly anomalyZ?: string;
   readonly blacklist?: ReadonlyArray<{ readonly id: string; readonly reason: string }>;
+  readonly disabledPatterns?: readonly string[];
 }
 
 /** One version of the configuration in force: from chunk `fromSeq` on, until a later version's `fromSeq`. */

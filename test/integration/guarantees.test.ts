@@ -40,6 +40,7 @@ const T: PatternThresholds = {
   anomalyMinHistory: 20,
   anomalyZ: "4",
   blacklist: [],
+  disabledPatterns: [],
 };
 const PARTITIONS = 4;
 const MAX_RECORD_BYTES = 1_048_576;

@@ -16,6 +16,7 @@ const SPEC: PatternThresholds = {
   anomalyMinHistory: 20,
   anomalyZ: "4",
   blacklist: [],
+  disabledPatterns: [],
 };
 
 function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {

@@ -128,6 +128,8 @@ describe("UPGRADE evaluated incrementally agrees with a scan of every customer a
     anomalyMinHistory: 20,
     anomalyZ: "4",
     blacklist: [],
+    disabledPatterns: [],
+  disabledPatterns: [],
     childMinTxns: 80,
     childMaxAvgAmount: "23",
     deiMinFemaleCustomers: 100,
