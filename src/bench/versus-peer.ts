@@ -1,14 +1,16 @@
 import path from "node:path";
+import { Client } from "pg";
 import type { S3Settings } from "../config";
 import type { PatternThresholds } from "../patterns";
-import { createBucket, freshDatabase, pipelineDetectionKeys, timeStartOnce } from "./end-to-end";
-import { peerDetections, runPeer, type PeerRun } from "./peer";
+import { readBlacklist } from "../patterns/blacklist";
+import { createBucket, freshDatabase, timeStartOnce } from "./end-to-end";
+import { peerDetections, runPeer, type PeerDetection, type PeerRun } from "./peer";
 
 export interface VersusPeer {
   /** `start.js --once`, spawn to exit. */
   readonly oursSeconds: number;
   readonly peer: PeerRun;
-  /** Detections (pattern, customer, merchant) found by one side only. */
+  /** Detections found by one side only, as `detectionKey` writes them. */
   readonly onlyOurs: string[];
   readonly onlyPeer: string[];
 }
@@ -22,6 +24,7 @@ export interface VersusPeerSetup {
   readonly source: string;
   readonly importance: string;
   readonly chunkRows: number;
+  /** Both sides get these; the peer also gets the blacklist `env` gives the pipeline (BLACKLIST), if any. */
   readonly thresholds: PatternThresholds;
   /** A folder of its own for the run's DATA_DIR and log. */
   readonly work: string;
@@ -48,14 +51,59 @@ export async function runVersusPeer(setup: VersusPeerSetup): Promise<VersusPeer>
     source: setup.source,
     importance: setup.importance,
     chunkRows: setup.chunkRows,
-    thresholds: setup.thresholds,
+    thresholds: await withPipelineBlacklist(setup),
   });
-  const oursKeys = await pipelineDetectionKeys(oursUrl);
-  const peerKeys = new Set((await peerDetections(peerUrl)).map((d) => `${d.patternId}|${d.customer}|${d.merchant}`));
+  const oursKeys = new Set((await pipelineDetections(oursUrl)).map(detectionKey));
+  const peerKeys = new Set((await peerDetections(peerUrl)).map(detectionKey));
   return {
     oursSeconds,
     peer,
     onlyOurs: [...oursKeys].filter((k) => !peerKeys.has(k)),
     onlyPeer: [...peerKeys].filter((k) => !oursKeys.has(k)),
   };
+}
+
+/** The thresholds with the blacklist that `start.js` reads from BLACKLIST, when the bench's environment names one. */
+async function withPipelineBlacklist(setup: VersusPeerSetup): Promise<PatternThresholds> {
+  const location = setup.env.BLACKLIST;
+  if (!location) return setup.thresholds;
+  const entries = await readBlacklist(location, setup.s3);
+  return { ...setup.thresholds, blacklist: [...entries].map(([id, reason]) => ({ id, reason })) };
+}
+
+type Keyed = Pick<PeerDetection, "patternId" | "customer" | "merchant" | "chunkIndex" | "line">;
+
+/**
+ * PatId1–3: `pattern|customer|merchant` (emitted once each); PatId4–6 (line
+ * defined): `pattern|customer|merchant|chunk index|line`, one per row.
+ */
+export function detectionKey(d: Keyed): string {
+  const key = `${d.patternId}|${d.customer}|${d.merchant}`;
+  return d.line === undefined || d.line === null ? key : `${key}|${d.chunkIndex}|${d.line}`;
+}
+
+/** The pipeline's detections; a chunk key's index is its number, `…/chunk-00000007.csv` (one source, as `--once` runs). */
+async function pipelineDetections(databaseUrl: string): Promise<Keyed[]> {
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ patternid: string; customer: string; merchant: string; chunk: string; line: number | null }>(
+      `SELECT patternid, customer, merchant, chunk, line FROM pattern_detections`,
+    );
+    return rows.map((r) => ({
+      patternId: r.patternid,
+      customer: r.customer,
+      merchant: r.merchant,
+      chunkIndex: chunkIndexOf(r.chunk),
+      line: r.line ?? undefined,
+    }));
+  } finally {
+    await db.end();
+  }
+}
+
+function chunkIndexOf(key: string): number {
+  const m = /chunk-(\d+)\.csv$/.exec(key);
+  if (!m) throw new Error(`not a chunker key: ${key}`);
+  return Number(m[1]);
 }
