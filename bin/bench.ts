@@ -284,7 +284,7 @@ async function main(): Promise<void> {
       console.log(`ours / peer:        ${(oursRate / peerRate).toFixed(2)}x (end-to-end speed, start --once against the peer)`);
       const same = vs.onlyOurs.length === 0 && vs.onlyPeer.length === 0;
       console.log(
-        `peer detections:    ${JSON.stringify(vs.peer.detections)}, ${same ? "the same (pattern, customer, merchant) set as ours" : `differ: ${vs.onlyOurs.length} only ours (e.g. ${vs.onlyOurs.slice(0, 3).join(", ")}), ${vs.onlyPeer.length} only the peer's (e.g. ${vs.onlyPeer.slice(0, 3).join(", ")})`}`,
+        `peer detections:    ${JSON.stringify(vs.peer.detections)}, ${same ? "the same detections as ours (PatId1–3 by pattern, customer, merchant; PatId4–6 by chunk and line too)" : `differ: ${vs.onlyOurs.length} only ours (e.g. ${vs.onlyOurs.slice(0, 3).join(", ")}), ${vs.onlyPeer.length} only the peer's (e.g. ${vs.onlyPeer.slice(0, 3).join(", ")})`}`,
       );
       const cadenceUrl = await freshDatabase(pg.url, "bench_cadence");
       await createBucket({ ...config.s3, endpoint: s3.url, accessKeyId: EMBEDDED_S3_KEY, secretAccessKey: EMBEDDED_S3_KEY }, "bench-cadence");

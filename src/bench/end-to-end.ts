@@ -45,15 +45,3 @@ export async function timeStartOnce(startScript: string, args: readonly string[]
   if (code !== 0) throw new Error(`start --once exited with ${code}; its log: ${logFile}`);
   return seconds;
 }
-
-/** The (pattern, customer, merchant) of every detection in the pipeline's table, as `pattern|customer|merchant`. */
-export async function pipelineDetectionKeys(databaseUrl: string): Promise<Set<string>> {
-  const db = new Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    const { rows } = await db.query<{ key: string }>(`SELECT patternid || '|' || customer || '|' || merchant AS key FROM pattern_detections`);
-    return new Set(rows.map((r) => r.key));
-  } finally {
-    await db.end();
-  }
-}

@@ -85,7 +85,8 @@ function blacklistOf(entries: unknown, what: string): BlacklistEntry[] {
   if (!Array.isArray(entries)) throw new Error(`${what}: blacklist must be a list of {id, reason}`);
   return entries.map((e: unknown, i) => {
     const { id, reason } = (e ?? {}) as Partial<BlacklistEntry>;
-    if (typeof id !== "string" || id === "" || typeof reason !== "string") throw new Error(`${what}: blacklist entry ${i} must be {id, reason} with a non-empty id`);
+    if (typeof id !== "string" || id === "" || typeof reason !== "string")
+      throw new Error(`${what}: blacklist entry ${i} must be {id, reason} with a non-empty id`);
     return { id, reason };
   });
 }

@@ -11,7 +11,9 @@ export const DETECTIONS_PER_FILE = 50;
 export function renderDetectionFile(rows: readonly Detection[]): string {
   const lines = [csvLine(DETECTION_FILE_HEADER)];
   for (const d of rows) {
-    lines.push(csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk, d.amount ?? "", d.line ?? ""]));
+    lines.push(
+      csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk, d.amount ?? "", d.line ?? ""]),
+    );
   }
   return `${lines.join("\n")}\n`;
 }

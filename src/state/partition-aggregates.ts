@@ -110,7 +110,14 @@ export class PartitionAggregates {
       const history = this.histories.get(txn.customer);
       for (const rule of rules) {
         if (rule.fires(txn, amount, history, settings)) {
-          fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer: txn.customer, merchant: txn.merchant, amount: txn.amount, line: txn.line });
+          fired.push({
+            patternId: rule.patternId,
+            actionType: rule.actionType,
+            customer: txn.customer,
+            merchant: txn.merchant,
+            amount: txn.amount,
+            line: txn.line,
+          });
         }
       }
       const h = history ?? this.history(txn.customer);

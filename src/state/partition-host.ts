@@ -221,7 +221,8 @@ export class PartitionHost {
     const config = this.history.inForce(seq);
     const before = this.history.at(state.appliedSeq);
     const { disabledPatterns } = config.thresholds;
-    const on = <R extends { patternId: string }>(rules: readonly R[]) => (disabledPatterns.length === 0 ? rules : rules.filter((r) => !disabledPatterns.includes(r.patternId)));
+    const on = <R extends { patternId: string }>(rules: readonly R[]) =>
+      disabledPatterns.length === 0 ? rules : rules.filter((r) => !disabledPatterns.includes(r.patternId));
     const judged = state.judge(rows.customerRows, on(this.opts.transactionRules), config.thresholds);
     const fired = state.apply(rows.rows, on(this.opts.rules), config.thresholds, before !== undefined && before.version !== config.version);
     return judged.length === 0 ? fired : [...judged, ...fired];

@@ -20,7 +20,12 @@ describeWithNats("a cluster of real processes over NATS", () => {
     const dir = tempDir();
     const files = await generate({ rows: 40_000, seed: 11, outDir: dir, dirty: 0.005, customers: 300, merchants: 12 });
     const blacklist = scaledBlacklist(files.transactions, dir);
-    const reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, blacklist.thresholds);
+    const reference = referenceDetections(
+      readFileSync(files.transactions, "utf8"),
+      readFileSync(files.importance, "utf8"),
+      TEST_CHUNK_ROWS,
+      blacklist.thresholds,
+    );
     expect(new Set(reference.detections.map((d) => d.patternId)).size).toBe(6);
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {

@@ -23,7 +23,12 @@ describe("thresholds and the blacklist changed between two runs", () => {
     const args = ["--source", files.transactions, "--importance", files.importance];
     // No checkpoint but at a clean stop: every load replays from the first chunk, across the change.
     const before = pipelineEnv(databaseUrl, s3, { ...SCALED_ENV, CHUNK_INTERVAL_MS: "300", CHECKPOINT_EVERY_CHUNKS: "10000" });
-    const after = { ...before, CHILD_MIN_TXNS: String(LOWERED.childMinTxns), HIGH_VALUE_MIN_AMOUNT: LOWERED.highValueMinAmount, BLACKLIST: blacklist.env.BLACKLIST };
+    const after = {
+      ...before,
+      CHILD_MIN_TXNS: String(LOWERED.childMinTxns),
+      HIGH_VALUE_MIN_AMOUNT: LOWERED.highValueMinAmount,
+      BLACKLIST: blacklist.env.BLACKLIST,
+    };
     const applied = async (n: number) => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= n;
     const versions = () =>
       query<VersionRow>(

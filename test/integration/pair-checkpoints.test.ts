@@ -33,9 +33,17 @@ afterAll(async () => {
 
 describe("the checkpoint log of a partition", () => {
   it("reads back every entry since the last full set in order, drops the rows before a full set, and the view shows each pair's latest values", async () => {
-    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, histories: new PackedHistories(), pairs: packed(pair("C1", 1, "1.50"), pair("C2", 1, "2")) }], 1);
+    await appendPairCheckpoints(
+      ds,
+      [{ partition: 0, fullSet: false, histories: new PackedHistories(), pairs: packed(pair("C1", 1, "1.50"), pair("C2", 1, "2")) }],
+      1,
+    );
     await appendPairCheckpoints(ds, [{ partition: 0, fullSet: false, histories: new PackedHistories(), pairs: packed(pair("C1", 2, "3.00")) }], 2);
-    await appendPairCheckpoints(ds, [{ partition: 0, fullSet: true, histories: new PackedHistories(), pairs: packed(pair("C1", 3, "4.25"), pair("C2", 1, "2"), pair("C3", 1, "0.10")) }], 3);
+    await appendPairCheckpoints(
+      ds,
+      [{ partition: 0, fullSet: true, histories: new PackedHistories(), pairs: packed(pair("C1", 3, "4.25"), pair("C2", 1, "2"), pair("C3", 1, "0.10")) }],
+      3,
+    );
     await appendPairCheckpoints(
       ds,
       [
@@ -81,11 +89,16 @@ describe("the checkpoint log of a partition", () => {
   it("holds customers' histories beside the pairs: a later entry replaces an earlier one, a full set drops the rows before it", async () => {
     const histories = (...entries: Array<[string, number, string, string]>): PackedHistories => {
       const packedHistories = new PackedHistories();
-      for (const [customer, n, sum, sumSquares] of entries) packedHistories.add({ customer, n, sum: parseDecimal(sum)!, sumSquares: parseDecimal(sumSquares)! });
+      for (const [customer, n, sum, sumSquares] of entries)
+        packedHistories.add({ customer, n, sum: parseDecimal(sum)!, sumSquares: parseDecimal(sumSquares)! });
       return packedHistories;
     };
     await appendPairCheckpoints(ds, [{ partition: 7, fullSet: true, pairs: packed(), histories: histories(["C1", 1, "2.50", "6.2500"]) }], 1);
-    await appendPairCheckpoints(ds, [{ partition: 7, fullSet: false, pairs: packed(), histories: histories(["C1", 2, "3.50", "7.2500"], ["C2", 1, "1", "1"]) }], 2);
+    await appendPairCheckpoints(
+      ds,
+      [{ partition: 7, fullSet: false, pairs: packed(), histories: histories(["C1", 2, "3.50", "7.2500"], ["C2", 1, "1", "1"]) }],
+      2,
+    );
     const read = await readPairCheckpoints(ds, [7]);
     expect(read.histories.map((h) => `${h.customer}:${h.n}:${formatDecimal(h.sum)}:${formatDecimal(h.sumSquares)}`)).toEqual([
       "C1:1:2.50:6.2500",
@@ -93,7 +106,10 @@ describe("the checkpoint log of a partition", () => {
       "C2:1:1:1",
     ]);
     expect(read.logged.get(7)).toBe(3);
-    const view = await ds.query(`SELECT customer, txn_count AS n, amount_sum::text AS sum FROM customer_histories WHERE partition = 7 ORDER BY customer`);
+    const view = await selectRows<{ customer: string; n: number; sum: string }>(
+      ds,
+      `SELECT customer, txn_count AS n, amount_sum::text AS sum FROM customer_histories WHERE partition = 7 ORDER BY customer`,
+    );
     expect(view).toEqual([
       { customer: "C1", n: 2, sum: "3.50" },
       { customer: "C2", n: 1, sum: "1" },

@@ -66,7 +66,9 @@ describe("a version change for UPGRADE and DEI-NEEDED", () => {
   // C0..C9 at M1 with n = 1..10 and weights 10..1; M2 has 3 female and 5 male customers.
   const weights = new Map([["M1", new Map(Array.from({ length: 10 }, (_, i) => [`C${i}`, 10 - i]))]]);
   const rows: Transaction[] = [
-    ...Array.from({ length: 10 }, (_, i) => Array.from({ length: i + 1 }, () => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "1.00", line: 0 }))).flat(),
+    ...Array.from({ length: 10 }, (_, i) =>
+      Array.from({ length: i + 1 }, () => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "1.00", line: 0 })),
+    ).flat(),
     ...["F", "F", "F", "M", "M", "M", "M", "M"].map((gender, i) => ({ customer: `D${i}`, merchant: "M2", gender, amount: "1.00", line: 0 })),
   ];
   const before: PatternThresholds = { ...SPEC, upgradeMinMerchantTxns: 1 };

@@ -18,7 +18,10 @@ describe("GET /api/detections parameters", () => {
   });
 
   it.each([
-    [{ pattern: "PatId9" }, 'pattern must be one of PatId1 (UPGRADE), PatId2 (CHILD), PatId3 (DEI-NEEDED), PatId4 (HIGH-VALUE), PatId5 (BLACKLISTED), PatId6 (ANOMALY); got "PatId9"'],
+    [
+      { pattern: "PatId9" },
+      'pattern must be one of PatId1 (UPGRADE), PatId2 (CHILD), PatId3 (DEI-NEEDED), PatId4 (HIGH-VALUE), PatId5 (BLACKLISTED), PatId6 (ANOMALY); got "PatId9"',
+    ],
     [{ limit: "0" }, 'limit must be an integer from 1 to 1000; got "0"'],
     [{ limit: "abc" }, "limit must be an integer"],
     [{ since: "yesterday" }, 'since must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "yesterday"'],

@@ -129,7 +129,6 @@ describe("UPGRADE evaluated incrementally agrees with a scan of every customer a
     anomalyZ: "4",
     blacklist: [],
     disabledPatterns: [],
-  disabledPatterns: [],
     childMinTxns: 80,
     childMaxAvgAmount: "23",
     deiMinFemaleCustomers: 100,
