@@ -69,35 +69,58 @@ export class S3BatchStore {
   ) {}
 
   async unwritten(): Promise<S3Batch[]> {
-    return selectRows<S3Batch>(this.ds, `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`);
+    const rows = await selectRows<{ batchNo: string; objectKey: string }>(
+      this.ds,
+      `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
+    );
+    return rows.map((r) => ({ batchNo: Number(r.batchNo), objectKey: r.objectKey }));
   }
 
-  /** Reserves the next `size` unbatched detections; with `partial`, whatever is left if fewer. */
-  async reserve(size: number, partial: boolean): Promise<S3Batch | null> {
+  /**
+   * Reserves up to `most` batches of `size` unbatched detections in one
+   * transaction, in id order; with `partial`, the last may hold fewer.
+   */
+  async reserve(size: number, partial: boolean, most = 1): Promise<S3Batch[]> {
     return this.ds.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock($1)`, [S3_RESERVE_LOCK]);
-      const ids = await selectRows<{ id: number }>(em, `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`, [size]);
-      if (ids.length === 0 || (ids.length < size && !partial)) return null;
+      const ids = await selectRows<{ id: number }>(em, `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`, [size * most]);
+      const count = partial ? Math.ceil(ids.length / size) : Math.floor(ids.length / size);
+      if (count === 0) return [];
       const { next } = await selectOne<{ next: number }>(em, `SELECT coalesce(max(batch_no), 0) + 1 AS next FROM s3_batches`);
-      const objectKey = `${this.prefix}detections-${String(next).padStart(8, "0")}.csv`;
-      await em.query(`INSERT INTO s3_batches (batch_no, object_key, rows) VALUES ($1, $2, $3)`, [next, objectKey, ids.length]);
-      await em.query(`UPDATE detection_outbox SET s3_batch = $1 WHERE id = ANY($2)`, [next, ids.map((r) => r.id)]);
-      return { batchNo: next, objectKey };
+      const batches = Array.from({ length: count }, (_, i) => ({
+        batchNo: next + i,
+        objectKey: `${this.prefix}detections-${String(next + i).padStart(8, "0")}.csv`,
+      }));
+      const taken = ids.slice(0, count * size);
+      await em.query(`INSERT INTO s3_batches (batch_no, object_key, rows) SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[])`, [
+        batches.map((b) => b.batchNo),
+        batches.map((b) => b.objectKey),
+        batches.map((_, i) => Math.min(size, taken.length - i * size)),
+      ]);
+      await em.query(`UPDATE detection_outbox o SET s3_batch = t.batch FROM unnest($1::bigint[], $2::bigint[]) AS t(id, batch) WHERE o.id = t.id`, [
+        taken.map((r) => r.id),
+        taken.map((_, i) => next + Math.floor(i / size)),
+      ]);
+      return batches;
     });
   }
 
-  async detections(batchNo: number): Promise<Detection[]> {
-    return selectRows<Detection>(
+  /** The detections of each batch, in id order. */
+  async detections(batchNos: readonly number[]): Promise<Map<number, Detection[]>> {
+    const rows = await selectRows<Detection & { batchNo: number }>(
       this.ds,
-      `SELECT id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
+      `SELECT s3_batch AS "batchNo", id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
               customer, merchant, chunk, amount::text AS amount, line
-       FROM detection_outbox WHERE s3_batch = $1 ORDER BY id`,
-      [batchNo],
+       FROM detection_outbox WHERE s3_batch = ANY($1) ORDER BY id`,
+      [[...batchNos]],
     );
+    const byBatch = new Map<number, Detection[]>(batchNos.map((b) => [Number(b), []]));
+    for (const { batchNo, ...d } of rows) byBatch.get(Number(batchNo))!.push(d);
+    return byBatch;
   }
 
-  async markWritten(batchNo: number): Promise<void> {
-    await this.ds.query(`UPDATE s3_batches SET written_at = now() WHERE batch_no = $1`, [batchNo]);
+  async markWritten(batchNos: readonly number[]): Promise<void> {
+    await this.ds.query(`UPDATE s3_batches SET written_at = now() WHERE batch_no = ANY($1)`, [[...batchNos]]);
   }
 
   /** Detections not yet in any batch (a partial index makes this cheap). */

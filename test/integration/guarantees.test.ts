@@ -374,8 +374,8 @@ describe("sinks", () => {
     await outbox(120);
     const batches = new S3BatchStore(ds, DETECTION_PREFIX);
     // crash after reserving and writing batch 1 but before marking it written
-    const first = (await batches.reserve(50, false))!;
-    await s3.store.write(first.objectKey, renderDetectionFile(await batches.detections(first.batchNo)));
+    const [first] = await batches.reserve(50, false);
+    await s3.store.write(first.objectKey, renderDetectionFile((await batches.detections([first.batchNo])).get(first.batchNo)!));
     const bytesBefore = await s3.store.readText(first.objectKey);
 
     const writer = new S3DetectionWriter(batches, s3.store);
