@@ -33,6 +33,24 @@ function sendError(this: Service, req: IncomingMessage, res: ServerResponse, err
   res.end(JSON.stringify(body));
 }
 
+/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS). */
+interface ApiMeta {
+  user?: { name: string; scope: string };
+}
+
+/** Who changes the configuration, for the audit trail: only an admin key may, so without API_KEYS nobody can over HTTP. */
+function configChanger(ctx: Context<unknown, ApiMeta>): string {
+  const user = ctx.meta.user;
+  if (!user) {
+    throw new Errors.MoleculerClientError(
+      "changing the configuration needs an admin API key: set API_KEYS (name:admin:secret), or use the REPL",
+      403,
+      "FORBIDDEN",
+    );
+  }
+  return `api key ${user.name}`;
+}
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
@@ -59,7 +77,14 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "POST detections/flush": "s3-sink.flush",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
+            "GET customers/:id": "merchant-state.customer",
             "GET partitions": "merchant-state.partitions",
+            "GET config": "detector.config",
+            "PUT config": "api.changeConfig",
+            "GET config/history": "detector.changes",
+            "GET blacklist": "detector.blacklist",
+            "POST blacklist": "api.addToBlacklist",
+            "DELETE blacklist/:id": "api.removeFromBlacklist",
           },
         },
         {
@@ -91,6 +116,17 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       },
     },
     actions: {
+      changeConfig: {
+        handler: (ctx: Context<Record<string, unknown>, ApiMeta>) => ctx.call("detector.change", { change: ctx.params, by: configChanger(ctx) }),
+      },
+      addToBlacklist: {
+        handler: (ctx: Context<{ entries?: unknown }, ApiMeta>) =>
+          ctx.call("detector.addToBlacklist", { change: ctx.params.entries ?? ctx.params, by: configChanger(ctx) }),
+      },
+      removeFromBlacklist: {
+        params: { id: { type: "string", min: 1 } },
+        handler: (ctx: Context<{ id: string }, ApiMeta>) => ctx.call("detector.removeFromBlacklist", { change: ctx.params.id, by: configChanger(ctx) }),
+      },
       detections: {
         async handler(ctx: Context<Record<string, unknown>>) {
           let filters;

@@ -1,24 +1,85 @@
-import type { ServiceSchema } from "moleculer";
+import { Errors, type Context, type ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
-import type { DataSource } from "typeorm";
-import { ALL_RULES, differsFrom, recordedThresholds, thresholdsOf, type BlacklistEntry, type PatternThresholds } from "../src/patterns";
+import { ALL_RULES, sameThresholds, thresholdsOf, type PatternThresholds } from "../src/patterns";
 import { readBlacklist } from "../src/patterns/blacklist";
-import { readConfigVersions, recordConfigVersion, type ConfigVersionRow } from "../src/storage/config-versions";
+import {
+  blacklistAddition,
+  blacklistRemoval,
+  ConfigChangeError,
+  describeChanges,
+  settingsEdit,
+  startupEdit,
+  startupRecordedBy,
+  type ConfigEdit,
+} from "../src/patterns/config-change";
+import { readConfigVersions, recordNextVersion, type ConfigVersionRow } from "../src/storage/config-versions";
+
+/** A change and who asks for it (`api key <name>`, `repl on <node>`). */
+interface ChangeRequest<T> {
+  readonly change: T;
+  readonly by: string;
+}
+
+/** The configuration in force for the next chunk, as users see it. */
+function configView(version: ConfigVersionRow) {
+  const t = thresholdsOf(version.thresholds, `configuration version ${version.version}`);
+  return {
+    version: version.version,
+    fromSeq: version.fromSeq,
+    recordedBy: version.recordedBy,
+    recordedAt: version.recordedAt,
+    rules: ALL_RULES.map((r) => ({ patternId: r.patternId, actionType: r.actionType, enabled: !t.disabledPatterns.includes(r.patternId) })),
+    thresholds: {
+      upgradeMinMerchantTxns: t.upgradeMinMerchantTxns,
+      upgradeCountQuantile: t.upgradeCountQuantile.text,
+      upgradeWeightQuantile: t.upgradeWeightQuantile.text,
+      childMinTxns: t.childMinTxns,
+      childMaxAvgAmount: t.childMaxAvgAmount,
+      deiMinFemaleCustomers: t.deiMinFemaleCustomers,
+      highValueMinAmount: t.highValueMinAmount,
+      anomalyMinHistory: t.anomalyMinHistory,
+      anomalyZ: t.anomalyZ,
+    },
+    disabledPatterns: t.disabledPatterns,
+    blacklistEntries: t.blacklist.length,
+  };
+}
 
 /**
- * The owner of the configuration in force: the pattern catalogue and the
- * versioned thresholds (table `config_versions`). On start it records its
- * settings as a new version when they differ from the latest one, applying
- * from the chunk after the last one any partition committed; merchant-state
- * computes every chunk, replays included, with the version in force for that
- * chunk. The rules themselves run inside merchant-state, where detections
- * commit atomically with the state that produced them.
+ * The owner of the configuration in force: the pattern catalogue, the
+ * versioned thresholds, rule switches and blacklist (table `config_versions`,
+ * which is also the audit trail: who recorded each version, when, and from
+ * which chunk it applies). On start it records the settings it was given that
+ * changed since the last start; a change through the API or the REPL records
+ * a version too. A version applies from the chunk after the last one any
+ * partition committed; merchant-state computes every chunk, replays included,
+ * with the version in force for that chunk. The rules themselves run inside
+ * merchant-state, where detections commit atomically with the state that
+ * produced them.
  */
 export function detectorService(rt: Runtime): ServiceSchema {
+  const versions = async (): Promise<ConfigVersionRow[]> => readConfigVersions(await rt.db());
   const latest = async (): Promise<ConfigVersionRow> => {
-    const version = (await readConfigVersions(await rt.db())).at(-1);
+    const version = (await versions()).at(-1);
     if (!version) throw new Error("no configuration version is recorded yet");
     return version;
+  };
+  /** Records what `edit` makes of the latest version, unless no rule would notice; answers the configuration then in force. */
+  const record = async (edit: () => ConfigEdit, by: string) => {
+    let next: ConfigEdit;
+    try {
+      next = edit();
+      const recorded = await recordNextVersion(await rt.db(), by, (all) => {
+        const last = all.at(-1);
+        if (!last) throw new Error("no configuration version is recorded yet");
+        const changed = next(last.thresholds);
+        return sameThresholds(thresholdsOf(changed, "the new configuration"), thresholdsOf(last.thresholds, "the latest configuration")) ? undefined : changed;
+      });
+      return configView(recorded.at(-1)!);
+    } catch (err) {
+      if (err instanceof ConfigChangeError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_CONFIG_CHANGE");
+      throw err;
+    }
   };
 
   return {
@@ -40,22 +101,48 @@ export function detectorService(rt: Runtime): ServiceSchema {
       },
       /** Every version, oldest first. */
       history: {
-        handler: async (): Promise<ConfigVersionRow[]> => readConfigVersions(await rt.db()),
+        handler: versions,
+      },
+      /** The configuration in force for the next chunk: thresholds, rule switches, blacklist size. */
+      config: {
+        handler: async () => configView(await latest()),
+      },
+      /** Every version with who recorded it, when, from which chunk it applies, and what it changed; newest first. */
+      changes: {
+        handler: async () => {
+          const all = await versions();
+          return all
+            .map((v, i) => ({
+              version: v.version,
+              fromSeq: v.fromSeq,
+              recordedBy: v.recordedBy,
+              recordedAt: v.recordedAt,
+              changes: describeChanges(all[i - 1]?.thresholds, v.thresholds),
+            }))
+            .reverse();
+        },
+      },
+      /** Sets thresholds and rule switches from the next chunk on. */
+      change: {
+        handler: (ctx: Context<ChangeRequest<unknown>>) => record(() => settingsEdit(ctx.params.change), ctx.params.by),
+      },
+      blacklist: {
+        handler: async () => thresholdsOf((await latest()).thresholds, "the latest configuration").blacklist,
+      },
+      addToBlacklist: {
+        handler: (ctx: Context<ChangeRequest<unknown>>) => record(() => blacklistAddition(ctx.params.change), ctx.params.by),
+      },
+      removeFromBlacklist: {
+        handler: (ctx: Context<ChangeRequest<string>>) => record(() => blacklistRemoval(String(ctx.params.change)), ctx.params.by),
       },
     },
     async started() {
-      const db = await rt.db();
-      const settings: PatternThresholds = { ...rt.config.thresholds, blacklist: await startupBlacklist(rt, db) };
-      const history = await recordConfigVersion(db, recordedThresholds(settings), `startup on ${this.broker.nodeID}`, differsFrom(settings));
-      const inForce = history.at(-1)!;
-      this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq, blacklisted: settings.blacklist.length });
+      const blacklist = rt.config.blacklist
+        ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason }))
+        : undefined;
+      const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
+      const inForce = recorded.at(-1)!;
+      this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
     },
   };
-}
-
-/** The blacklist given at start (--blacklist), or else the one recorded last, which a restart keeps. */
-async function startupBlacklist(rt: Runtime, db: DataSource): Promise<readonly BlacklistEntry[]> {
-  if (rt.config.blacklist) return [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason }));
-  const latest = (await readConfigVersions(db)).at(-1);
-  return latest ? thresholdsOf(latest.thresholds, `configuration version ${latest.version}`).blacklist : [];
 }

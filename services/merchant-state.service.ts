@@ -6,10 +6,11 @@ import { PartitionRecordEntity } from "../entities/partition-record.entity";
 import { readChunk } from "../src/ingest/chunk-reader";
 import { partitionOf } from "../src/partitioning";
 import { PATTERN_RULES, TRANSACTION_RULES } from "../src/patterns";
+import { customerAtMerchants, summarizeCustomer, type CustomerAtMerchant } from "../src/state/customer-summary";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { PartitionHost } from "../src/state/partition-host";
 import { PgPartitionStore } from "../src/storage/partition-store";
-import { firedPatterns } from "../src/storage/fired-patterns";
+import { customerDetections, firedPatterns } from "../src/storage/fired-patterns";
 import { nodesRunning } from "./cluster";
 
 /** Per-merchant and per-customer aggregates for the partitions assigned to this node; each chunk computed with the configuration version in force for it. */
@@ -61,6 +62,33 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
             throw new Errors.MoleculerClientError(`merchant "${ctx.params.id}" has no transactions`, 404, "MERCHANT_NOT_FOUND");
           return { ...summarizeMerchant(partition, ctx.params.id, aggregates), detections };
         },
+      },
+      customer: {
+        params: { id: { type: "string", min: 1 } },
+        async handler(ctx: Context<{ id: string }, { $forwarded?: boolean }>) {
+          const partition = partitionOf(ctx.params.id, rt.config.partitions);
+          const assignedTo = assignments().get(partition);
+          if (assignedTo && assignedTo !== broker.nodeID && !ctx.meta.$forwarded) {
+            return ctx.call("merchant-state.customer", ctx.params, { nodeID: assignedTo, meta: { $forwarded: true } });
+          }
+          const [history, merchants, detections] = await Promise.all([
+            host!.customerHistory(partition, ctx.params.id),
+            // Its pairs are in the partitions of its merchants, spread over every node.
+            Promise.all(
+              liveNodes().map((nodeID) => ctx.call<CustomerAtMerchant[], { id: string }>("merchant-state.customerAtMerchants", ctx.params, { nodeID })),
+            ).then((lists) => lists.flat()),
+            customerDetections(await rt.db(), ctx.params.id),
+          ]);
+          if (!history && detections.length === 0)
+            throw new Errors.MoleculerClientError(`customer "${ctx.params.id}" has no transactions`, 404, "CUSTOMER_NOT_FOUND");
+          return { ...summarizeCustomer(partition, ctx.params.id, history, merchants), detections };
+        },
+      },
+      /** The customer's aggregates at the merchants of the partitions this node holds. */
+      customerAtMerchants: {
+        visibility: "public",
+        params: { id: { type: "string", min: 1 } },
+        handler: (ctx: Context<{ id: string }>) => customerAtMerchants(host?.cached().values() ?? [], ctx.params.id),
       },
     },
     events: {

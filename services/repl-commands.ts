@@ -15,13 +15,24 @@ function print(helpers: TableHelpers, header: string[], rows: unknown[][]): void
   console.log(rows.length === 0 ? "(none)" : helpers.table([header, ...rows], options));
 }
 
+/** The configuration as detector.config answers it. */
+interface ConfigView {
+  version: number;
+  fromSeq: number;
+  recordedBy: string;
+  recordedAt: string;
+  thresholds: Record<string, string | number>;
+  rules: Array<{ patternId: string; actionType: string; enabled: boolean }>;
+  blacklistEntries: number;
+}
+
 /** REPL commands over the cluster's services; they work from any node that can reach them. moleculer-repl passes parsed arguments, not the string[] its typings claim. */
 export const replCommands = [
   {
     command: "detections",
     description: "Latest detections (newest first)",
     options: [
-      { option: "-p, --pattern <pattern>", description: "PatId1|PatId2|PatId3 or UPGRADE|CHILD|DEI-NEEDED" },
+      { option: "-p, --pattern <pattern>", description: "PatId1 … PatId6, or UPGRADE, CHILD, DEI-NEEDED, HIGH-VALUE, BLACKLISTED, ANOMALY" },
       { option: "-m, --merchant <merchant>", description: "only this merchant" },
       { option: "-c, --customer <customer>", description: "only this customer" },
       { option: "-n, --limit <n>", description: "how many (default 20)" },
@@ -35,8 +46,8 @@ export const replCommands = [
       const page: { items: Array<Record<string, unknown>> } = await broker.call("api.detections", query);
       print(
         helpers,
-        ["detected", "pattern", "action", "customer", "merchant", "chunk"],
-        page.items.map((d) => [d.detectionTime, d.patternId, d.actionType, d.customer, d.merchant, d.chunk]),
+        ["detected", "pattern", "action", "customer", "merchant", "amount", "chunk", "line"],
+        page.items.map((d) => [d.detectionTime, d.patternId, d.actionType, d.customer, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-"]),
       );
     },
   },
@@ -70,6 +81,35 @@ export const replCommands = [
     },
   },
   {
+    command: "customer <id>",
+    description: "A customer's totals over every merchant, its merchants and its latest detections",
+    async action(broker: ServiceBroker, raw: unknown, helpers: TableHelpers) {
+      const c: {
+        customer: string;
+        partition: number;
+        transactions: number;
+        totalAmount: string;
+        meanAmount: string | null;
+        amountStdDev: string | null;
+        merchants: Array<{ merchant: string; transactions: number; totalAmount: string }>;
+        detections: Array<Record<string, unknown>>;
+      } = await broker.call("merchant-state.customer", { id: String((raw as CommandArgs).id) });
+      console.log(
+        `customer ${c.customer}: partition ${c.partition}, ${c.transactions} transactions, total ${c.totalAmount}, mean ${c.meanAmount ?? "-"}, sd ${c.amountStdDev ?? "-"}, ${c.merchants.length} merchants`,
+      );
+      print(
+        helpers,
+        ["merchant", "transactions", "total amount"],
+        c.merchants.map((m) => [m.merchant, m.transactions, m.totalAmount]),
+      );
+      print(
+        helpers,
+        ["pattern", "action", "merchant", "amount", "chunk", "line", "detected"],
+        c.detections.map((d) => [d.patternId, d.actionType, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-", d.detectionTime]),
+      );
+    },
+  },
+  {
     command: "partitions",
     description: "Each partition's assigned node, last committer and last applied chunk",
     async action(broker: ServiceBroker, _raw: unknown, helpers: TableHelpers) {
@@ -94,6 +134,48 @@ export const replCommands = [
     description: "Write the detections waiting for a full S3 file now",
     async action(broker: ServiceBroker) {
       console.log(`files written: ${await broker.call<number>("s3-sink.flush")}`);
+    },
+  },
+  {
+    command: "config",
+    description: "The configuration in force for the next chunk: thresholds, rule switches, blacklist size",
+    async action(broker: ServiceBroker, _raw: unknown, helpers: TableHelpers) {
+      const c: ConfigView = await broker.call("detector.config");
+      console.log(`version ${c.version}, from chunk ${c.fromSeq}, recorded by ${c.recordedBy} at ${c.recordedAt}; blacklist: ${c.blacklistEntries} entries`);
+      print(helpers, ["setting", "value"], Object.entries(c.thresholds));
+      print(
+        helpers,
+        ["pattern", "action", "enabled"],
+        c.rules.map((r) => [r.patternId, r.actionType, r.enabled ? "yes" : "no"]),
+      );
+    },
+  },
+  {
+    command: "config-set <setting> <value>",
+    description: "Change a threshold from the next chunk on (disabledPatterns: comma-separated ids, or - for none)",
+    async action(broker: ServiceBroker, raw: unknown) {
+      const { setting, value } = raw as CommandArgs & { setting: string; value: string | number };
+      const text = String(value);
+      // Counts go as numbers; decimal settings take numbers as their text.
+      const parsed = setting === "disabledPatterns" ? (text === "-" ? [] : text.split(",")) : /^\d+$/.test(text) ? Number(text) : text;
+      const c: ConfigView = await broker.call("detector.change", { change: { [setting]: parsed }, by: `repl on ${broker.nodeID}` });
+      console.log(`version ${c.version} applies from chunk ${c.fromSeq}`);
+    },
+  },
+  {
+    command: "blacklist [action] [id] [reason...]",
+    description: "List the blacklist; `blacklist add <id> [reason]` or `blacklist remove <id>` changes it from the next chunk on",
+    async action(broker: ServiceBroker, raw: unknown, helpers: TableHelpers) {
+      const { action, id, reason } = raw as CommandArgs & { action?: string; id?: string | number; reason?: string[] };
+      const by = `repl on ${broker.nodeID}`;
+      if (action === undefined) {
+        const entries: Array<{ id: string; reason: string }> = await broker.call("detector.blacklist");
+        return print(helpers, ["id", "reason"], entries.map((e) => [e.id, e.reason]));
+      }
+      if ((action !== "add" && action !== "remove") || id === undefined) return console.log("usage: blacklist [add <id> [reason] | remove <id>]");
+      const change = action === "add" ? { id: String(id), reason: (reason ?? []).join(" ") } : String(id);
+      const c: ConfigView = await broker.call(action === "add" ? "detector.addToBlacklist" : "detector.removeFromBlacklist", { change, by });
+      console.log(`version ${c.version} applies from chunk ${c.fromSeq}; blacklist: ${c.blacklistEntries} entries`);
     },
   },
 ];

@@ -40,13 +40,20 @@ export async function parseBlacklist(text: string, source: string): Promise<Blac
     if (record.fields.length !== columns.count) fail(record.line, `expected ${columns.count} fields, got ${record.fields.length}`);
     const value = (index: number): string => (index < 0 ? "" : unquote(record.fields[index].trim()));
     const id = value(columns.id);
-    if (id === "") fail(record.line, "empty id");
-    if (CONTROL_CHARACTER.test(id)) fail(record.line, `id contains a control character: "${printable(id)}"`);
-    if (Buffer.byteLength(id) > MAX_ID_BYTES) fail(record.line, `id is longer than ${MAX_ID_BYTES} bytes`);
+    const problem = blacklistIdProblem(id);
+    if (problem) fail(record.line, problem);
     entries.set(id, value(columns.reason));
   });
   if (!columns) throw new Error(`blacklist ${source}: no header (expected id,reason)`);
   return entries;
+}
+
+/** Why `id` cannot be on the blacklist (ids are validated like a transaction's), or undefined. */
+export function blacklistIdProblem(id: string): string | undefined {
+  if (id === "") return "empty id";
+  if (CONTROL_CHARACTER.test(id)) return `id contains a control character: "${printable(id)}"`;
+  if (Buffer.byteLength(id) > MAX_ID_BYTES) return `id is longer than ${MAX_ID_BYTES} bytes`;
+  return undefined;
 }
 
 /** The blacklist at a local path or s3://bucket/key. Errors name the location. */

@@ -4,6 +4,7 @@ import type { Log } from "../log";
 import { ConfigHistory, type PatternRule, type TransactionRule } from "../patterns";
 import { describeError } from "../retry";
 import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
+import type { CustomerHistory } from "./customer-history";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
 import type { PartitionAggregates } from "./partition-aggregates";
@@ -103,6 +104,14 @@ export class PartitionHost {
     return this.serially(async () => {
       if (!this.cache.has(partition)) await this.load([partition]);
       return this.cache.get(partition)!.merchants.get(merchant);
+    });
+  }
+
+  /** A customer's live history, loading its partition if needed. */
+  customerHistory(partition: number, customer: string): Promise<CustomerHistory | undefined> {
+    return this.serially(async () => {
+      if (!this.cache.has(partition)) await this.load([partition]);
+      return this.cache.get(partition)!.histories.get(customer);
     });
   }
 

@@ -51,11 +51,28 @@ export async function recordConfigVersion(
   recordedBy: string,
   differs: (latest: RecordedThresholds) => boolean,
 ): Promise<ConfigVersionRow[]> {
+  return recordNextVersion(ds, recordedBy, (versions) => {
+    const latest = versions.at(-1);
+    return !latest || differs(latest.thresholds) ? thresholds : undefined;
+  });
+}
+
+/**
+ * Records the version `next` makes of the versions so far, oldest first
+ * (under CONFIG_LOCK, so concurrent changes each build on the one before);
+ * `next` returns undefined when nothing would change. Returns every version.
+ */
+export async function recordNextVersion(
+  ds: DataSource,
+  recordedBy: string,
+  next: (versions: readonly ConfigVersionRow[]) => RecordedThresholds | undefined,
+): Promise<ConfigVersionRow[]> {
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [CONFIG_LOCK]);
     const versions = await readConfigVersions(em);
     const latest = versions.at(-1);
-    if (latest && !differs(latest.thresholds)) return versions;
+    const thresholds = next(versions);
+    if (!thresholds) return versions;
     const fromSeq = latest ? (await selectOne<{ next: number }>(em, `SELECT coalesce(max(applied_seq), 0) + 1 AS next FROM partition_state`)).next : 1;
     const recorded = await selectOne<ConfigVersionRow>(
       em,

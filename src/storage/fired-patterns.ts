@@ -13,3 +13,15 @@ export async function firedPatterns(ds: DataSource, merchant: string): Promise<M
     [merchant],
   );
 }
+
+export type CustomerDetection = Pick<Detection, "patternId" | "actionType" | "merchant" | "chunk" | "line" | "amount" | "detectionTime">;
+
+/** A customer's latest detections in pattern_detections, newest first. */
+export async function customerDetections(ds: DataSource, customer: string, limit = 100): Promise<CustomerDetection[]> {
+  return selectRows<CustomerDetection>(
+    ds,
+    `SELECT patternid AS "patternId", actiontype AS "actionType", merchant, chunk, line, amount::text AS amount, detectiontime AS "detectionTime"
+     FROM pattern_detections WHERE customer = $1 ORDER BY id DESC LIMIT $2`,
+    [customer, limit],
+  );
+}

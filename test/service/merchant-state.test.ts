@@ -6,6 +6,7 @@ import { partitionOf } from "../../src/partitioning";
 import { differsFrom, recordedThresholds } from "../../src/patterns";
 import { loadConfig } from "../../src/config";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
+import { moveToPatternDetections } from "../../src/storage/outbox";
 import { recordConfigVersion } from "../../src/storage/config-versions";
 import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type ServiceTestBed } from "../support/service-broker";
 
@@ -89,5 +90,27 @@ describe("merchant-state service", () => {
     await recordConfigVersion(await bed.rt.db(), recordedThresholds(raised), "another detector", differsFrom(raised)); // from chunk 2
     expect((await apply(chunk(2, rows("C2", "M1", 4)))).detections).toBe(0); // 4 transactions: enough for version 1, not for version 2
     expect((await apply(chunk(3, rows("C2", "M1", 1)))).detections).toBe(1);
+  });
+
+  it("shows a customer's totals over every merchant (mean, population sd), its merchants and detections, and 404 for an unknown one", async () => {
+    await apply(chunk(4, [...rows("C1", "M2", 1), transactionLine("C1", "M3", "6.00")]));
+    const ds = await bed.rt.db();
+    await moveToPatternDetections(ds, 1000);
+    // C1: 2.00 ×4 and 6.00: n 5, total 14.00, mean 2.8, sd sqrt((5·52 − 196)/25) = 1.6
+    expect(await bed.broker.call("merchant-state.customer", { id: "C1" })).toMatchObject({
+      customer: "C1",
+      partition: partitionOf("C1", PARTITIONS),
+      transactions: 5,
+      totalAmount: "14.00",
+      meanAmount: "2.8000",
+      amountStdDev: "1.6000",
+      merchants: [
+        { merchant: "M1", transactions: 3, totalAmount: "6.00" },
+        { merchant: "M3", transactions: 1, totalAmount: "6.00" },
+        { merchant: "M2", transactions: 1, totalAmount: "2.00" },
+      ],
+      detections: [{ patternId: "PatId2", merchant: "M1", line: null }],
+    });
+    await expect(bed.broker.call("merchant-state.customer", { id: "C-unknown" })).rejects.toMatchObject({ code: 404, type: "CUSTOMER_NOT_FOUND" });
   });
 });
