@@ -137,9 +137,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
       },
     },
     async started() {
-      const blacklist = rt.config.blacklist
-        ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason }))
-        : undefined;
+      const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;
       const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
       const inForce = recorded.at(-1)!;
       this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });

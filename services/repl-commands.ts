@@ -170,7 +170,11 @@ export const replCommands = [
       const by = `repl on ${broker.nodeID}`;
       if (action === undefined) {
         const entries: Array<{ id: string; reason: string }> = await broker.call("detector.blacklist");
-        return print(helpers, ["id", "reason"], entries.map((e) => [e.id, e.reason]));
+        return print(
+          helpers,
+          ["id", "reason"],
+          entries.map((e) => [e.id, e.reason]),
+        );
       }
       if ((action !== "add" && action !== "remove") || id === undefined) return console.log("usage: blacklist [add <id> [reason] | remove <id>]");
       const change = action === "add" ? { id: String(id), reason: (reason ?? []).join(" ") } : String(id);

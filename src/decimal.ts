@@ -79,6 +79,18 @@ export function addTo(sum: DecimalSum, text: string, what: string): void {
   sum.scale = total.scale;
 }
 
+/** Reads `text` (validated earlier; throws naming `what` if it is not a plain decimal) into `into`, allocating nothing while it fits a safe integer. */
+export function readInto(into: DecimalSum, text: string, what: string): void {
+  if (scanDecimal(text)) {
+    into.units = scannedUnits;
+    into.scale = scannedScale;
+    return;
+  }
+  const d = decimalOf(text, what);
+  into.units = d.units;
+  into.scale = d.scale;
+}
+
 /** parseDecimal for text validated earlier (configured, stored, sent); throws naming `what` if it is not. */
 export function decimalOf(text: string, what: string): Decimal {
   const d = parseDecimal(text);

@@ -47,9 +47,12 @@ export function authorize(keyring: ApiKeyring, authorization: string | undefined
   return key;
 }
 
-/** State-changing requests take JSON bodies only, so that no cross-site form can post one. */
+/**
+ * Requests with a body that change state take JSON only, so that no cross-site
+ * form can post one. A DELETE has no body, and no form can send one.
+ */
 export function checkContentType(method: string, contentType: string | undefined): void {
-  if (!changesState(method)) return;
+  if (!changesState(method) || method.toUpperCase() === "DELETE") return;
   const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
   if (type !== "application/json") {
     throw new RequestRefused(

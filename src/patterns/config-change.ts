@@ -82,7 +82,14 @@ export function describeChanges(before: RecordedThresholds | undefined, after: R
   const b = before && recordedThresholds(thresholdsOf(before, "the earlier version"));
   const a = recordedThresholds(thresholdsOf(after, "the later version"));
   const changes: SettingChange[] = [];
-  for (const setting of ["upgradeMinMerchantTxns", "upgradeCountQuantile", "upgradeWeightQuantile", "childMinTxns", "childMaxAvgAmount", "deiMinFemaleCustomers"] as const) {
+  for (const setting of [
+    "upgradeMinMerchantTxns",
+    "upgradeCountQuantile",
+    "upgradeWeightQuantile",
+    "childMinTxns",
+    "childMaxAvgAmount",
+    "deiMinFemaleCustomers",
+  ] as const) {
     if (JSON.stringify(b?.[setting]) !== JSON.stringify(a[setting])) changes.push({ setting, from: b?.[setting] ?? null, to: a[setting] });
   }
   for (const setting of ["highValueMinAmount", "anomalyMinHistory", "anomalyZ", "disabledPatterns"] as const) {
@@ -97,7 +104,9 @@ export function describeChanges(before: RecordedThresholds | undefined, after: R
 }
 
 function isDecimalSetting(name: string): boolean {
-  return (["upgradeCountQuantile", "upgradeWeightQuantile", "childMaxAvgAmount", "highValueMinAmount", "anomalyZ"] satisfies Changeable[] as string[]).includes(name);
+  return (["upgradeCountQuantile", "upgradeWeightQuantile", "childMaxAvgAmount", "highValueMinAmount", "anomalyZ"] satisfies Changeable[] as string[]).includes(
+    name,
+  );
 }
 
 /** The recorded form of `r` after checking every value, normalized (sorted pattern ids, trimmed quantiles). */
@@ -134,7 +143,8 @@ export function startupEdit(
     const before = lastStart && recordedThresholds(thresholdsOf(lastStart.thresholds, `configuration version ${lastStart.version}`));
     const changed = Object.fromEntries(
       Object.entries(given).filter(
-        ([name, value]) => (name !== "blacklist" || blacklist !== undefined) && JSON.stringify(before?.[name as keyof RecordedThresholds]) !== JSON.stringify(value),
+        ([name, value]) =>
+          (name !== "blacklist" || blacklist !== undefined) && JSON.stringify(before?.[name as keyof RecordedThresholds]) !== JSON.stringify(value),
       ),
     );
     const next = { ...recordedThresholds(thresholdsOf(latest.thresholds, `configuration version ${latest.version}`)), ...changed };

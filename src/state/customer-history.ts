@@ -1,4 +1,4 @@
-import { add, square, ZERO, type Decimal } from "../decimal";
+import { add, square, type Decimal, type DecimalSum } from "../decimal";
 import type { Moments } from "../patterns/deviation";
 
 /**
@@ -7,22 +7,34 @@ import type { Moments } from "../patterns/deviation";
  */
 export class CustomerHistory implements Moments {
   n = 0;
-  sum: Decimal = ZERO;
-  sumSquares: Decimal = ZERO;
+  readonly sum: DecimalSum = { units: 0, scale: 0 };
+  readonly sumSquares: DecimalSum = { units: 0, scale: 0 };
   /** Changed since the partition's last checkpoint. */
   dirty = false;
 
   constructor(readonly customer: string) {}
 
+  /** Adds an amount in place: with no allocation while the sums are safe integers at the amount's scale. */
   add(amount: Decimal): void {
     this.n++;
-    this.sum = add(this.sum, amount);
-    this.sumSquares = add(this.sumSquares, square(amount));
+    const units = amount.units;
+    if (typeof units === "number" && amount.scale === this.sum.scale && typeof this.sum.units === "number" && typeof this.sumSquares.units === "number") {
+      const sum = this.sum.units + units;
+      const sumSquares = this.sumSquares.units + units * units; // not safe whenever units² is not
+      if (Number.isSafeInteger(sum) && Number.isSafeInteger(sumSquares)) {
+        this.sum.units = sum;
+        this.sumSquares.units = sumSquares;
+        return;
+      }
+    }
+    this.restore(this.n, add(this.sum, amount), add(this.sumSquares, square(amount)));
   }
 
   restore(n: number, sum: Decimal, sumSquares: Decimal): void {
     this.n = n;
-    this.sum = sum;
-    this.sumSquares = sumSquares;
+    this.sum.units = sum.units;
+    this.sum.scale = sum.scale;
+    this.sumSquares.units = sumSquares.units;
+    this.sumSquares.scale = sumSquares.scale;
   }
 }

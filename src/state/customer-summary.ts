@@ -25,7 +25,12 @@ export interface CustomerSummary {
 }
 
 /** A customer's totals from its history, and its merchants (most transactions first). */
-export function summarizeCustomer(partition: number, customer: string, h: CustomerHistory | undefined, merchants: readonly CustomerAtMerchant[]): CustomerSummary {
+export function summarizeCustomer(
+  partition: number,
+  customer: string,
+  h: CustomerHistory | undefined,
+  merchants: readonly CustomerAtMerchant[],
+): CustomerSummary {
   const n = h?.n ?? 0;
   const sum = h?.sum ?? ZERO;
   const spread = n === 0 ? 0 : Math.max(0, n * approximate(h!.sumSquares) - approximate(sum) ** 2);

@@ -1,5 +1,5 @@
 import type { Transaction } from "../csv/transactions";
-import { decimalOf } from "../decimal";
+import { readInto, type DecimalSum } from "../decimal";
 import type { FiredDetection } from "../detection";
 import { transactionSettings, type PatternRule, type PatternThresholds, type TransactionRule } from "../patterns";
 import { PackedHistories, PackedPairs } from "../storage/pair-checkpoints";
@@ -105,8 +105,10 @@ export class PartitionAggregates {
   judge(rows: readonly Transaction[], rules: readonly TransactionRule[], thresholds: PatternThresholds): FiredDetection[] {
     const settings = transactionSettings(thresholds);
     const fired: FiredDetection[] = [];
+    // Read in place: the rules and the history take it by value during the row.
+    const amount: DecimalSum = { units: 0, scale: 0 };
     for (const txn of rows) {
-      const amount = decimalOf(txn.amount, "transaction amount");
+      readInto(amount, txn.amount, "transaction amount");
       const history = this.histories.get(txn.customer);
       for (const rule of rules) {
         if (rule.fires(txn, amount, history, settings)) {

@@ -35,7 +35,7 @@ describe("detector service", () => {
   it("records its settings as configuration version 1, applying from the first chunk, and serves it with the history", async () => {
     const version = await bed.broker.call<ConfigVersionRow>("detector.version");
     expect(version).toMatchObject({ version: 1, fromSeq: 1, recordedBy: `startup on ${bed.broker.nodeID}` });
-    expect(version.thresholds).toEqual({ ...SPEC_DEFAULTS, blacklist: [] }); // quantiles and amounts as their exact text
+    expect(version.thresholds).toEqual({ ...SPEC_DEFAULTS, blacklist: [], disabledPatterns: [] }); // quantiles and amounts as their exact text
     expect(await bed.broker.call("detector.history")).toEqual([version]);
   });
 

@@ -106,8 +106,8 @@ describe("merchant-state service", () => {
       amountStdDev: "1.6000",
       merchants: [
         { merchant: "M1", transactions: 3, totalAmount: "6.00" },
-        { merchant: "M3", transactions: 1, totalAmount: "6.00" },
         { merchant: "M2", transactions: 1, totalAmount: "2.00" },
+        { merchant: "M3", transactions: 1, totalAmount: "6.00" },
       ],
       detections: [{ patternId: "PatId2", merchant: "M1", line: null }],
     });
