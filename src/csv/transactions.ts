@@ -13,6 +13,8 @@ export interface Transaction {
   readonly gender: string;
   /** As written, in plain decimal notation: exact, and safe on the wire. */
   readonly amount: string;
+  /** As written: not validated (SPEC.md sets no rule for it), so it may hold anything a CSV field can. */
+  readonly category: string;
   /** Where the record starts in its chunk object (the header is line 1). */
   readonly line: number;
 }
@@ -63,7 +65,11 @@ function readRow(count: number, value: (index: number) => string, col: Record<Tr
   if (CONTROL_CHARACTER.test(customer) || CONTROL_CHARACTER.test(merchant) || CONTROL_CHARACTER.test(gender)) {
     return "customer, merchant or gender contains a control character";
   }
-  return idTooLong("customer", customer) ?? idTooLong("merchant", merchant) ?? idTooLong("gender", gender) ?? { customer, merchant, gender, amount, line };
+  return (
+    idTooLong("customer", customer) ??
+    idTooLong("merchant", merchant) ??
+    idTooLong("gender", gender) ?? { customer, merchant, gender, amount, category: value(col.category), line }
+  );
 }
 
 function idTooLong(name: string, value: string): string | undefined {

@@ -3,6 +3,7 @@ import { readInto, type DecimalSum } from "../decimal";
 import type { FiredDetection } from "../detection";
 import { transactionSettings, type PatternRule, type PatternThresholds, type TransactionRule } from "../patterns";
 import { PackedHistories, PackedPairs } from "../storage/pair-checkpoints";
+import type { ChunkCategoryStats } from "./category-stats";
 import { CustomerHistory } from "./customer-history";
 import { MerchantAggregates, type CustomerAggregate } from "./merchant-aggregates";
 
@@ -100,18 +101,22 @@ export class PartitionAggregates {
   /**
    * Judges a chunk's transactions whose customers hash to this partition, in
    * row order, each against its customer's history before it; then adds it to
-   * that history. Returns a detection per transaction and rule that fired.
+   * that history. Returns a detection per transaction and rule that fired;
+   * counts every transaction by category into `stats`.
    */
-  judge(rows: readonly Transaction[], rules: readonly TransactionRule[], thresholds: PatternThresholds): FiredDetection[] {
+  judge(rows: readonly Transaction[], rules: readonly TransactionRule[], thresholds: PatternThresholds, stats?: ChunkCategoryStats): FiredDetection[] {
     const settings = transactionSettings(thresholds);
     const fired: FiredDetection[] = [];
     // Read in place: the rules and the history take it by value during the row.
     const amount: DecimalSum = { units: 0, scale: 0 };
+    const firedForRow: string[] = [];
     for (const txn of rows) {
       readInto(amount, txn.amount, "transaction amount");
       const history = this.histories.get(txn.customer);
+      firedForRow.length = 0;
       for (const rule of rules) {
         if (rule.fires(txn, amount, history, settings)) {
+          firedForRow.push(rule.patternId);
           fired.push({
             patternId: rule.patternId,
             actionType: rule.actionType,
@@ -122,6 +127,7 @@ export class PartitionAggregates {
           });
         }
       }
+      stats?.count(txn, firedForRow);
       const h = history ?? this.history(txn.customer);
       h.add(amount);
       if (!h.dirty) {

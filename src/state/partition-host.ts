@@ -3,7 +3,8 @@ import type { ApplyRequest, ApplyResult, PartitionRows } from "../ingest/apply-r
 import type { Log } from "../log";
 import { ConfigHistory, type PatternRule, type TransactionRule } from "../patterns";
 import { describeError } from "../retry";
-import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionDetection } from "../storage/partition-store";
+import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionCategoryStats, type PartitionDetection } from "../storage/partition-store";
+import { ChunkCategoryStats } from "./category-stats";
 import type { CustomerHistory } from "./customer-history";
 import type { MerchantAggregates } from "./merchant-aggregates";
 import { loadPartitions } from "./partition-loader";
@@ -36,6 +37,7 @@ interface AppliedInMemory {
   readonly states: ReadonlyMap<number, PartitionAggregates>;
   readonly skipped: number[];
   readonly detections: PartitionDetection[];
+  readonly categoryStats: PartitionCategoryStats[];
   readonly checkpoint: Checkpoint;
   readonly configVersion: number;
   readonly applyMs: number;
@@ -152,8 +154,11 @@ export class PartitionHost {
       } else due.push({ state, rows: { rows, customerRows } });
     }
     const detections: PartitionDetection[] = [];
+    const categoryStats: PartitionCategoryStats[] = [];
     for (const { state, rows } of due) {
-      for (const m of this.applyChunk(state, req.seq, rows)) detections.push({ ...m, partition: state.partition });
+      const stats = new ChunkCategoryStats();
+      for (const m of this.applyChunk(state, req.seq, rows, stats)) detections.push({ ...m, partition: state.partition });
+      for (const row of stats.rows()) categoryStats.push({ ...row, partition: state.partition });
       state.appliedSeq = req.seq;
     }
     const applied: AppliedInMemory = {
@@ -161,6 +166,7 @@ export class PartitionHost {
       states: new Map(due.map(({ state }) => [state.partition, state])),
       skipped,
       detections,
+      categoryStats,
       checkpoint: this.checkpointOf(due.filter(({ state }) => this.checkpointDue(state, req.seq)).map(({ state }) => state.partition)),
       configVersion: this.history.inForce(req.seq).version,
       applyMs: performance.now() - started,
@@ -194,6 +200,7 @@ export class PartitionHost {
         yStartTime: new Date(req.yStartTime),
         detectionTime: new Date(),
         detections: applied.detections,
+        categoryStats: applied.categoryStats,
         configVersion: applied.configVersion,
         checkpoint: applied.checkpoint,
       });
@@ -226,13 +233,13 @@ export class PartitionHost {
    * the patterns evaluated; a partition whose version changes with the chunk
    * re-evaluates every pattern.
    */
-  private applyChunk(state: PartitionAggregates, seq: number, rows: PartitionRows): FiredDetection[] {
+  private applyChunk(state: PartitionAggregates, seq: number, rows: PartitionRows, stats?: ChunkCategoryStats): FiredDetection[] {
     const config = this.history.inForce(seq);
     const before = this.history.at(state.appliedSeq);
     const { disabledPatterns } = config.thresholds;
     const on = <R extends { patternId: string }>(rules: readonly R[]) =>
       disabledPatterns.length === 0 ? rules : rules.filter((r) => !disabledPatterns.includes(r.patternId));
-    const judged = state.judge(rows.customerRows, on(this.opts.transactionRules), config.thresholds);
+    const judged = state.judge(rows.customerRows, on(this.opts.transactionRules), config.thresholds, stats);
     const fired = state.apply(rows.rows, on(this.opts.rules), config.thresholds, before !== undefined && before.version !== config.version);
     return judged.length === 0 ? fired : [...judged, ...fired];
   }

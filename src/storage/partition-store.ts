@@ -164,6 +164,22 @@ function unpackColumns(row: PackedMerchantRow, count: number): string[][] {
 /** A detection a chunk fired, as it enters the outbox with its partition. */
 export type PartitionDetection = FiredDetection & { readonly partition: number };
 
+/** A category's figures as they are stored: amounts as exact decimal text. */
+export interface CategoryStatsRow {
+  readonly category: string;
+  readonly transactions: number;
+  readonly amount: string;
+  readonly flagged: number;
+  readonly flaggedAmount: string;
+  readonly highValue: number;
+  readonly blacklisted: number;
+  readonly blacklistedAmount: string;
+  readonly anomaly: number;
+}
+
+/** A chunk's figures for one category in one partition, as they enter `chunk_category_stats`. */
+export type PartitionCategoryStats = CategoryStatsRow & { readonly partition: number };
+
 /** Partitions' aggregates persisted with a chunk. */
 export type Checkpoint = readonly PartitionCheckpoint[];
 
@@ -178,6 +194,8 @@ export interface ChunkCommit {
   readonly yStartTime: Date;
   readonly detectionTime: Date;
   readonly detections: readonly PartitionDetection[];
+  /** Per partition and category, the chunk's transactions and those PatId4–6 flagged. */
+  readonly categoryStats?: readonly PartitionCategoryStats[];
   /** The configuration version the chunk was computed with: it must be the one in force for `seq`. */
   readonly configVersion: number;
   /** Partitions whose aggregates are persisted with this chunk. */
@@ -231,8 +249,30 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
         ],
       );
     }
+    if (c.categoryStats && c.categoryStats.length > 0) await insertCategoryStats(em, c.seq, c.categoryStats);
     if (c.checkpoint && c.checkpoint.length > 0) await writeCheckpoint(em, c.checkpoint, c.seq);
   });
+}
+
+async function insertCategoryStats(em: EntityManager, seq: number, stats: readonly PartitionCategoryStats[]): Promise<void> {
+  const column = <K extends keyof PartitionCategoryStats>(k: K) => stats.map((s) => s[k]);
+  await em.query(
+    `INSERT INTO chunk_category_stats (chunk_seq, partition, category, transactions, amount, flagged, flagged_amount, high_value, blacklisted, blacklisted_amount, anomaly)
+     SELECT $1, * FROM unnest($2::int[], $3::text[], $4::int[], $5::numeric[], $6::int[], $7::numeric[], $8::int[], $9::int[], $10::numeric[], $11::int[])`,
+    [
+      seq,
+      column("partition"),
+      column("category"),
+      column("transactions"),
+      column("amount"),
+      column("flagged"),
+      column("flaggedAmount"),
+      column("highValue"),
+      column("blacklisted"),
+      column("blacklistedAmount"),
+      column("anomaly"),
+    ],
+  );
 }
 
 /** Persists partitions' aggregates as of `seq`, if they are still at `seq` (nobody applied past them). */

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
+import { expectExactAggregates, expectExactResult, expectExactStats, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
 import { referenceDetections } from "../support/reference";
@@ -91,6 +91,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
       return pending === 0;
     });
     await expectExactResult(databaseUrl, s3, reference);
+    await expectExactStats(databaseUrl, reference);
     expect(await s3.store.readText(firstKey)).toBe(firstBytes);
 
     // Stopping cleanly checkpoints every partition: the persisted aggregates must be

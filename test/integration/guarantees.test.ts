@@ -93,7 +93,8 @@ function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyReques
   };
 }
 
-const child = (n: number): Transaction[] => Array.from({ length: n }, (_, i) => ({ customer: "C1", merchant: "M1", gender: "F", amount: "1.00", line: i + 2 }));
+const child = (n: number): Transaction[] =>
+  Array.from({ length: n }, (_, i) => ({ customer: "C1", merchant: "M1", gender: "F", amount: "1.00", line: i + 2, category: "es_food" }));
 
 describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
@@ -357,7 +358,14 @@ describe("sinks", () => {
   async function outbox(count: number): Promise<void> {
     await recordThresholds({ ...T, childMinTxns: 1 });
     const h = host("n");
-    const rows = Array.from({ length: count }, (_, i) => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "0.01", line: i + 2 }));
+    const rows = Array.from({ length: count }, (_, i) => ({
+      customer: `C${i}`,
+      merchant: "M1",
+      gender: "F",
+      amount: "0.01",
+      line: i + 2,
+      category: "es_food",
+    }));
     await h.apply(request(1, 0, rows));
   }
 

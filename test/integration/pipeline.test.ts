@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { generate } from "../../src/demo/generator";
 import { QUARANTINE_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
+import { expectExactAggregates, expectExactResult, expectExactStats, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { chunkIndexOf, freePort, pipelineEnv, query, startProgram, waitFor } from "../support/pipeline";
 import { referenceDetections, type ReferenceResult } from "../support/reference";
@@ -34,6 +34,7 @@ describe("the pipeline, one process, real PostgreSQL and S3", () => {
 
     await expectExactResult(databaseUrl, s3, reference);
     await expectExactAggregates(databaseUrl, reference);
+    await expectExactStats(databaseUrl, reference);
 
     const quarantined: string[] = [];
     for (const key of await s3.store.listKeys(QUARANTINE_PREFIX)) {
@@ -85,6 +86,7 @@ describe("the pipeline, one process, real PostgreSQL and S3", () => {
     const third = startProgram("start", ["--once", ...args], env);
     expect(await third.exited).toBe(0);
     await expectExactResult(databaseUrl, s3, reference);
+    await expectExactStats(databaseUrl, reference);
     const [{ landed }] = await query<{ landed: number }>(databaseUrl, `SELECT chunks_written AS landed FROM chunker_progress`);
     expect(landed).toBe(reference.chunks);
   });

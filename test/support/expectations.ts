@@ -110,3 +110,43 @@ export function scaledBlacklist(transactionsFile: string, dir: string): { thresh
   writeFileSync(file, blacklistCsv(ids));
   return { thresholds: withBlacklist(SCALED_THRESHOLDS, ids), env: { ...SCALED_ENV, BLACKLIST: file } };
 }
+
+/** Exact sum of plain decimal strings, without trailing zeros ("0" for none). */
+function decimalSum(amounts: Iterable<string>): string {
+  let scale = 0;
+  const list = [...amounts];
+  for (const a of list) scale = Math.max(scale, a.includes(".") ? a.length - a.indexOf(".") - 1 : 0);
+  const total = list.reduce((sum, a) => {
+    const [whole, frac = ""] = a.split(".");
+    return sum + BigInt(whole + frac.padEnd(scale, "0"));
+  }, 0n);
+  const digits = total.toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+
+/** `transaction_stats` adds up to the reference: every valid transaction and amount, and what PatId4–6 flagged. */
+export async function expectExactStats(databaseUrl: string, reference: ReferenceResult): Promise<void> {
+  const [stats] = await query<Record<string, string>>(
+    databaseUrl,
+    `SELECT sum(transactions)::text AS transactions, trim_scale(sum(amount))::text AS amount, sum(flagged)::text AS flagged,
+            trim_scale(sum(flagged_amount))::text AS "flaggedAmount", sum(high_value)::text AS "highValue", sum(blacklisted)::text AS blacklisted,
+            trim_scale(sum(blacklisted_amount))::text AS "blacklistedAmount", sum(anomaly)::text AS anomaly, count(DISTINCT chunk_seq)::text AS chunks
+     FROM transaction_stats`,
+  );
+  const pairs = [...reference.aggregates.values()];
+  const byRow = new Map<string, string>();
+  const ofPattern = (p: string) => reference.detections.filter((d) => d.patternId === p);
+  for (const d of reference.detections) if (d.line !== undefined) byRow.set(`${d.chunkIndex}|${d.line}`, d.amount!);
+  expect(stats).toEqual({
+    transactions: String(pairs.reduce((n, a) => n + a.n, 0)),
+    amount: decimalSum(pairs.map((a) => a.amount)),
+    flagged: String(byRow.size),
+    flaggedAmount: decimalSum(byRow.values()),
+    highValue: String(ofPattern("PatId4").length),
+    blacklisted: String(ofPattern("PatId5").length),
+    blacklistedAmount: decimalSum(ofPattern("PatId5").map((d) => d.amount!)),
+    anomaly: String(ofPattern("PatId6").length),
+    chunks: String(reference.chunks),
+  });
+}

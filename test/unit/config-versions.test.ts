@@ -51,7 +51,7 @@ describe("recorded thresholds", () => {
 
 describe("a chunk whose version changes the thresholds", () => {
   const rows = (customer: string, count: number): Transaction[] =>
-    Array.from({ length: count }, (_, line) => ({ customer, merchant: "M1", gender: "F", amount: "1.00", line }));
+    Array.from({ length: count }, (_, line) => ({ customer, merchant: "M1", gender: "F", amount: "1.00", line, category: "es_food" }));
 
   it("re-evaluates customers the chunk did not touch, so a lowered threshold fires with that chunk", () => {
     const state = new PartitionAggregates(0, 0, 0, new Map(), 0);
@@ -67,9 +67,16 @@ describe("a version change for UPGRADE and DEI-NEEDED", () => {
   const weights = new Map([["M1", new Map(Array.from({ length: 10 }, (_, i) => [`C${i}`, 10 - i]))]]);
   const rows: Transaction[] = [
     ...Array.from({ length: 10 }, (_, i) =>
-      Array.from({ length: i + 1 }, () => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "1.00", line: 0 })),
+      Array.from({ length: i + 1 }, () => ({ customer: `C${i}`, merchant: "M1", gender: "F", amount: "1.00", line: 0, category: "es_food" })),
     ).flat(),
-    ...["F", "F", "F", "M", "M", "M", "M", "M"].map((gender, i) => ({ customer: `D${i}`, merchant: "M2", gender, amount: "1.00", line: 0 })),
+    ...["F", "F", "F", "M", "M", "M", "M", "M"].map((gender, i) => ({
+      customer: `D${i}`,
+      merchant: "M2",
+      gender,
+      amount: "1.00",
+      line: 0,
+      category: "es_food",
+    })),
   ];
   const before: PatternThresholds = { ...SPEC, upgradeMinMerchantTxns: 1 };
   const keys = (fired: { patternId: string; customer: string; merchant: string }[]) => fired.map((d) => `${d.patternId}|${d.customer}|${d.merchant}`).sort();

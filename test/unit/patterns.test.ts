@@ -20,7 +20,7 @@ const SPEC: PatternThresholds = {
 };
 
 function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {
-  return Array.from({ length: count }, (_, i) => ({ customer, merchant, gender, amount, line: i + 2 }));
+  return Array.from({ length: count }, (_, i) => ({ customer, merchant, gender, amount, line: i + 2, category: "es_food" }));
 }
 
 function detect(state: PartitionAggregates, rows: Transaction[], t: PatternThresholds = SPEC): string[] {
@@ -60,7 +60,7 @@ describe("CHILD (PatId2): n >= 80 and avg < 23", () => {
 
 describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
   function customers(prefix: string, count: number, gender: string): Transaction[] {
-    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, amount: "1.00", line: i + 2 }));
+    return Array.from({ length: count }, (_, i) => ({ customer: `${prefix}${i}`, merchant: "M1", gender, amount: "1.00", line: i + 2, category: "es_food" }));
   }
 
   it("does not fire when F equals M", () => {
@@ -74,7 +74,11 @@ describe("DEI-NEEDED (PatId3): F > 100 and F < M", () => {
 
   it("takes a customer's gender from its first transaction at the merchant", () => {
     const state = new PartitionAggregates(0, 0, 0, noWeights, 0);
-    const rows = [...customers("F", 101, "F"), ...customers("M", 101, "M"), { customer: "F0", merchant: "M1", gender: "M", amount: "0.01", line: 2 }];
+    const rows = [
+      ...customers("F", 101, "F"),
+      ...customers("M", 101, "M"),
+      { customer: "F0", merchant: "M1", gender: "M", amount: "0.01", line: 2, category: "es_food" },
+    ];
     expect(detect(state, rows)).toEqual([]);
   });
 });

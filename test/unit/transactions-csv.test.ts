@@ -14,13 +14,13 @@ describe("reading a transactions chunk", () => {
   ])("accepts %s and drops the quotes from the values", async (_name, row) => {
     const { valid, rejected } = await parseTransactions(`${HEADER}\n${row}\n`);
     expect(rejected).toEqual([]);
-    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", amount: "4.55", line: 2 }]);
+    expect(valid).toEqual([{ customer: "C1093826151", merchant: "M348934600", gender: "M", amount: "4.55", line: 2, category: "es_transportation" }]);
   });
 
   it("matches columns by name, with a quoted or unquoted header in any order", async () => {
     const header = "amount,fraud,merchant,customer,step,age,gender,zipcodeOri,zipMerchant,category";
     const { valid } = await parseTransactions(`${header}\n12.30,0,'M1','C1',3,'2','F','1','1','es_food'\r\n`);
-    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", amount: "12.30", line: 2 }]);
+    expect(valid).toEqual([{ customer: "C1", merchant: "M1", gender: "F", amount: "12.30", line: 2, category: "es_food" }]);
   });
 
   it.each([

@@ -81,7 +81,7 @@ function randomStream(seed: number) {
     return Array.from({ length: CHUNK_ROWS }, (): Transaction => {
       const r = random.next();
       const merchant = MERCHANTS[r < MERCHANT_SHARE[0] ? 0 : r < MERCHANT_SHARE[0] + MERCHANT_SHARE[1] ? 1 : r < 0.94 ? 2 : 3];
-      return { customer: `C${picker.pick(random)}`, merchant, gender: random.next() < 0.5 ? "F" : "M", amount: "30.00", line: 0 };
+      return { customer: `C${picker.pick(random)}`, merchant, gender: random.next() < 0.5 ? "F" : "M", amount: "30.00", line: 0, category: "es_food" };
     });
   });
   return { weights, chunks };

@@ -1,0 +1,83 @@
+import { addTo, formatDecimal, type DecimalSum } from "../decimal";
+import type { Transaction } from "../csv/transactions";
+import { anomaly } from "../patterns/anomaly";
+import { blacklisted } from "../patterns/blacklisted";
+import { highValue } from "../patterns/high-value";
+import type { CategoryStatsRow } from "../storage/partition-store";
+
+/** One chunk's transactions of one category in one partition, and those PatId4–6 flagged. */
+export interface CategoryStats {
+  readonly category: string;
+  transactions: number;
+  readonly amount: DecimalSum;
+  /** Transactions at least one of PatId4–6 fired for, and their amount. */
+  flagged: number;
+  readonly flaggedAmount: DecimalSum;
+  highValue: number;
+  blacklisted: number;
+  readonly blacklistedAmount: DecimalSum;
+  anomaly: number;
+}
+
+/** Per category, what a chunk's transactions were and which the transaction rules flagged. */
+export class ChunkCategoryStats {
+  private readonly byCategory = new Map<string, CategoryStats>();
+
+  /** Counts `txn`; `fired` holds the pattern ids that fired for it. */
+  count(txn: Transaction, fired: readonly string[]): void {
+    const category = statsCategory(txn.category);
+    let s = this.byCategory.get(category);
+    if (!s) {
+      s = {
+        category,
+        transactions: 0,
+        amount: { units: 0, scale: 0 },
+        flagged: 0,
+        flaggedAmount: { units: 0, scale: 0 },
+        highValue: 0,
+        blacklisted: 0,
+        blacklistedAmount: { units: 0, scale: 0 },
+        anomaly: 0,
+      };
+      this.byCategory.set(category, s);
+    }
+    s.transactions++;
+    addTo(s.amount, txn.amount, "transaction amount");
+    if (fired.length === 0) return;
+    s.flagged++;
+    addTo(s.flaggedAmount, txn.amount, "transaction amount");
+    for (const patternId of fired) {
+      if (patternId === highValue.patternId) s.highValue++;
+      else if (patternId === blacklisted.patternId) {
+        s.blacklisted++;
+        addTo(s.blacklistedAmount, txn.amount, "transaction amount");
+      } else if (patternId === anomaly.patternId) s.anomaly++;
+    }
+  }
+
+  rows(): CategoryStatsRow[] {
+    return [...this.byCategory.values()].map((s) => ({
+      category: s.category,
+      transactions: s.transactions,
+      amount: formatDecimal(s.amount),
+      flagged: s.flagged,
+      flaggedAmount: formatDecimal(s.flaggedAmount),
+      highValue: s.highValue,
+      blacklisted: s.blacklisted,
+      blacklistedAmount: formatDecimal(s.blacklistedAmount),
+      anomaly: s.anomaly,
+    }));
+  }
+}
+
+/** Longest category kept in the statistics (it is part of their key); a longer one is cut. */
+const MAX_CATEGORY_CHARS = 100;
+
+/**
+ * A category as the statistics store it: any text a CSV field holds, except
+ * that PostgreSQL text cannot hold NUL, and a key cannot be very long.
+ */
+export function statsCategory(category: string): string {
+  const storable = category.includes("\u0000") ? category.replace(/\u0000/g, "\uFFFD") : category;
+  return storable.length > MAX_CATEGORY_CHARS ? storable.slice(0, MAX_CATEGORY_CHARS) : storable;
+}
