@@ -6,6 +6,7 @@ import { ConfigVersions1765200000000 } from "./migrations/1765200000000-config-v
 import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-importance-by-content";
 import { PairCheckpointLog1765400000000 } from "./migrations/1765400000000-pair-checkpoint-log";
 import { TransactionRules1765500000000 } from "./migrations/1765500000000-transaction-rules";
+import { Alerts1765600000000 } from "./migrations/1765600000000-alerts";
 import { ChunkCategoryStats1765800000000 } from "./migrations/1765800000000-chunk-category-stats";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
@@ -19,5 +20,6 @@ export const MIGRATIONS = [
   ImportanceByContent1765300000000,
   PairCheckpointLog1765400000000,
   TransactionRules1765500000000,
+  Alerts1765600000000,
   ChunkCategoryStats1765800000000,
 ];

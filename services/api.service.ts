@@ -11,6 +11,7 @@ import { pipelineStats } from "../src/api/stats";
 import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
+import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
 import { findDetections } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
 
@@ -51,6 +52,11 @@ function configChanger(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${user.name}`;
 }
 
+/** Who may change state other than the configuration over HTTP: an admin key, so without API_KEYS nobody. */
+function adminOnly(ctx: Context<unknown, ApiMeta>, what: string): void {
+  if (!ctx.meta.user) throw new Errors.MoleculerClientError(`${what} needs an admin API key: set API_KEYS (name:admin:secret)`, 403, "FORBIDDEN");
+}
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
@@ -85,6 +91,8 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "GET blacklist": "detector.blacklist",
             "POST blacklist": "api.addToBlacklist",
             "DELETE blacklist/:id": "api.removeFromBlacklist",
+            "GET alerts/failed": "api.failedAlerts",
+            "POST alerts/:id/redeliver": "api.redeliverAlert",
           },
         },
         {
@@ -127,6 +135,28 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         params: { id: { type: "string", min: 1 } },
         handler: (ctx: Context<{ id: string }, ApiMeta>) => ctx.call("detector.removeFromBlacklist", { change: ctx.params.id, by: configChanger(ctx) }),
       },
+      failedAlerts: {
+        params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
+        handler: async (ctx: Context<{ limit?: number }>) => ({ items: await failedDeliveries(await rt.db(), ctx.params.limit ?? 100) }),
+      },
+      redeliverAlert: {
+        params: { id: { type: "string", pattern: /^[1-9][0-9]{0,17}$/ } },
+        async handler(ctx: Context<{ id: string }, ApiMeta>) {
+          adminOnly(ctx, "redelivering an alert");
+          const id = Number(ctx.params.id);
+          const outcome = await redeliver(await rt.db(), id);
+          if (!outcome) throw new Errors.MoleculerClientError(`alert delivery ${id} does not exist`, 404, "NOT_FOUND");
+          if (outcome.before !== "failed") {
+            throw new Errors.MoleculerClientError(
+              `alert delivery ${id} is ${outcome.before}, not failed: only dead letters are redelivered`,
+              400,
+              "NOT_FAILED",
+            );
+          }
+          void ctx.broadcast("alerts.requeued", { id });
+          return { id, status: "pending", attempts: 0 };
+        },
+      },
       detections: {
         async handler(ctx: Context<Record<string, unknown>>) {
           let filters;
@@ -163,11 +193,11 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             ),
           ]);
           const services = Object.fromEntries(
-            ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "api"].map((s) => [s, nodesRunning(this.broker, s)]),
+            ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "alerts", "api"].map((s) => [s, nodesRunning(this.broker, s)]),
           );
           // A work loop that keeps failing (unreadable source, bad importance file) degrades health too.
           const failing = await Promise.all(
-            ["chunker", "ingest"].flatMap((s) =>
+            ["chunker", "ingest", "alerts"].flatMap((s) =>
               services[s].map((nodeID) =>
                 ctx.call<{ failure: string | null }, object>(`${s}.status`, {}, { nodeID, timeout: 2000 }).then(
                   (r) => r.failure,

@@ -1,6 +1,7 @@
 import type { ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import type { ServiceName } from "../src/config";
+import { alertsService } from "./alerts.service";
 import { apiService } from "./api.service";
 import { chunkerService } from "./chunker.service";
 import { dbSinkService } from "./db-sink.service";
@@ -16,5 +17,6 @@ export const SERVICE_FACTORIES: Record<ServiceName, (rt: Runtime) => ServiceSche
   detector: detectorService,
   "db-sink": dbSinkService,
   "s3-sink": s3SinkService,
+  alerts: alertsService,
   api: apiService as (rt: Runtime) => ServiceSchema,
 };

@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { hostname } from "node:os";
 import path from "node:path";
+import { AlertSettingError, parseAlertSettings, type AlertSettings } from "./alerts/alert-settings";
 import { parseApiKeys, type ApiKey } from "./api/api-keys";
 import { DEFAULT_MAX_RECORD_BYTES } from "./csv/records";
 import { moneySetting } from "./money";
@@ -13,7 +14,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const ALL_SERVICES = ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "api"] as const;
+export const ALL_SERVICES = ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "alerts", "api"] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 export interface S3Settings {
@@ -58,6 +59,8 @@ export interface Config {
   readonly apiHost: string;
   /** Empty: the API is open (allowed only on loopback). */
   readonly apiKeys: readonly ApiKey[];
+  /** Where detections and pipeline problems are sent; no channel: the alerts service is idle. */
+  readonly alerts: AlertSettings;
   readonly embeddedPgPort: number;
   readonly embeddedS3Port: number;
   readonly once: boolean;
@@ -107,6 +110,18 @@ const SETTINGS = {
   apiPort: { env: "API_PORT", fallback: "3000" },
   apiHost: { env: "API_HOST", fallback: "127.0.0.1" },
   apiKeys: { env: "API_KEYS", fallback: "" },
+  alertWebhooks: { env: "ALERT_WEBHOOKS", fallback: "" },
+  alertWebhookSecret: { env: "ALERT_WEBHOOK_SECRET", fallback: "" },
+  alertWebhookTimeoutMs: { env: "ALERT_WEBHOOK_TIMEOUT_MS", fallback: "10000" },
+  alertSmtpUrl: { env: "ALERT_SMTP_URL", fallback: "" },
+  alertEmailFrom: { env: "ALERT_EMAIL_FROM", fallback: "" },
+  alertEmailTo: { env: "ALERT_EMAIL_TO", fallback: "" },
+  alertEmailMinIntervalMs: { env: "ALERT_EMAIL_MIN_INTERVAL_MS", fallback: "60000" },
+  alertEmailDigestMax: { env: "ALERT_EMAIL_DIGEST_MAX", fallback: "100" },
+  alertRoutes: { env: "ALERT_ROUTES", fallback: "" },
+  alertMaxAttempts: { env: "ALERT_MAX_ATTEMPTS", fallback: "8" },
+  alertRetryBaseMs: { env: "ALERT_RETRY_BASE_MS", fallback: "10000" },
+  alertRetryMaxMs: { env: "ALERT_RETRY_MAX_MS", fallback: "3600000" },
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
   embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
@@ -246,6 +261,7 @@ export function loadConfig(env: Env, argv: readonly string[], extraFlags: readon
     apiPort: int(SETTINGS.apiPort, 0, 65535),
     apiHost,
     apiKeys,
+    alerts: alertSettings(raw, int),
     embeddedPgPort: int(SETTINGS.embeddedPgPort, 1, 65535),
     embeddedS3Port: int(SETTINGS.embeddedS3Port, 1, 65535),
     once: flags.get("once") === "true",
@@ -287,6 +303,33 @@ export function embeddedS3Defaults(env: Env): { port: string; bucket: string } {
   return { port: pick(SETTINGS.embeddedS3Port), bucket: pick(SETTINGS.s3Bucket) };
 }
 
+/** The ALERT_* settings; a bad one is a ConfigError. */
+function alertSettings(raw: (s: Setting) => string, int: (s: Setting, min: number, max?: number) => number): AlertSettings {
+  try {
+    return parseAlertSettings(
+      {
+        webhooks: raw(SETTINGS.alertWebhooks),
+        webhookSecret: raw(SETTINGS.alertWebhookSecret),
+        smtpUrl: raw(SETTINGS.alertSmtpUrl),
+        emailFrom: raw(SETTINGS.alertEmailFrom),
+        emailTo: raw(SETTINGS.alertEmailTo),
+        routes: raw(SETTINGS.alertRoutes),
+      },
+      {
+        webhookTimeoutMs: int(SETTINGS.alertWebhookTimeoutMs, 100, 600_000),
+        emailMinIntervalMs: int(SETTINGS.alertEmailMinIntervalMs, 0),
+        emailDigestMax: int(SETTINGS.alertEmailDigestMax, 1, 10_000),
+        maxAttempts: int(SETTINGS.alertMaxAttempts, 1, 1000),
+        retryBaseMs: int(SETTINGS.alertRetryBaseMs, 1),
+        retryMaxMs: int(SETTINGS.alertRetryMaxMs, 1),
+      },
+    );
+  } catch (err) {
+    if (err instanceof AlertSettingError) throw new ConfigError(err.message);
+    throw err;
+  }
+}
+
 const MIN_SECRET_LENGTH = 16;
 
 /** `CLUSTER_SECRET=new,old`: the first seals, any opens. Required, and long enough, once packets leave the process. */
@@ -303,6 +346,14 @@ function clusterSecretsFrom(text: string, transporter: string | undefined): stri
     throw new ConfigError(`CLUSTER_SECRET: each secret needs at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`);
   }
   return secrets;
+}
+
+/** The password of a webhook URL, and its path and query when long enough to hold a token (as Slack's do). */
+function webhookUrlSecrets(url: string): string[] {
+  if (!URL.canParse(url)) return [];
+  const { pathname, search } = new URL(url);
+  const rest = pathname.slice(1) + search;
+  return [...urlSecrets(url), ...(rest.length >= MIN_SECRET_LENGTH ? [rest] : [])];
 }
 
 /** localhost, 127.0.0.0/8 and ::1 (also as an IPv4-mapped address). */
@@ -333,6 +384,10 @@ export function secretsInEnvironment(env: Env): string[] {
     env.AWS_SECRET_ACCESS_KEY,
     ...(env.CLUSTER_SECRET ?? "").split(","),
     ...apiKeySecrets,
+    env.ALERT_WEBHOOK_SECRET,
+    ...urlSecrets(env.ALERT_SMTP_URL),
+    // A webhook URL's credentials, and its path: many services put the token there (https://hooks.example/T0/B0/secret).
+    ...(env.ALERT_WEBHOOKS ?? "").split(",").flatMap((entry) => webhookUrlSecrets(entry.slice(entry.indexOf("=") + 1).trim())),
   ]
     .filter((s): s is string => typeof s === "string" && s.trim() !== "")
     .map((s) => s.trim());

@@ -21,5 +21,7 @@ export const CONFIG_LOCK = 7_700_005;
 export const INGEST_LEADER_LOCK = 7_700_010;
 /** Held by the one active chunker copy. */
 export const CHUNKER_LEADER_LOCK = 7_700_011;
+/** Held by the one active alerts copy. */
+export const ALERTS_LEADER_LOCK = 7_700_012;
 /** First key of the two-key locks that say "this node is alive"; the second is the node's liveness key. */
 export const LIVENESS_LOCK_CLASS = 7_700_100;

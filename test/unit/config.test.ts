@@ -1,4 +1,4 @@
-import { ConfigError, embeddedS3Defaults, loadBenchSettings, loadConfig } from "../../src/config";
+import { ConfigError, embeddedS3Defaults, loadBenchSettings, loadConfig, secretsInEnvironment } from "../../src/config";
 
 describe("configuration", () => {
   it("has SPEC.md's defaults", () => {
@@ -9,7 +9,8 @@ describe("configuration", () => {
     expect(c.s3.bucket).toBe("transaction-monitoring-bucket");
     expect(c.thresholds).toMatchObject({ upgradeMinMerchantTxns: 50_000, childMinTxns: 80, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100 });
     expect(c.thresholds.upgradeCountQuantile).toMatchObject({ num: 90, den: 100 });
-    expect(c.services).toHaveLength(7);
+    expect(c.services).toHaveLength(8);
+    expect(c.alerts.routes).toEqual([]);
   });
 
   it("takes CHILD_MAX_AVG_AMOUNT with every decimal it is given", () => {
@@ -99,5 +100,56 @@ describe("API settings", () => {
   ])("an invalid URL setting is echoed without its password: %j", (env) => {
     expect(() => loadConfig(env, [])).toThrow(ConfigError);
     expect(() => loadConfig(env, [])).not.toThrow(/hunter2/);
+  });
+});
+
+describe("alert settings", () => {
+  const hook = { ALERT_WEBHOOKS: "ops-hook=https://hooks.example.com/a,audit=http://10.0.0.5:8080/in", ALERT_WEBHOOK_SECRET: "0123456789abcdef" };
+  const mail = { ALERT_SMTP_URL: "smtp://u:mailpass@smtp.example.com:587", ALERT_EMAIL_FROM: "alerts@example.com", ALERT_EMAIL_TO: "ops@example.com" };
+
+  it("routes patterns and pipeline problems to the named channels", () => {
+    const { alerts } = loadConfig({ ...hook, ...mail, ALERT_ROUTES: "PatId4,PatId5,HIGH-VALUE,pipeline=ops-hook; PatId1=email,audit" }, []);
+    expect(alerts.webhooks.map((w) => w.name)).toEqual(["ops-hook", "audit"]);
+    expect(alerts.email).toMatchObject({ from: "alerts@example.com", to: ["ops@example.com"], minIntervalMs: 60_000, digestMax: 100 });
+    expect(alerts.routes).toEqual(
+      expect.arrayContaining([
+        { source: "PatId4", channel: "ops-hook" },
+        { source: "PatId5", channel: "ops-hook" },
+        { source: "pipeline", channel: "ops-hook" },
+        { source: "PatId1", channel: "email" },
+        { source: "PatId1", channel: "audit" },
+      ]),
+    );
+    expect(alerts.routes).toHaveLength(5); // HIGH-VALUE is PatId4: routed once
+    expect(alerts).toMatchObject({ maxAttempts: 8, retryBaseMs: 10_000, retryMaxMs: 3_600_000 });
+  });
+
+  it("sends everything to every channel without ALERT_ROUTES", () => {
+    const { alerts } = loadConfig({ ...hook }, []);
+    expect(alerts.routes).toHaveLength(2 * 7); // six patterns and pipeline, two hooks
+  });
+
+  it.each([
+    [{ ALERT_WEBHOOKS: "ops=https://h/x" }, "ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOKS"],
+    [{ ...hook, ALERT_WEBHOOK_SECRET: "short" }, "at least 16 characters"],
+    [{ ...hook, ALERT_WEBHOOKS: "ops=ftp://h/x" }, "ALERT_WEBHOOKS entries look like name=https://host/path"],
+    [{ ...hook, ALERT_WEBHOOKS: "a=http://h/1,a=http://h/2" }, 'webhook "a" is named twice'],
+    [{ ...hook, ALERT_ROUTES: "PatId1=nowhere" }, 'ALERT_ROUTES: unknown channel "nowhere"'],
+    [{ ...hook, ALERT_ROUTES: "PatId9=ops-hook" }, 'ALERT_ROUTES: unknown source "PatId9"'],
+    [{ ...hook, ALERT_ROUTES: "PatId1" }, "ALERT_ROUTES rules look like"],
+    [{ ALERT_ROUTES: "PatId1=email" }, "ALERT_ROUTES is set but no channel is"],
+    [{ ...mail, ALERT_SMTP_URL: "mail.example.com" }, "ALERT_SMTP_URL must look like smtp://"],
+    [{ ...mail, ALERT_EMAIL_TO: "" }, "ALERT_EMAIL_TO must be one or more"],
+    [{ ALERT_EMAIL_TO: "ops@example.com" }, "need ALERT_SMTP_URL"],
+    [{ ...hook, ALERT_RETRY_BASE_MS: "0" }, "ALERT_RETRY_BASE_MS must be an integer from 1"],
+  ])("rejects %j with one line", (env, message) => {
+    expect(() => loadConfig(env, [])).toThrow(ConfigError);
+    expect(() => loadConfig(env, [])).toThrow(message);
+  });
+
+  it("never echoes the SMTP password, and knows the alert secrets for redaction", () => {
+    expect(() => loadConfig({ ...mail, ALERT_SMTP_URL: "smtp://u:mailpass@ bad" }, [])).not.toThrow(/mailpass/);
+    const secrets = secretsInEnvironment({ ...hook, ...mail, ALERT_WEBHOOKS: "slack=https://hooks.slack.com/services/T0/B0/XXXXXXXXXXXXXXXX" });
+    expect(secrets).toEqual(expect.arrayContaining(["0123456789abcdef", "mailpass", "services/T0/B0/XXXXXXXXXXXXXXXX"]));
   });
 });
