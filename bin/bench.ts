@@ -38,7 +38,7 @@ the chunker cuts every chunk into S3 first, then ingest starts, and it prints
 the end-to-end rows/s (first chunk read -> last detection in both sinks), the
 steady rate (-> last chunk committed), chunk latency, the size of the state
 (customer-merchant pairs, customers, merchants), peak RSS and CPU seconds
-of each process. --cluster N: N merchant-state processes over NATS;
+of each process. --cluster N: N processes of merchant-state and customer-state over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
 In one process it then times \`node dist/bin/start.js --once\` on the same data
 (spawn to exit, fresh database and bucket) and the plain-PostgreSQL peer
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       });
       children.push({ name, child, peakKiB: 0, cpuAtStart: 0, cpuSeconds: 0 });
     };
-    for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state"]);
+    for (let i = 1; i <= nodes; i++) startChild(`merchant-state ${i}`, `bench-ms-${i}`, ["--services", "merchant-state,customer-state"]);
     if (nodes > 0) startChild("chunker", "bench-chunker", ["--services", "chunker", "--source", runtime.config.source!, "--chunk-interval-ms", "0"]);
     const broker = new ServiceBroker(brokerOptions(runtime.config, {}, () => runtime.db()));
     // Ingest starts once every chunk is in S3, so that the stream runs at its steady rate, not at the chunker's.
@@ -168,7 +168,7 @@ async function main(): Promise<void> {
     const cutSeconds = (Date.now() - cutStarted) / 1000;
     if (nodes > 0) {
       startChild("ingest", "bench-ingest", ["--services", "ingest", "--importance", runtime.config.importance!]);
-      await broker.waitForServices("merchant-state", 30_000);
+      await broker.waitForServices(["merchant-state", "customer-state"], 30_000);
     } else broker.createService(SERVICE_FACTORIES.ingest(runtime));
     // CPU seconds count from the first chunk read, so that no process's startup (ingest's importance load) is in its figure.
     let streaming = false;
@@ -201,7 +201,7 @@ async function main(): Promise<void> {
         killedAt = new Date();
       }
       if (joinOne && !joinedAt && done >= expectedChunks / 2) {
-        startChild(`merchant-state ${nodes + 1} (joined halfway)`, `bench-ms-${nodes + 1}`, ["--services", "merchant-state"]);
+        startChild(`merchant-state ${nodes + 1} (joined halfway)`, `bench-ms-${nodes + 1}`, ["--services", "merchant-state,customer-state"]);
         joinedAt = new Date();
       }
       await sleep(20);

@@ -1,3 +1,4 @@
+import { STATE_SERVICES } from "../src/partitioning";
 import type { Context, ServiceSchema } from "moleculer";
 import { AlertsLoop } from "../src/alerts/alerts-loop";
 import { EmailSender } from "../src/alerts/email-sender";
@@ -39,14 +40,15 @@ export function alertsService(rt: Runtime): ServiceSchema {
       },
       // The API put a dead-lettered delivery back in the queue.
       "alerts.requeued": { handler: () => worker.wake() },
-      // A merchant-state node that vanished (no clean stop): its partitions move to the others. Every alerts copy
-      // records it; the node's instance id makes the event one row however many do.
+      // A merchant-state or customer-state node that vanished (no clean stop): its partitions move to the others.
+      // Every alerts copy records it; the node's instance id makes the event one row however many do.
       "$node.disconnected": {
         async handler(ctx: Context<NodeDisconnected>) {
           const { node, unexpected } = ctx.params;
-          if (!unexpected || !node.services?.some((s) => s.name === "merchant-state")) return;
-          const remaining = nodesRunning(ctx.broker, "merchant-state").filter((id) => id !== node.id);
-          const message = `merchant-state node ${node.id} was lost; its partitions moved to ${remaining.length > 0 ? remaining.join(", ") : "no node (none left)"}`;
+          const service = STATE_SERVICES.find((name) => node.services?.some((s) => s.name === name));
+          if (!unexpected || !service) return;
+          const remaining = nodesRunning(ctx.broker, service).filter((id) => id !== node.id);
+          const message = `${service} node ${node.id} was lost; its partitions moved to ${remaining.length > 0 ? remaining.join(", ") : "no node (none left)"}`;
           if (await recordPipelineEvent(await rt.db(), "node-lost", `${node.id}/${node.instanceID ?? "unknown"}`, message)) worker.wake();
         },
       },

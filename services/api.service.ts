@@ -83,7 +83,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "POST detections/flush": "s3-sink.flush",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
-            "GET customers/:id": "merchant-state.customer",
+            "GET customers/:id": "customer-state.customer",
             "GET partitions": "merchant-state.partitions",
             "GET config": "detector.config",
             "PUT config": "api.changeConfig",
@@ -193,7 +193,10 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             ),
           ]);
           const services = Object.fromEntries(
-            ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "alerts", "api"].map((s) => [s, nodesRunning(this.broker, s)]),
+            ["chunker", "ingest", "merchant-state", "customer-state", "detector", "db-sink", "s3-sink", "alerts", "api"].map((s) => [
+              s,
+              nodesRunning(this.broker, s),
+            ]),
           );
           // A work loop that keeps failing (unreadable source, bad importance file) degrades health too.
           const failing = await Promise.all(

@@ -7,6 +7,7 @@ import { chunkerService } from "./chunker.service";
 import { dbSinkService } from "./db-sink.service";
 import { detectorService } from "./detector.service";
 import { ingestService } from "./ingest.service";
+import { customerStateService } from "./customer-state.service";
 import { merchantStateService } from "./merchant-state.service";
 import { s3SinkService } from "./s3-sink.service";
 
@@ -14,6 +15,7 @@ export const SERVICE_FACTORIES: Record<ServiceName, (rt: Runtime) => ServiceSche
   chunker: chunkerService,
   ingest: ingestService,
   "merchant-state": merchantStateService,
+  "customer-state": customerStateService,
   detector: detectorService,
   "db-sink": dbSinkService,
   "s3-sink": s3SinkService,

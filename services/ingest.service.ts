@@ -30,7 +30,7 @@ export function ingestService(rt: Runtime): ServiceSchema {
 
   return {
     name: "ingest",
-    dependencies: ["merchant-state"],
+    dependencies: ["merchant-state", "customer-state"],
     mixins: [worker.schema],
     events: {
       // The chunker says when it wrote a chunk, so an idle ingest need not wait for its next poll.

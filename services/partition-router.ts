@@ -1,7 +1,7 @@
 import { Errors, type ServiceBroker } from "moleculer";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import type { Log } from "../src/log";
-import { assignPartitions } from "../src/partitioning";
+import { assignStatePartitions, STATE_SERVICES, stateServiceOf, type StateService } from "../src/partitioning";
 import { backoffDelay, describeError, sleep } from "../src/retry";
 import { nodesRunning } from "./cluster";
 import { registryChange } from "./service-availability";
@@ -18,10 +18,12 @@ const MAX_APPLY_TIMEOUT_MS = 30_000;
 const MAX_RETRY_PAUSE_MS = 1000;
 
 /**
- * Sends a chunk to the merchant-state nodes: one call per node with all the
- * partitions assigned to it, and again for whatever a failed call left, after
- * recomputing the assignment, until every partition has acknowledged. Fencing
- * makes a resend to a different node safe, and one to the same node a no-op.
+ * Sends a chunk to the partition-state nodes: one call per node and service
+ * (merchant-state for partitions 0 … P−1, customer-state for P … 2P−1) with
+ * all the partitions assigned to it, and again for whatever a failed call
+ * left, after recomputing the assignment, until every partition has
+ * acknowledged. Fencing makes a resend to a different node safe, and one to
+ * the same node a no-op.
  */
 export async function dispatchChunk(
   broker: ServiceBroker,
@@ -38,22 +40,24 @@ export async function dispatchChunk(
   let failedRounds = 0;
   for (let attempt = 1; pending.size > 0; attempt++) {
     if (!isRunning()) throw new Error(`stopped while applying chunk ${request.seq}`);
-    const nodes = nodesRunning(broker, "merchant-state");
-    if (nodes.length === 0) {
-      if (attempt === 1 || attempt % 20 === 0) log.warn("no merchant-state node available; waiting", { seq: request.seq });
+    const absent = STATE_SERVICES.filter((service) => nodesRunning(broker, service).length === 0);
+    if (absent.length > 0) {
+      if (attempt === 1 || attempt % 20 === 0) log.warn(`no ${absent.join(" or ")} node available; waiting`, { seq: request.seq });
       await registryChange(broker, 500);
       continue;
     }
-    const assignments = assignPartitions(partitions, nodes);
-    const byNode = new Map<string, ApplyRequest["partitions"][number][]>();
+    const assignments = new Map(STATE_SERVICES.flatMap((service) => [...assignStatePartitions(service, partitions, nodesRunning(broker, service))]));
+    const byTarget = new Map<string, { service: StateService; nodeID: string; parts: ApplyRequest["partitions"][number][] }>();
     for (const [p, part] of pending) {
-      const node = assignments.get(p)!;
-      let list = byNode.get(node);
-      if (!list) byNode.set(node, (list = []));
-      list.push(part);
+      const service = stateServiceOf(p, partitions);
+      const nodeID = assignments.get(p)!;
+      const key = `${service}@${nodeID}`;
+      let target = byTarget.get(key);
+      if (!target) byTarget.set(key, (target = { service, nodeID, parts: [] }));
+      target.parts.push(part);
     }
-    const calls = [...byNode].map(async ([nodeID, parts]) => {
-      const result: ApplyResult = await broker.call("merchant-state.apply", { ...request, partitions: parts }, { nodeID, retries: 0, timeout });
+    const calls = [...byTarget.values()].map(async ({ service, nodeID, parts }) => {
+      const result: ApplyResult = await broker.call(`${service}.apply`, { ...request, partitions: parts }, { nodeID, retries: 0, timeout });
       for (const p of [...result.applied, ...result.skipped]) pending.delete(p);
       detections += result.detections;
     });

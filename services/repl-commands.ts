@@ -93,7 +93,7 @@ export const replCommands = [
         amountStdDev: string | null;
         merchants: Array<{ merchant: string; transactions: number; totalAmount: string }>;
         detections: Array<Record<string, unknown>>;
-      } = await broker.call("merchant-state.customer", { id: String((raw as CommandArgs).id) });
+      } = await broker.call("customer-state.customer", { id: String((raw as CommandArgs).id) });
       console.log(
         `customer ${c.customer}: partition ${c.partition}, ${c.transactions} transactions, total ${c.totalAmount}, mean ${c.meanAmount ?? "-"}, sd ${c.amountStdDev ?? "-"}, ${c.merchants.length} merchants`,
       );

@@ -14,7 +14,7 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
-export const ALL_SERVICES = ["chunker", "ingest", "merchant-state", "detector", "db-sink", "s3-sink", "alerts", "api"] as const;
+export const ALL_SERVICES = ["chunker", "ingest", "merchant-state", "customer-state", "detector", "db-sink", "s3-sink", "alerts", "api"] as const;
 export type ServiceName = (typeof ALL_SERVICES)[number];
 
 export interface S3Settings {

@@ -1,4 +1,4 @@
-/** Merchant → partition, and partitions → nodes. Both are pure functions of their inputs. */
+/** Merchant or customer → partition, and partitions → nodes. Both are pure functions of their inputs. */
 
 /** FNV-1a over UTF-16 code units: stable across processes, Node versions and machines. */
 export function hash32(text: string): number {
@@ -27,6 +27,35 @@ function rendezvousScore(node: string, partition: number): number {
 
 export function partitionOf(merchant: string, partitions: number): number {
   return hash32(merchant) % partitions;
+}
+
+/** The two kinds of partition state, each held by the service of that name. */
+export type StateService = "merchant-state" | "customer-state";
+export const STATE_SERVICES: readonly StateService[] = ["merchant-state", "customer-state"];
+
+/**
+ * One numbering for every partition, so that fences, checkpoints and the
+ * outbox need no kind column: merchant partitions are 0 … P−1 (by merchant
+ * hash), customer partitions P … 2P−1 (by customer hash).
+ */
+export function customerPartitionOf(customer: string, partitions: number): number {
+  return partitions + partitionOf(customer, partitions);
+}
+
+export function stateServiceOf(partition: number, partitions: number): StateService {
+  return partition < partitions ? "merchant-state" : "customer-state";
+}
+
+/** The partitions a state service holds: P of them, numbered from 0 or from P. */
+export function partitionsOf(service: StateService, partitions: number): number[] {
+  const first = service === "merchant-state" ? 0 : partitions;
+  return Array.from({ length: partitions }, (_, i) => first + i);
+}
+
+/** Partitions of one kind spread over the nodes running its service (assignPartitions, by number within the kind). */
+export function assignStatePartitions(service: StateService, partitions: number, nodeIds: readonly string[]): Map<number, string> {
+  const first = service === "merchant-state" ? 0 : partitions;
+  return new Map([...assignPartitions(partitions, nodeIds)].map(([i, node]) => [first + i, node]));
 }
 
 /**

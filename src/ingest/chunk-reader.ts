@@ -1,12 +1,12 @@
 import { csvLine } from "../csv/write";
 import { parseTransactions, type RejectedRow, type Transaction } from "../csv/transactions";
-import { partitionOf } from "../partitioning";
+import { customerPartitionOf, partitionOf } from "../partitioning";
 import { CHUNK_PREFIX, QUARANTINE_PREFIX, type ObjectStore } from "../storage/object-store";
 
 /** A chunk read, validated and split by partition, ready to apply. */
 export interface PreparedChunk {
   readonly key: string;
-  /** What each partition takes of it; partitions without rows are absent. */
+  /** What each partition takes of it: a merchant partition its merchants' rows, a customer partition its customers'; partitions without rows are absent. */
   readonly byPartition: Map<number, { rows: Transaction[]; customerRows: Transaction[] }>;
   readonly valid: number;
   readonly rejected: readonly RejectedRow[];
@@ -22,7 +22,7 @@ export async function readChunk(store: ObjectStore, key: string, partitions: num
   };
   for (const txn of parsed.valid) {
     share(partitionOf(txn.merchant, partitions)).rows.push(txn);
-    share(partitionOf(txn.customer, partitions)).customerRows.push(txn);
+    share(customerPartitionOf(txn.customer, partitions)).customerRows.push(txn);
   }
   return { key, byPartition, valid: parsed.valid.length, rejected: parsed.rejected };
 }

@@ -133,7 +133,8 @@ export class Ingest {
     }
     const readMs = performance.now() - started;
     const partitions = [];
-    for (let p = 0; p < this.partitions; p++) partitions.push({ partition: p, ...(read.byPartition.get(p) ?? { rows: [], customerRows: [] }) });
+    // Every partition of both kinds, rows or not: each one's fence moves with every chunk.
+    for (let p = 0; p < 2 * this.partitions; p++) partitions.push({ partition: p, ...(read.byPartition.get(p) ?? { rows: [], customerRows: [] }) });
     this.window = { lastSeq: chunk.seq, prevSeq: chunk.seq };
     const dispatched = this.dispatch(
       {

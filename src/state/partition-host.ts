@@ -20,7 +20,6 @@ export class OutOfOrderError extends Error {
 
 export interface PartitionHostOptions {
   readonly nodeId: string;
-  readonly partitions: number;
   readonly rules: readonly PatternRule[];
   readonly transactionRules: readonly TransactionRule[];
   /** A partition persists its aggregates every this many chunks (staggered across partitions). */

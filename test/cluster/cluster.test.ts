@@ -50,6 +50,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
 
     start("detector", "detector");
     for (const n of ["ms-1", "ms-2", "ms-3"]) start(n, "merchant-state");
+    for (const n of ["cs-1", "cs-2"]) start(n, "customer-state");
     start("db-sink", "db-sink");
     start("s3-sink", "s3-sink", [], { FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS: "3000" });
     start("api", "api");
@@ -73,7 +74,10 @@ describeWithNats("a cluster of real processes over NATS", () => {
       async () => ["ms-1", "ms-3", "ingest-1"].every((n) => running.get(n)!.output().includes(notice)),
       30_000,
     );
-    await waitFor("7 chunks applied", async () => (await applied()) >= 7, 90_000);
+    await waitFor("6 chunks applied", async () => (await applied()) >= 6, 90_000);
+    // The customers' histories that ANOMALY reads move like the merchants' aggregates.
+    await kill("cs-2");
+    await waitFor("8 chunks applied", async () => (await applied()) >= 8, 90_000);
     start("ms-4", "merchant-state");
     await waitFor("10 chunks applied", async () => (await applied()) >= 10, 90_000);
     await kill("ingest-1");
@@ -83,6 +87,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
     const owners = await query<{ owner: string }>(databaseUrl, `SELECT DISTINCT owner FROM partition_state ORDER BY owner`);
     expect(owners.map((o) => o.owner)).toEqual(expect.arrayContaining(["ms-4"]));
     expect(owners.map((o) => o.owner)).not.toContain("ms-2");
+    expect(owners.map((o) => o.owner)).not.toContain("cs-2");
 
     const api = `http://127.0.0.1:${apiPort}/api`;
     expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
@@ -96,8 +101,8 @@ describeWithNats("a cluster of real processes over NATS", () => {
 
     // Stopping cleanly checkpoints every partition: the persisted aggregates must be
     // exactly one application of every chunk, so no chunk was applied twice or skipped, with sums exact to the last decimal.
-    for (const name of ["ms-1", "ms-3", "ms-4"]) running.get(name)!.child.kill("SIGTERM");
-    for (const name of ["ms-1", "ms-3", "ms-4"]) expect(await running.get(name)!.exited).toBe(0);
+    for (const name of ["ms-1", "ms-3", "ms-4", "cs-1"]) running.get(name)!.child.kill("SIGTERM");
+    for (const name of ["ms-1", "ms-3", "ms-4", "cs-1"]) expect(await running.get(name)!.exited).toBe(0);
     const fences = await query<{ applied: number; checkpoint: number }>(
       databaseUrl,
       `SELECT DISTINCT applied_seq::int AS applied, checkpoint_seq::int AS checkpoint FROM partition_state`,

@@ -5,7 +5,7 @@ import type { Transaction } from "../../src/csv/transactions";
 import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
-import { partitionOf } from "../../src/partitioning";
+import { customerPartitionOf, partitionOf } from "../../src/partitioning";
 import { differsFrom, PATTERN_RULES, recordedThresholds, TRANSACTION_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
@@ -42,7 +42,9 @@ const T: PatternThresholds = {
   blacklist: [],
   disabledPatterns: [],
 };
+/** Merchant partitions; customer partitions are PARTITIONS … 2·PARTITIONS − 1, and one host here holds both kinds. */
 const PARTITIONS = 4;
+const ALL = Array.from({ length: 2 * PARTITIONS }, (_, p) => p);
 const MAX_RECORD_BYTES = 1_048_576;
 const HEADER = "step,customer,age,gender,zipcodeOri,merchant,zipMerchant,category,amount,fraud";
 
@@ -72,7 +74,6 @@ async function recordThresholds(t: PatternThresholds): Promise<void> {
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}, store: PartitionStore = new PgPartitionStore(ds)): PartitionHost {
   return new PartitionHost(store, {
     nodeId,
-    partitions: PARTITIONS,
     rules: PATTERN_RULES,
     transactionRules: TRANSACTION_RULES,
     checkpointEvery: 1,
@@ -89,7 +90,7 @@ function request(seq: number, prevSeq: number, rows: Transaction[]): ApplyReques
     chunkKey: `transaction-chunks/t/chunk-${seq}.csv`,
     yStartTime: new Date().toISOString(),
     weightsVersion: 0,
-    partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [], customerRows: [] })),
+    partitions: Array.from({ length: 2 * PARTITIONS }, (_, p) => ({ partition: p, rows: p === 0 ? rows : [], customerRows: [] })),
   };
 }
 
@@ -100,10 +101,10 @@ describe("fenced commits", () => {
   it("two nodes that both believe they own a partition cannot both apply a chunk to it", async () => {
     const a = host("node-a");
     const b = host("node-b");
-    await a.retain(new Set([0, 1, 2, 3]), ["node-a"]);
-    await b.retain(new Set([0, 1, 2, 3]), ["node-b"]);
+    await a.retain(new Set(ALL), ["node-a"]);
+    await b.retain(new Set(ALL), ["node-b"]);
     const [ra, rb] = await Promise.all([a.apply(request(1, 0, child(2))), b.apply(request(1, 0, child(2)))]);
-    expect(ra.applied.length + rb.applied.length).toBe(PARTITIONS);
+    expect(ra.applied.length + rb.applied.length).toBe(2 * PARTITIONS);
     expect([...ra.skipped, ...rb.skipped].sort()).toEqual([...ra.applied, ...rb.applied].sort());
 
     // Whoever applies chunk 2 builds on exactly one application of chunk 1.
@@ -121,7 +122,7 @@ describe("fenced commits", () => {
     await a.apply(request(1, 0, child(1)));
     await b.apply(request(2, 1, child(1))); // b loads at 1, applies 2
     const r3 = await a.apply(request(3, 2, child(1))); // a's cache says 1: it must reload, not build on it
-    expect(r3.applied).toHaveLength(PARTITIONS);
+    expect(r3.applied).toHaveLength(2 * PARTITIONS);
     expect(r3.detections).toBe(1);
     const agg = await selectOne<{ txnCount: number }>(ds, `SELECT txn_count AS "txnCount" FROM pair_aggregates WHERE customer = 'C1'`);
     expect(agg.txnCount).toBe(3);
@@ -132,23 +133,23 @@ describe("fenced commits", () => {
     const a = host("node-a");
     const b = host("node-b");
     await a.apply(request(1, 0, child(1)));
-    await b.retain(new Set([0, 1, 2, 3]), ["node-a", "node-b"]); // node-a is still live: it may apply one more chunk
+    await b.retain(new Set(ALL), ["node-a", "node-b"]); // node-a is still live: it may apply one more chunk
     expect(b.cached().size).toBe(0);
     await a.apply(request(2, 1, child(1)));
     const r3 = await b.apply(request(3, 2, child(1)));
-    expect(r3.applied).toHaveLength(PARTITIONS);
+    expect(r3.applied).toHaveLength(2 * PARTITIONS);
     expect(r3.detections).toBe(1);
     // Gaining them from a node that is gone (node-b last committed; it is not live) loads at once.
     const c = host("node-c");
-    await c.retain(new Set([0, 1, 2, 3]), ["node-a", "node-c"]);
-    expect([...c.cached().values()].map((s) => s.appliedSeq)).toEqual([3, 3, 3, 3]);
+    await c.retain(new Set(ALL), ["node-a", "node-c"]);
+    expect([...c.cached().values()].map((s) => s.appliedSeq)).toEqual(ALL.map(() => 3));
   });
 
   it("re-applying a chunk that already committed changes nothing", async () => {
     const a = host("node-a");
     await a.apply(request(1, 0, child(3)));
     const again = await host("node-b").apply(request(1, 0, child(3)));
-    expect(again).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
+    expect(again).toEqual({ applied: [], skipped: ALL, detections: 0 });
     const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
   });
@@ -197,8 +198,8 @@ describe("chunks in flight", () => {
     expect(r2).toMatchObject({ status: "rejected", reason: { message: expect.stringContaining("connection lost") as unknown } });
     // Chunk 3 was applied on top of chunk 2 in memory: dropped with it, and refused once reloaded, since the partitions are at chunk 1.
     expect(r3).toMatchObject({ status: "rejected", reason: { message: "partition 0 is at chunk 1, but chunk 3 follows 2" } });
-    expect(await a.apply(request(2, 1, child(1)))).toMatchObject({ applied: [0, 1, 2, 3], detections: 0 });
-    expect(await a.apply(request(3, 2, child(1)))).toMatchObject({ applied: [0, 1, 2, 3], detections: 1 });
+    expect(await a.apply(request(2, 1, child(1)))).toMatchObject({ applied: ALL, detections: 0 });
+    expect(await a.apply(request(3, 2, child(1)))).toMatchObject({ applied: ALL, detections: 1 });
     expect(await outcome()).toEqual(reference);
   });
 
@@ -209,8 +210,8 @@ describe("chunks in flight", () => {
     const a = node();
     await a.apply(request(1, 0, child(1)));
     const [r2, r3] = await Promise.all([a.apply(request(2, 1, child(1))), a.apply(request(3, 2, child(1)))]);
-    expect(r2).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
-    expect(r3).toEqual({ applied: [0, 1, 2, 3], skipped: [], detections: 1 });
+    expect(r2).toEqual({ applied: [], skipped: ALL, detections: 0 });
+    expect(r3).toEqual({ applied: ALL, skipped: [], detections: 1 });
     expect(await outcome()).toEqual(reference);
   });
 });
@@ -254,7 +255,7 @@ describe("configuration versions", () => {
         chunkKey: keys[i],
         yStartTime: new Date().toISOString(),
         weightsVersion: 0,
-        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
+        partitions: Array.from({ length: 2 * PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
       });
     };
     const a = host("node-a", { checkpointEvery: 100 });
@@ -309,7 +310,7 @@ describe("checkpoints", () => {
         chunkKey: key,
         yStartTime: new Date().toISOString(),
         weightsVersion: 0,
-        partitions: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
+        partitions: Array.from({ length: 2 * PARTITIONS }, (_, p) => ({ partition: p, rows: [], customerRows: [], ...byPartition.get(p) })),
       });
     }
     await ledger.finish(1, "applied", 1, 0); // chunk 2 stays pending: ingest was killed before recording it
@@ -339,11 +340,20 @@ describe("checkpoints", () => {
     expect(behind).toBeGreaterThan(0);
 
     const b = host("node-b", { checkpointEvery: 3 });
+    await b.retain(new Set(ALL), ["node-b"]);
     for (let p = 0; p < PARTITIONS; p++) {
       for (const m of ["M0", "M1", "M2", "M3", "M4"]) {
         const [live, replayed] = await Promise.all([a.merchant(p, m), b.merchant(p, m)]);
         expect(replayed && contentOf(replayed)).toEqual(live && contentOf(live));
       }
+    }
+    for (const c of ["C0", "C1", "C2"]) {
+      const p = customerPartitionOf(c, PARTITIONS);
+      const [live, replayed] = await Promise.all([a.customerHistory(p, c), b.customerHistory(p, c)]);
+      expect(replayed && { n: replayed.n, sum: formatDecimal(replayed.sum), sumSquares: formatDecimal(replayed.sumSquares) }).toEqual(
+        live && { n: live.n, sum: formatDecimal(live.sum), sumSquares: formatDecimal(live.sumSquares) },
+      );
+      expect(live?.n).toBeGreaterThan(0);
     }
     await b.close();
     const { stillBehind } = await selectOne<{ stillBehind: number }>(

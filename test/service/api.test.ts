@@ -51,7 +51,17 @@ describe("api service", () => {
     expect(await bed.broker.call("api.health")).toEqual({
       status: "ok",
       checks: { database: "ok", s3: "ok" },
-      services: { chunker: [], ingest: [], "merchant-state": [], detector: [], "db-sink": [], "s3-sink": [], alerts: [], api: [bed.broker.nodeID] },
+      services: {
+        chunker: [],
+        ingest: [],
+        "merchant-state": [],
+        "customer-state": [],
+        detector: [],
+        "db-sink": [],
+        "s3-sink": [],
+        alerts: [],
+        api: [bed.broker.nodeID],
+      },
     });
   });
 

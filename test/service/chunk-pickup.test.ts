@@ -10,7 +10,12 @@ beforeAll(async () => {
   const source = path.join(tempDir(), "transactions.csv");
   const lines = Array.from({ length: 30 }, (_, i) => transactionLine(`C${i}`, "M1", "1.00"));
   writeFileSync(source, `${[TRANSACTIONS_HEADER, ...lines].join("\n")}\n`);
-  bed = await startServices(["detector", "merchant-state", "ingest", "chunker"], { source, chunkRows: 10, chunkIntervalMs: 300, pollIntervalMs: 60_000 });
+  bed = await startServices(["detector", "merchant-state", "customer-state", "ingest", "chunker"], {
+    source,
+    chunkRows: 10,
+    chunkIntervalMs: 300,
+    pollIntervalMs: 60_000,
+  });
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type S
 let bed: ServiceTestBed;
 
 beforeAll(async () => {
-  bed = await startServices(["detector", "merchant-state", "ingest"], { pollIntervalMs: 60_000 });
+  bed = await startServices(["detector", "merchant-state", "customer-state", "ingest"], { pollIntervalMs: 60_000 });
 });
 
 afterAll(async () => {

@@ -20,7 +20,7 @@ const listener: ServiceSchema = {
 };
 
 beforeAll(async () => {
-  bed = await startServices(["detector", "merchant-state"], { partitions: PARTITIONS, thresholds }, [listener]);
+  bed = await startServices(["detector", "merchant-state", "customer-state"], { partitions: PARTITIONS, thresholds }, [listener]);
 });
 
 afterAll(async () => {
@@ -46,21 +46,38 @@ async function chunk(seq: number, lines: string[]): Promise<ApplyRequest> {
     chunkKey: key,
     yStartTime: new Date().toISOString(),
     weightsVersion: 0,
-    partitions: Array.from({ length: PARTITIONS }, (_, partition) => ({ partition, rows: [], customerRows: [], ...byPartition.get(partition) })),
+    partitions: Array.from({ length: 2 * PARTITIONS }, (_, partition) => ({ partition, rows: [], customerRows: [], ...byPartition.get(partition) })),
   };
 }
 
-const apply = async (req: Promise<ApplyRequest>) => bed.broker.call<ApplyResult, ApplyRequest>("merchant-state.apply", await req);
+/** A chunk applied as ingest applies it: the merchant partitions by merchant-state, the customer partitions by customer-state. */
+async function apply(request: Promise<ApplyRequest>): Promise<ApplyResult> {
+  const req = await request;
+  const results = await Promise.all(
+    (["merchant-state", "customer-state"] as const).map((service) =>
+      bed.broker.call<ApplyResult, ApplyRequest>(`${service}.apply`, {
+        ...req,
+        partitions: req.partitions.filter((p) => p.partition < PARTITIONS === (service === "merchant-state")),
+      }),
+    ),
+  );
+  return {
+    applied: results.flatMap((r) => r.applied).sort((a, b) => a - b),
+    skipped: results.flatMap((r) => r.skipped).sort((a, b) => a - b),
+    detections: results.reduce((n, r) => n + r.detections, 0),
+  };
+}
+const ALL = Array.from({ length: 2 * PARTITIONS }, (_, p) => p);
 
 describe("merchant-state service", () => {
   it("applies a chunk to every partition, commits its detections and announces them; a resend changes nothing", async () => {
-    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [0, 1, 2, 3], skipped: [], detections: 1 });
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: ALL, skipped: [], detections: 1 });
     await eventually(
       async () => committed,
       (c) => c.length === 1,
     );
     expect(committed).toEqual([{ seq: 1, count: 1 }]);
-    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [], skipped: [0, 1, 2, 3], detections: 0 });
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [], skipped: ALL, detections: 0 });
   });
 
   it("shows a merchant's live aggregates and the patterns it fired, and 404 for a merchant with no transactions", async () => {
@@ -79,8 +96,15 @@ describe("merchant-state service", () => {
     const node = bed.broker.nodeID;
     expect(await bed.broker.call("merchant-state.partitions")).toEqual(
       Array.from(
-        { length: PARTITIONS },
-        (_, partition) => expect.objectContaining({ partition, appliedSeq: 1, assignedTo: node, lastCommitter: node }) as unknown,
+        { length: 2 * PARTITIONS },
+        (_, partition) =>
+          expect.objectContaining({
+            partition,
+            kind: partition < PARTITIONS ? "merchant" : "customer",
+            appliedSeq: 1,
+            assignedTo: node,
+            lastCommitter: node,
+          }) as unknown,
       ),
     );
   });
@@ -97,9 +121,9 @@ describe("merchant-state service", () => {
     const ds = await bed.rt.db();
     await moveToPatternDetections(ds, 1000);
     // C1: 2.00 ×4 and 6.00: n 5, total 14.00, mean 2.8, sd sqrt((5·52 − 196)/25) = 1.6
-    expect(await bed.broker.call("merchant-state.customer", { id: "C1" })).toMatchObject({
+    expect(await bed.broker.call("customer-state.customer", { id: "C1" })).toMatchObject({
       customer: "C1",
-      partition: partitionOf("C1", PARTITIONS),
+      partition: PARTITIONS + partitionOf("C1", PARTITIONS),
       transactions: 5,
       totalAmount: "14.00",
       meanAmount: "2.8000",
@@ -111,6 +135,6 @@ describe("merchant-state service", () => {
       ],
       detections: [{ patternId: "PatId2", merchant: "M1", line: null }],
     });
-    await expect(bed.broker.call("merchant-state.customer", { id: "C-unknown" })).rejects.toMatchObject({ code: 404, type: "CUSTOMER_NOT_FOUND" });
+    await expect(bed.broker.call("customer-state.customer", { id: "C-unknown" })).rejects.toMatchObject({ code: 404, type: "CUSTOMER_NOT_FOUND" });
   });
 });

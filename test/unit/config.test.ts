@@ -9,7 +9,7 @@ describe("configuration", () => {
     expect(c.s3.bucket).toBe("transaction-monitoring-bucket");
     expect(c.thresholds).toMatchObject({ upgradeMinMerchantTxns: 50_000, childMinTxns: 80, childMaxAvgAmount: "23", deiMinFemaleCustomers: 100 });
     expect(c.thresholds.upgradeCountQuantile).toMatchObject({ num: 90, den: 100 });
-    expect(c.services).toHaveLength(8);
+    expect(c.services).toHaveLength(9);
     expect(c.alerts.routes).toEqual([]);
   });
 
