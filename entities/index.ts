@@ -6,6 +6,7 @@ import { ConfigVersions1765200000000 } from "./migrations/1765200000000-config-v
 import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-importance-by-content";
 import { PairCheckpointLog1765400000000 } from "./migrations/1765400000000-pair-checkpoint-log";
 import { TransactionRules1765500000000 } from "./migrations/1765500000000-transaction-rules";
+import { Backtests1765700000000 } from "./migrations/1765700000000-backtests";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
@@ -18,4 +19,5 @@ export const MIGRATIONS = [
   ImportanceByContent1765300000000,
   PairCheckpointLog1765400000000,
   TransactionRules1765500000000,
+  Backtests1765700000000,
 ];
