@@ -51,6 +51,14 @@ function configChanger(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${user.name}`;
 }
 
+/** Who starts a backtest: an admin key, like a configuration change (a backtest reads the whole archive). */
+function backtestRequester(ctx: Context<unknown, ApiMeta>): string {
+  const user = ctx.meta.user;
+  if (!user)
+    throw new Errors.MoleculerClientError("a backtest needs an admin API key: set API_KEYS (name:admin:secret), or use npm run backtest", 403, "FORBIDDEN");
+  return `api key ${user.name}`;
+}
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
@@ -85,6 +93,9 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "GET blacklist": "detector.blacklist",
             "POST blacklist": "api.addToBlacklist",
             "DELETE blacklist/:id": "api.removeFromBlacklist",
+            "POST backtests": "api.startBacktest",
+            "GET backtests": "detector.backtests",
+            "GET backtests/:id": "detector.backtestResult",
           },
         },
         {
@@ -126,6 +137,21 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       removeFromBlacklist: {
         params: { id: { type: "string", min: 1 } },
         handler: (ctx: Context<{ id: string }, ApiMeta>) => ctx.call("detector.removeFromBlacklist", { change: ctx.params.id, by: configChanger(ctx) }),
+      },
+      startBacktest: {
+        handler: (ctx: Context<{ candidate?: unknown; from?: unknown; to?: unknown }, ApiMeta>) => {
+          const by = backtestRequester(ctx);
+          const { candidate, from, to, ...rest } = ctx.params;
+          const unknown = Object.keys(rest);
+          if (unknown.length > 0 || candidate === undefined) {
+            throw new Errors.MoleculerClientError(
+              `a backtest is {"candidate": {settings}, "from": SEQ, "to": SEQ} (from and to optional)${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`,
+              400,
+              "INVALID_BACKTEST",
+            );
+          }
+          return ctx.call("detector.backtest", { candidate, from, to, by });
+        },
       },
       detections: {
         async handler(ctx: Context<Record<string, unknown>>) {

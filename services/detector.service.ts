@@ -13,10 +13,22 @@ import {
   type ConfigEdit,
 } from "../src/patterns/config-change";
 import { readConfigVersions, recordNextVersion, type ConfigVersionRow } from "../src/storage/config-versions";
+import { BacktestRequestError } from "../src/backtest/candidate";
+import { startRecordedBacktest } from "../src/backtest/recorded";
+import { describeError } from "../src/retry";
+import { listBacktests, readBacktest } from "../src/storage/backtests";
 
 /** A change and who asks for it (`api key <name>`, `repl on <node>`). */
 interface ChangeRequest<T> {
   readonly change: T;
+  readonly by: string;
+}
+
+/** A backtest to start: the candidate settings, the chunks to compare, and who asks (`api key <name>`). */
+interface BacktestCall {
+  readonly candidate: unknown;
+  readonly from?: number;
+  readonly to?: number;
   readonly by: string;
 }
 
@@ -82,6 +94,27 @@ export function detectorService(rt: Runtime): ServiceSchema {
     }
   };
 
+  /** Backtests under way in this process; stopping the service stops them (each records its failure). */
+  const backtests = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
+  /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400. */
+  const backtest = async (call: BacktestCall, log: { warn(...args: unknown[]): void }) => {
+    const db = await rt.db();
+    const sources = { db, store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
+    let started;
+    try {
+      started = await startRecordedBacktest(sources, { candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by, stopping.signal);
+    } catch (err) {
+      if (err instanceof BacktestRequestError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_BACKTEST");
+      throw err;
+    }
+    const running = started.done
+      .catch((err: unknown) => log.warn("backtest failed", { id: started.id, error: describeError(err) }))
+      .finally(() => backtests.delete(running));
+    backtests.add(running);
+    return { id: started.id, status: "running" };
+  };
+
   return {
     name: "detector",
     actions: {
@@ -135,12 +168,41 @@ export function detectorService(rt: Runtime): ServiceSchema {
       removeFromBlacklist: {
         handler: (ctx: Context<ChangeRequest<string>>) => record(() => blacklistRemoval(String(ctx.params.change)), ctx.params.by),
       },
+      /** Starts a backtest of a candidate configuration over the applied chunks: `{id, status: "running"}` at once. */
+      backtest: {
+        params: {
+          candidate: { type: "any" },
+          from: { type: "number", integer: true, min: 1, optional: true, convert: true },
+          to: { type: "number", integer: true, min: 1, optional: true, convert: true },
+          by: { type: "string", min: 1 },
+        },
+        handler(this: { logger: { warn(...args: unknown[]): void } }, ctx: Context<BacktestCall>) {
+          return backtest(ctx.params, this.logger);
+        },
+      },
+      /** One backtest with its result once done; 404 for an unknown id. */
+      backtestResult: {
+        params: { id: { type: "number", integer: true, min: 1, convert: true } },
+        handler: async (ctx: Context<{ id: number }>) => {
+          const found = await readBacktest(await rt.db(), ctx.params.id);
+          if (!found) throw new Errors.MoleculerClientError(`no backtest ${ctx.params.id}`, 404, "NOT_FOUND");
+          return found;
+        },
+      },
+      /** The latest 100 backtests, newest first, without their results. */
+      backtests: {
+        handler: async () => listBacktests(await rt.db(), 100),
+      },
     },
     async started() {
       const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;
       const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
       const inForce = recorded.at(-1)!;
       this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
+    },
+    async stopped() {
+      stopping.abort(new Error("the detector service stopped"));
+      await Promise.all(backtests);
     },
   };
 }
