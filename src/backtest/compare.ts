@@ -41,8 +41,11 @@ export function detectionIdentity(d: ReplayedDetection): string {
 
 /**
  * Per pattern (in `patterns` order): the detections of each replay whose chunk
- * is in `range`, and those only the candidate has (added) or only the live
- * replay has (removed), with the first `examples` of each in chunk order.
+ * is in `range`; those of the candidate the live replay never fired up to the
+ * end of the range (added), and those of the live replay the candidate never
+ * fired (removed), with the first `examples` of each in chunk order. A
+ * PatId1–3 detection the other replay fired before the range is neither: it
+ * only fired earlier.
  */
 export function compareDetections(
   patterns: ReadonlyArray<{ readonly patternId: string; readonly actionType: string }>,
@@ -51,17 +54,16 @@ export function compareDetections(
   range: SeqRange,
   examples = 5,
 ): PatternComparison[] {
-  const inRange = (list: readonly ReplayedDetection[]) => {
-    const byIdentity = new Map<string, ReplayedDetection>();
-    for (const d of list) if (d.seq >= range.fromSeq && d.seq <= range.toSeq) byIdentity.set(detectionIdentity(d), d);
-    return byIdentity;
-  };
+  const inRange = (list: readonly ReplayedDetection[]) => list.filter((d) => d.seq >= range.fromSeq && d.seq <= range.toSeq);
+  const firedBy = (list: readonly ReplayedDetection[]) => new Set(list.filter((d) => d.seq <= range.toSeq).map(detectionIdentity));
   const before = inRange(live);
   const after = inRange(candidate);
+  const liveFired = firedBy(live);
+  const candidateFired = firedBy(candidate);
   return patterns.map(({ patternId, actionType }) => {
-    const mine = (m: Map<string, ReplayedDetection>) => [...m.values()].filter((d) => d.patternId === patternId);
-    const added = mine(after).filter((d) => !before.has(detectionIdentity(d)));
-    const removed = mine(before).filter((d) => !after.has(detectionIdentity(d)));
+    const mine = (list: readonly ReplayedDetection[]) => list.filter((d) => d.patternId === patternId);
+    const added = mine(after).filter((d) => !liveFired.has(detectionIdentity(d)));
+    const removed = mine(before).filter((d) => !candidateFired.has(detectionIdentity(d)));
     return {
       patternId,
       actionType,

@@ -46,19 +46,23 @@ async function liveTables(): Promise<string> {
 const identity = (d: ReferenceDetection): string =>
   d.line === undefined ? `${d.patternId}|${d.customer}|${d.merchant}` : `${d.patternId}|${d.chunkIndex}|${d.line}`;
 
-/** Added and removed per pattern between two reference runs, over the chunks (0-based) `from`..`to`. */
+/**
+ * Per pattern, between two reference runs, over the chunks (0-based) `from`..`to`: the detections of each,
+ * those of the candidate the live run never fired up to `to` (added), and the reverse (removed).
+ */
 function expectedCounts(from: number, to: number) {
-  const keys = (r: ReferenceResult) => new Map(r.detections.filter((d) => d.chunkIndex >= from && d.chunkIndex <= to).map((d) => [identity(d), d]));
-  const before = keys(live);
-  const after = keys(candidateReference);
+  const inRange = (r: ReferenceResult) => r.detections.filter((d) => d.chunkIndex >= from && d.chunkIndex <= to);
+  const firedBy = (r: ReferenceResult) => new Set(r.detections.filter((d) => d.chunkIndex <= to).map(identity));
+  const [before, after] = [inRange(live), inRange(candidateReference)];
+  const [liveFired, candidateFired] = [firedBy(live), firedBy(candidateReference)];
   return PATTERNS.map((patternId) => {
-    const mine = (m: Map<string, ReferenceDetection>) => [...m].filter(([, d]) => d.patternId === patternId);
+    const mine = (list: ReferenceDetection[]) => list.filter((d) => d.patternId === patternId);
     return {
       patternId,
       live: mine(before).length,
       candidate: mine(after).length,
-      added: mine(after).filter(([k]) => !before.has(k)).length,
-      removed: mine(before).filter(([k]) => !after.has(k)).length,
+      added: mine(after).filter((d) => !liveFired.has(identity(d))).length,
+      removed: mine(before).filter((d) => !candidateFired.has(identity(d))).length,
     };
   });
 }
