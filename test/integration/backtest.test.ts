@@ -235,4 +235,44 @@ describe("npm run backtest", () => {
       await rt.close();
     }
   });
+
+  // Last: it records a second configuration version, as if a change had been made mid-stream.
+  it("replays each chunk with the version in force for it, and applies the candidate on top of each version", async () => {
+    const LOWERED = { childMinTxns: 12, highValueMinAmount: "200" };
+    await query(
+      databaseUrl,
+      `INSERT INTO config_versions (version, from_seq, thresholds, recorded_by)
+       SELECT 2, 6, thresholds || $1::jsonb, 'test' FROM config_versions WHERE version = 1`,
+      [JSON.stringify(LOWERED)],
+    );
+    const [transactions, importance] = [
+      readFileSync(path.join(dir, "transactions.csv"), "utf8"),
+      readFileSync(path.join(dir, "CustomerImportance.csv"), "utf8"),
+    ];
+    const seqOf = (k: number) => [...indexBySeq].find(([, index]) => index === k)![0];
+    const history = (on: Partial<ReferenceThresholds>) => (k: number) => ({ ...SCALED_THRESHOLDS, ...on, ...(seqOf(k) >= 6 ? LOWERED : {}) });
+    const keys = (r: ReferenceResult) => r.detections.map(keyWithAmount).sort();
+    const asLive = referenceDetections(transactions, importance, TEST_CHUNK_ROWS, history({}));
+    const withCandidate = referenceDetections(transactions, importance, TEST_CHUNK_ROWS, history({ anomalyZ: "2.5" }));
+    expect(keys(asLive)).not.toEqual(keys(live));
+
+    const rt = new Runtime(runtimeConfig(), quietLog);
+    try {
+      const sources = { db: await rt.db(), store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
+      const outcome = await (await prepareBacktest(sources, { candidate: { anomalyZ: "2.5" } })).run();
+      const asReference = (d: ReplayedDetection) =>
+        keyWithAmount({
+          patternId: d.patternId,
+          customer: d.customer,
+          merchant: d.merchant,
+          chunkIndex: chunkIndexOf(d.chunk),
+          line: d.line,
+          amount: d.amount,
+        });
+      expect(outcome.live.map(asReference).sort()).toEqual(keys(asLive));
+      expect(outcome.candidate.map(asReference).sort()).toEqual(keys(withCandidate));
+    } finally {
+      await rt.close();
+    }
+  });
 });
