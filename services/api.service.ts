@@ -59,6 +59,16 @@ function backtestRequester(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${user.name}`;
 }
 
+/** A backtest's `from` or `to`: a ledger sequence, as a number or its digits; absent: undefined. */
+function chunkSeq(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const seq = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new Errors.MoleculerClientError(`${name} must be a chunk sequence (an integer from 1 up), got ${JSON.stringify(value)}`, 400, "INVALID_BACKTEST");
+  }
+  return seq;
+}
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
@@ -150,7 +160,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
               "INVALID_BACKTEST",
             );
           }
-          return ctx.call("detector.backtest", { candidate, from, to, by });
+          return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
         },
       },
       detections: {

@@ -213,6 +213,11 @@ describe("npm run backtest", () => {
         status: 400,
         body: { error: { message: expect.stringContaining("anomalyZ") as string } },
       });
+      expect(await api("POST", "backtests", ADMIN, { candidate, from: "x" })).toMatchObject({
+        status: 400,
+        body: { error: { message: 'from must be a chunk sequence (an integer from 1 up), got "x"' } },
+      });
+      expect((await api("POST", "backtests", ADMIN, { candidat: candidate })).status).toBe(400);
       const started = await api("POST", "backtests", ADMIN, { candidate });
       expect(started).toMatchObject({ status: 200, body: { status: "running" } });
       const id = started.body.id as number;
