@@ -94,25 +94,35 @@ export function detectorService(rt: Runtime): ServiceSchema {
     }
   };
 
-  /** Backtests under way in this process; stopping the service stops them (each records its failure). */
-  const backtests = new Set<Promise<unknown>>();
+  /** The backtest under way in this process, if any (one at a time: each holds two copies of every partition's state); stopping the service stops it. */
+  let running: { id?: number; done: Promise<unknown> } | undefined;
   const stopping = new AbortController();
-  /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400. */
+  /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400; one under way already: 409. */
   const backtest = async (call: BacktestCall, log: { warn(...args: unknown[]): void }) => {
-    const db = await rt.db();
-    const sources = { db, store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
-    let started;
+    if (running) {
+      throw new Errors.MoleculerClientError(
+        `${running.id === undefined ? "a backtest" : `backtest ${running.id}`} is running on this node; ask again when it is done`,
+        409,
+        "BACKTEST_RUNNING",
+      );
+    }
+    const slot: { id?: number; done: Promise<unknown> } = { done: Promise.resolve() };
+    running = slot;
     try {
-      started = await startRecordedBacktest(sources, { candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by, stopping.signal);
+      const sources = { db: await rt.db(), store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
+      const started = await startRecordedBacktest(sources, { candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by, stopping.signal);
+      slot.id = started.id;
+      slot.done = started.done
+        .catch((err: unknown) => log.warn("backtest failed", { id: started.id, error: describeError(err) }))
+        .finally(() => {
+          if (running === slot) running = undefined;
+        });
+      return { id: started.id, status: "running" };
     } catch (err) {
+      running = undefined;
       if (err instanceof BacktestRequestError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_BACKTEST");
       throw err;
     }
-    const running = started.done
-      .catch((err: unknown) => log.warn("backtest failed", { id: started.id, error: describeError(err) }))
-      .finally(() => backtests.delete(running));
-    backtests.add(running);
-    return { id: started.id, status: "running" };
   };
 
   return {
@@ -202,7 +212,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
     },
     async stopped() {
       stopping.abort(new Error("the detector service stopped"));
-      await Promise.all(backtests);
+      await running?.done;
     },
   };
 }

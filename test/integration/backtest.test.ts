@@ -218,8 +218,11 @@ describe("npm run backtest", () => {
         body: { error: { message: 'from must be a chunk sequence (an integer from 1 up), got "x"' } },
       });
       expect((await api("POST", "backtests", ADMIN, { candidat: candidate })).status).toBe(400);
-      const started = await api("POST", "backtests", ADMIN, { candidate });
+      // One at a time on a node: the second is refused while the first runs.
+      const [first, second] = await Promise.all([api("POST", "backtests", ADMIN, { candidate }), api("POST", "backtests", ADMIN, { candidate })]);
+      const [started, refused] = first.status === 200 ? [first, second] : [second, first];
       expect(started).toMatchObject({ status: 200, body: { status: "running" } });
+      expect(refused).toMatchObject({ status: 409, body: { error: { message: expect.stringContaining("is running on this node") as string } } });
       const id = started.body.id as number;
       const done = await eventually(
         () => api("GET", `backtests/${id}`, READER),
