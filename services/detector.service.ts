@@ -14,8 +14,8 @@ import {
 } from "../src/patterns/config-change";
 import { readConfigVersions, recordNextVersion, type ConfigVersionRow } from "../src/storage/config-versions";
 import { BacktestRequestError } from "../src/backtest/candidate";
-import { startRecordedBacktest } from "../src/backtest/recorded";
-import { describeError } from "../src/retry";
+import type { BacktestSources } from "../src/backtest/backtest";
+import { BacktestBusyError, BacktestRunner } from "../src/backtest/runner";
 import { listBacktests, readBacktest } from "../src/storage/backtests";
 
 /** A change and who asks for it (`api key <name>`, `repl on <node>`). */
@@ -94,33 +94,22 @@ export function detectorService(rt: Runtime): ServiceSchema {
     }
   };
 
-  /** The backtest under way in this process, if any (one at a time: each holds two copies of every partition's state); stopping the service stops it. */
-  let running: { id?: number; done: Promise<unknown> } | undefined;
-  const stopping = new AbortController();
+  const sources = async (): Promise<BacktestSources> => ({
+    db: await rt.db(),
+    store: rt.store,
+    partitions: rt.config.partitions,
+    maxRecordBytes: rt.config.maxRecordBytes,
+  });
+  /** Set when the service is created, with its logger. */
+  let backtests: BacktestRunner;
   /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400; one under way already: 409. */
-  const backtest = async (call: BacktestCall, log: { warn(...args: unknown[]): void }) => {
-    if (running) {
-      throw new Errors.MoleculerClientError(
-        `${running.id === undefined ? "a backtest" : `backtest ${running.id}`} is running on this node; ask again when it is done`,
-        409,
-        "BACKTEST_RUNNING",
-      );
-    }
-    const slot: { id?: number; done: Promise<unknown> } = { done: Promise.resolve() };
-    running = slot;
+  const backtest = async (call: BacktestCall) => {
     try {
-      const sources = { db: await rt.db(), store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
-      const started = await startRecordedBacktest(sources, { candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by, stopping.signal);
-      slot.id = started.id;
-      slot.done = started.done
-        .catch((err: unknown) => log.warn("backtest failed", { id: started.id, error: describeError(err) }))
-        .finally(() => {
-          if (running === slot) running = undefined;
-        });
-      return { id: started.id, status: "running" };
+      const id = await backtests.start({ candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by);
+      return { id, status: "running" };
     } catch (err) {
-      running = undefined;
       if (err instanceof BacktestRequestError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_BACKTEST");
+      if (err instanceof BacktestBusyError) throw new Errors.MoleculerClientError(err.message, 409, "BACKTEST_RUNNING");
       throw err;
     }
   };
@@ -186,9 +175,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
           to: { type: "number", integer: true, min: 1, optional: true, convert: true },
           by: { type: "string", min: 1 },
         },
-        handler(this: { logger: { warn(...args: unknown[]): void } }, ctx: Context<BacktestCall>) {
-          return backtest(ctx.params, this.logger);
-        },
+        handler: (ctx: Context<BacktestCall>) => backtest(ctx.params),
       },
       /** One backtest with its result once done; 404 for an unknown id. */
       backtestResult: {
@@ -204,6 +191,9 @@ export function detectorService(rt: Runtime): ServiceSchema {
         handler: async () => listBacktests(await rt.db(), 100),
       },
     },
+    created() {
+      backtests = new BacktestRunner(sources, this.logger);
+    },
     async started() {
       const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;
       const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
@@ -211,8 +201,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
       this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
     },
     async stopped() {
-      stopping.abort(new Error("the detector service stopped"));
-      await running?.done;
+      await backtests.stop();
     },
   };
 }
