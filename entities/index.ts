@@ -7,6 +7,7 @@ import { ImportanceByContent1765300000000 } from "./migrations/1765300000000-imp
 import { PairCheckpointLog1765400000000 } from "./migrations/1765400000000-pair-checkpoint-log";
 import { TransactionRules1765500000000 } from "./migrations/1765500000000-transaction-rules";
 import { Alerts1765600000000 } from "./migrations/1765600000000-alerts";
+import { Backtests1765700000000 } from "./migrations/1765700000000-backtests";
 import { ChunkCategoryStats1765800000000 } from "./migrations/1765800000000-chunk-category-stats";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
@@ -21,5 +22,6 @@ export const MIGRATIONS = [
   PairCheckpointLog1765400000000,
   TransactionRules1765500000000,
   Alerts1765600000000,
+  Backtests1765700000000,
   ChunkCategoryStats1765800000000,
 ];

@@ -39,22 +39,27 @@ interface ApiMeta {
   user?: { name: string; scope: string };
 }
 
-/** Who changes the configuration, for the audit trail: only an admin key may, so without API_KEYS nobody can over HTTP. */
-function configChanger(ctx: Context<unknown, ApiMeta>): string {
+/**
+ * Who asks for a change that only an admin key may make over HTTP (the
+ * configuration, a redelivery, a backtest), as recorded: `api key <name>`.
+ * Without API_KEYS there is no key, so nobody may; `instead` says where else to do it.
+ */
+function adminKey(ctx: Context<unknown, ApiMeta>, what: string, instead = ""): string {
   const user = ctx.meta.user;
-  if (!user) {
-    throw new Errors.MoleculerClientError(
-      "changing the configuration needs an admin API key: set API_KEYS (name:admin:secret), or use the REPL",
-      403,
-      "FORBIDDEN",
-    );
-  }
+  if (!user) throw new Errors.MoleculerClientError(`${what} needs an admin API key: set API_KEYS (name:admin:secret)${instead}`, 403, "FORBIDDEN");
   return `api key ${user.name}`;
 }
 
-/** Who may change state other than the configuration over HTTP: an admin key, so without API_KEYS nobody. */
-function adminOnly(ctx: Context<unknown, ApiMeta>, what: string): void {
-  if (!ctx.meta.user) throw new Errors.MoleculerClientError(`${what} needs an admin API key: set API_KEYS (name:admin:secret)`, 403, "FORBIDDEN");
+const configChanger = (ctx: Context<unknown, ApiMeta>): string => adminKey(ctx, "changing the configuration", ", or use the REPL");
+
+/** A backtest's `from` or `to`: a ledger sequence, as a number or its digits; absent: undefined. */
+function chunkSeq(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  const seq = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) {
+    throw new Errors.MoleculerClientError(`${name} must be a chunk sequence (an integer from 1 up), got ${JSON.stringify(value)}`, 400, "INVALID_BACKTEST");
+  }
+  return seq;
 }
 
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
@@ -93,6 +98,9 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
             "DELETE blacklist/:id": "api.removeFromBlacklist",
             "GET alerts/failed": "api.failedAlerts",
             "POST alerts/:id/redeliver": "api.redeliverAlert",
+            "POST backtests": "api.startBacktest",
+            "GET backtests": "detector.backtests",
+            "GET backtests/:id": "detector.backtestResult",
           },
         },
         {
@@ -142,7 +150,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       redeliverAlert: {
         params: { id: { type: "string", pattern: /^[1-9][0-9]{0,17}$/ } },
         async handler(ctx: Context<{ id: string }, ApiMeta>) {
-          adminOnly(ctx, "redelivering an alert");
+          adminKey(ctx, "redelivering an alert");
           const id = Number(ctx.params.id);
           const outcome = await redeliver(await rt.db(), id);
           if (!outcome) throw new Errors.MoleculerClientError(`alert delivery ${id} does not exist`, 404, "NOT_FOUND");
@@ -155,6 +163,21 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           }
           void ctx.broadcast("alerts.requeued", { id });
           return { id, status: "pending", attempts: 0 };
+        },
+      },
+      startBacktest: {
+        handler: (ctx: Context<{ candidate?: unknown; from?: unknown; to?: unknown }, ApiMeta>) => {
+          const by = adminKey(ctx, "a backtest", ", or use npm run backtest");
+          const { candidate, from, to, ...rest } = ctx.params;
+          const unknown = Object.keys(rest);
+          if (unknown.length > 0 || candidate === undefined) {
+            throw new Errors.MoleculerClientError(
+              `a backtest is {"candidate": {settings}, "from": SEQ, "to": SEQ} (from and to optional)${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`,
+              400,
+              "INVALID_BACKTEST",
+            );
+          }
+          return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
         },
       },
       detections: {

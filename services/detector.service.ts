@@ -13,10 +13,22 @@ import {
   type ConfigEdit,
 } from "../src/patterns/config-change";
 import { readConfigVersions, recordNextVersion, type ConfigVersionRow } from "../src/storage/config-versions";
+import { BacktestRequestError } from "../src/backtest/candidate";
+import type { BacktestSources } from "../src/backtest/backtest";
+import { BacktestBusyError, BacktestRunner } from "../src/backtest/runner";
+import { listBacktests, readBacktest } from "../src/storage/backtests";
 
 /** A change and who asks for it (`api key <name>`, `repl on <node>`). */
 interface ChangeRequest<T> {
   readonly change: T;
+  readonly by: string;
+}
+
+/** A backtest to start: the candidate settings, the chunks to compare, and who asks (`api key <name>`). */
+interface BacktestCall {
+  readonly candidate: unknown;
+  readonly from?: number;
+  readonly to?: number;
   readonly by: string;
 }
 
@@ -82,6 +94,26 @@ export function detectorService(rt: Runtime): ServiceSchema {
     }
   };
 
+  const sources = async (): Promise<BacktestSources> => ({
+    db: await rt.db(),
+    store: rt.store,
+    partitions: rt.config.partitions,
+    maxRecordBytes: rt.config.maxRecordBytes,
+  });
+  /** Set when the service is created, with its logger. */
+  let backtests: BacktestRunner;
+  /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400; one under way already: 409. */
+  const backtest = async (call: BacktestCall) => {
+    try {
+      const id = await backtests.start({ candidate: call.candidate, fromSeq: call.from, toSeq: call.to }, call.by);
+      return { id, status: "running" };
+    } catch (err) {
+      if (err instanceof BacktestRequestError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_BACKTEST");
+      if (err instanceof BacktestBusyError) throw new Errors.MoleculerClientError(err.message, 409, "BACKTEST_RUNNING");
+      throw err;
+    }
+  };
+
   return {
     name: "detector",
     actions: {
@@ -135,12 +167,41 @@ export function detectorService(rt: Runtime): ServiceSchema {
       removeFromBlacklist: {
         handler: (ctx: Context<ChangeRequest<string>>) => record(() => blacklistRemoval(String(ctx.params.change)), ctx.params.by),
       },
+      /** Starts a backtest of a candidate configuration over the applied chunks: `{id, status: "running"}` at once. */
+      backtest: {
+        params: {
+          candidate: { type: "any" },
+          from: { type: "number", integer: true, min: 1, optional: true, convert: true },
+          to: { type: "number", integer: true, min: 1, optional: true, convert: true },
+          by: { type: "string", min: 1 },
+        },
+        handler: (ctx: Context<BacktestCall>) => backtest(ctx.params),
+      },
+      /** One backtest with its result once done; 404 for an unknown id. */
+      backtestResult: {
+        params: { id: { type: "number", integer: true, min: 1, convert: true } },
+        handler: async (ctx: Context<{ id: number }>) => {
+          const found = await readBacktest(await rt.db(), ctx.params.id);
+          if (!found) throw new Errors.MoleculerClientError(`no backtest ${ctx.params.id}`, 404, "NOT_FOUND");
+          return found;
+        },
+      },
+      /** The latest 100 backtests, newest first, without their results. */
+      backtests: {
+        handler: async () => listBacktests(await rt.db(), 100),
+      },
+    },
+    created() {
+      backtests = new BacktestRunner(sources, this.logger);
     },
     async started() {
       const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;
       const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
       const inForce = recorded.at(-1)!;
       this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
+    },
+    async stopped() {
+      await backtests.stop();
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Log } from "../log";
 import { ConfigHistory, type PatternRule, type TransactionRule } from "../patterns";
 import { describeError } from "../retry";
 import { FencedOutError, StaleConfigError, type Checkpoint, type PartitionCategoryStats, type PartitionDetection } from "../storage/partition-store";
+import { applyChunkRows } from "./apply-chunk";
 import { ChunkCategoryStats } from "./category-stats";
 import type { CustomerHistory } from "./customer-history";
 import type { MerchantAggregates } from "./merchant-aggregates";
@@ -226,21 +227,10 @@ export class PartitionHost {
     return { applied: partitions, skipped, detections: applied.detections.length };
   }
 
-  /**
-   * Applies chunk `seq` with the version in force for it: the partition's
-   * customers' transactions are judged, then its merchants' rows applied and
-   * the patterns evaluated; a partition whose version changes with the chunk
-   * re-evaluates every pattern.
-   */
+  /** Applies chunk `seq` with the version in force for it (see applyChunkRows). */
   private applyChunk(state: PartitionAggregates, seq: number, rows: PartitionRows, stats?: ChunkCategoryStats): FiredDetection[] {
-    const config = this.history.inForce(seq);
-    const before = this.history.at(state.appliedSeq);
-    const { disabledPatterns } = config.thresholds;
-    const on = <R extends { patternId: string }>(rules: readonly R[]) =>
-      disabledPatterns.length === 0 ? rules : rules.filter((r) => !disabledPatterns.includes(r.patternId));
-    const judged = state.judge(rows.customerRows, on(this.opts.transactionRules), config.thresholds, stats);
-    const fired = state.apply(rows.rows, on(this.opts.rules), config.thresholds, before !== undefined && before.version !== config.version);
-    return judged.length === 0 ? fired : [...judged, ...fired];
+    const rules = { patterns: this.opts.rules, transactions: this.opts.transactionRules };
+    return applyChunkRows(state, rows, this.history.inForce(seq), this.history.at(state.appliedSeq), rules, stats);
   }
 
   /** Each partition checkpoints every N chunks, at its own phase, so that checkpoints spread over chunks. */

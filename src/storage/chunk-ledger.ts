@@ -1,7 +1,7 @@
 import type { DataSource, Repository } from "typeorm";
 import { ChunkRecordEntity, type ChunkRecord, type ChunkStatus } from "../../entities/chunk-record.entity";
 import { LEDGER_LOCK } from "./lock-keys";
-import { selectOne, selectRows } from "./sql";
+import { selectOne, selectRows, type SqlRunner } from "./sql";
 
 export interface LedgerSummary {
   readonly discovered: number;
@@ -105,4 +105,24 @@ export class ChunkLedger {
   async failures(limit: number): Promise<ChunkRecord[]> {
     return this.repo.find({ where: { status: "failed" }, order: { seq: "DESC" }, take: limit });
   }
+}
+
+/** A chunk of the ledger: its sequence and object key. */
+export interface LedgerChunk {
+  readonly seq: number;
+  readonly key: string;
+}
+
+/**
+ * The chunks the partitions have applied, in sequence order: every chunk up to
+ * the furthest partition fence that did not fail (as a partition load replays
+ * them; ingest may have died before marking the last ones applied).
+ */
+export function appliedChunks(db: SqlRunner): Promise<LedgerChunk[]> {
+  return selectRows<LedgerChunk>(
+    db,
+    `SELECT seq::int AS seq, key FROM chunks
+     WHERE status <> 'failed' AND seq <= (SELECT coalesce(max(applied_seq), 0) FROM partition_state)
+     ORDER BY seq`,
+  );
 }

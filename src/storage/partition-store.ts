@@ -95,7 +95,8 @@ async function readPartitions(ds: DataSource, partitions: readonly number[]): Pr
   return { weights, weightsVersion: version, ...checkpoints };
 }
 
-async function readWeights(ds: DataSource, ids: number[]): Promise<{ weights: WeightsByPartition; version: number }> {
+/** The partitions' weights and the importance load they come from, read in one snapshot (a backtest reads them too). */
+export async function readWeights(ds: DataSource, ids: number[]): Promise<{ weights: WeightsByPartition; version: number }> {
   return ds.transaction("REPEATABLE READ", async (em) => {
     const weights: WeightsByPartition = new Map();
     const rows = await selectRows<PackedMerchantRow>(

@@ -164,7 +164,7 @@ describe("stopping during startup", () => {
 });
 
 describe("--help", () => {
-  it.each(["start", "repl", "generate", "bench", "s3-server"])("%s --help prints its usage and exits 0", async (program) => {
+  it.each(["start", "repl", "generate", "bench", "s3-server", "backtest"])("%s --help prints its usage and exits 0", async (program) => {
     const run = startProgram(program, ["--help"], {});
     expect(await exitCodeWithin(run, 30_000)).toBe(0);
     expect(run.stdout()).toMatch(/^usage: /);
