@@ -113,12 +113,12 @@ export const replCommands = [
     command: "partitions",
     description: "Each partition's assigned node, last committer and last applied chunk",
     async action(broker: ServiceBroker, _raw: unknown, helpers: TableHelpers) {
-      const rows: Array<{ partition: number; assignedTo: string | null; lastCommitter: string | null; appliedSeq: number; updatedAt: string }> =
+      const rows: Array<{ partition: number; kind: string; assignedTo: string | null; lastCommitter: string | null; appliedSeq: number; updatedAt: string }> =
         await broker.call("merchant-state.partitions");
       print(
         helpers,
-        ["partition", "assigned to", "last committer", "applied chunk", "updated"],
-        rows.map((r) => [r.partition, r.assignedTo ?? "-", r.lastCommitter ?? "-", r.appliedSeq, r.updatedAt]),
+        ["partition", "kind", "assigned to", "last committer", "applied chunk", "updated"],
+        rows.map((r) => [r.partition, r.kind, r.assignedTo ?? "-", r.lastCommitter ?? "-", r.appliedSeq, r.updatedAt]),
       );
     },
   },
