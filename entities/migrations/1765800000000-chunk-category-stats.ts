@@ -1,9 +1,11 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
- * Per chunk, partition and category: the transactions and their amount, and
+ * Per chunk, commit and category: the transactions and their amount, and
  * those PatId4–6 flagged, written with the chunk's commit (so exactly once).
- * Dashboards sum over partitions; the view adds the chunk's key and time.
+ * A commit advances several partitions; `partition` is the lowest of them,
+ * which no other commit of the chunk has. Dashboards sum over commits; the
+ * view adds the chunk's key and time.
  */
 export class ChunkCategoryStats1765800000000 implements MigrationInterface {
   name = "ChunkCategoryStats1765800000000";

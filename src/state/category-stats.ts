@@ -22,10 +22,28 @@ export interface CategoryStats {
 /** Per category, what a chunk's transactions were and which the transaction rules flagged. */
 export class ChunkCategoryStats {
   private readonly byCategory = new Map<string, CategoryStats>();
+  /** The same, by the category as written (two may share one stored category): one lookup per row. */
+  private readonly byWritten = new Map<string, CategoryStats>();
 
   /** Counts `txn`; `fired` holds the pattern ids that fired for it. */
   count(txn: Transaction, fired: readonly string[]): void {
-    const category = statsCategory(txn.category);
+    const s = this.byWritten.get(txn.category) ?? this.tally(txn.category);
+    s.transactions++;
+    addTo(s.amount, txn.amount, "transaction amount");
+    if (fired.length === 0) return;
+    s.flagged++;
+    addTo(s.flaggedAmount, txn.amount, "transaction amount");
+    for (const patternId of fired) {
+      if (patternId === highValue.patternId) s.highValue++;
+      else if (patternId === blacklisted.patternId) {
+        s.blacklisted++;
+        addTo(s.blacklistedAmount, txn.amount, "transaction amount");
+      } else if (patternId === anomaly.patternId) s.anomaly++;
+    }
+  }
+
+  private tally(written: string): CategoryStats {
+    const category = statsCategory(written);
     let s = this.byCategory.get(category);
     if (!s) {
       s = {
@@ -41,18 +59,8 @@ export class ChunkCategoryStats {
       };
       this.byCategory.set(category, s);
     }
-    s.transactions++;
-    addTo(s.amount, txn.amount, "transaction amount");
-    if (fired.length === 0) return;
-    s.flagged++;
-    addTo(s.flaggedAmount, txn.amount, "transaction amount");
-    for (const patternId of fired) {
-      if (patternId === highValue.patternId) s.highValue++;
-      else if (patternId === blacklisted.patternId) {
-        s.blacklisted++;
-        addTo(s.blacklistedAmount, txn.amount, "transaction amount");
-      } else if (patternId === anomaly.patternId) s.anomaly++;
-    }
+    this.byWritten.set(written, s);
+    return s;
   }
 
   rows(): CategoryStatsRow[] {

@@ -154,13 +154,15 @@ export class PartitionHost {
       } else due.push({ state, rows: { rows, customerRows } });
     }
     const detections: PartitionDetection[] = [];
-    const categoryStats: PartitionCategoryStats[] = [];
+    // One set of figures for all the partitions this commit advances: each partition commits a chunk once, so
+    // the lowest of them keys the rows uniquely, with one row per category instead of one per partition and category.
+    const stats = new ChunkCategoryStats();
     for (const { state, rows } of due) {
-      const stats = new ChunkCategoryStats();
       for (const m of this.applyChunk(state, req.seq, rows, stats)) detections.push({ ...m, partition: state.partition });
-      for (const row of stats.rows()) categoryStats.push({ ...row, partition: state.partition });
       state.appliedSeq = req.seq;
     }
+    const firstPartition = Math.min(...due.map(({ state }) => state.partition));
+    const categoryStats: PartitionCategoryStats[] = stats.rows().map((row) => ({ ...row, partition: firstPartition }));
     const applied: AppliedInMemory = {
       req,
       states: new Map(due.map(({ state }) => [state.partition, state])),

@@ -178,7 +178,7 @@ export interface CategoryStatsRow {
   readonly anomaly: number;
 }
 
-/** A chunk's figures for one category in one partition, as they enter `chunk_category_stats`. */
+/** A chunk's figures for one category over the partitions of one commit (keyed by the lowest of them), as they enter `chunk_category_stats`. */
 export type PartitionCategoryStats = CategoryStatsRow & { readonly partition: number };
 
 /** Partitions' aggregates persisted with a chunk. */
@@ -195,7 +195,7 @@ export interface ChunkCommit {
   readonly yStartTime: Date;
   readonly detectionTime: Date;
   readonly detections: readonly PartitionDetection[];
-  /** Per partition and category, the chunk's transactions and those PatId4–6 flagged. */
+  /** Per category, the chunk's transactions in these partitions and those PatId4–6 flagged. */
   readonly categoryStats?: readonly PartitionCategoryStats[];
   /** The configuration version the chunk was computed with: it must be the one in force for `seq`. */
   readonly configVersion: number;
