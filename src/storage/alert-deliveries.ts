@@ -37,7 +37,7 @@ export async function fanOutDetections(db: SqlRunner, routes: readonly RoutePair
   const row = await selectOne<{ picked: number }>(
     db,
     `WITH picked AS (
-       SELECT id FROM detection_outbox WHERE NOT alerts_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+       SELECT id FROM detection_outbox WHERE NOT alerts_done ORDER BY id LIMIT $1 FOR UPDATE
      ), marked AS (
        UPDATE detection_outbox o SET alerts_done = true FROM picked WHERE o.id = picked.id RETURNING o.id, o.patternid
      ), inserted AS (

@@ -6,13 +6,15 @@ import { selectOne, selectRows, type SqlRunner } from "./sql";
 /**
  * Moves up to `limit` detections from the outbox into pattern_detections in
  * one statement: marking and inserting commit together, so a crash leaves
- * either both or neither.
+ * either both or neither. Rows another sink holds (the S3 sink reserving a
+ * batch, alerts fanning out) are waited for, not skipped: a skipped row
+ * would wait for the next wake-up, up to a second later.
  */
 export async function moveToPatternDetections(db: SqlRunner, limit: number): Promise<number> {
   const row = await selectOne<{ moved: number }>(
     db,
     `WITH picked AS (
-       SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+       SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE
      ), moved AS (
        UPDATE detection_outbox o SET db_done = true FROM picked WHERE o.id = picked.id
        RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk, o.amount, o.line
@@ -83,7 +85,8 @@ export class S3BatchStore {
   async reserve(size: number, partial: boolean, most = 1): Promise<S3Batch[]> {
     return this.ds.transaction(async (em) => {
       await em.query(`SELECT pg_advisory_xact_lock($1)`, [S3_RESERVE_LOCK]);
-      const ids = await selectRows<{ id: number }>(em, `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1`, [size * most]);
+      // Locked in id order, as every sink locks outbox rows, so that sinks wait for each other and never deadlock.
+      const ids = await selectRows<{ id: number }>(em, `SELECT id FROM detection_outbox WHERE s3_batch IS NULL ORDER BY id LIMIT $1 FOR UPDATE`, [size * most]);
       const count = partial ? Math.ceil(ids.length / size) : Math.floor(ids.length / size);
       if (count === 0) return [];
       const { next } = await selectOne<{ next: number }>(em, `SELECT coalesce(max(batch_no), 0) + 1 AS next FROM s3_batches`);
