@@ -82,17 +82,7 @@ export function describeChanges(before: RecordedThresholds | undefined, after: R
   const b = before && recordedThresholds(thresholdsOf(before, "the earlier version"));
   const a = recordedThresholds(thresholdsOf(after, "the later version"));
   const changes: SettingChange[] = [];
-  for (const setting of [
-    "upgradeMinMerchantTxns",
-    "upgradeCountQuantile",
-    "upgradeWeightQuantile",
-    "childMinTxns",
-    "childMaxAvgAmount",
-    "deiMinFemaleCustomers",
-  ] as const) {
-    if (JSON.stringify(b?.[setting]) !== JSON.stringify(a[setting])) changes.push({ setting, from: b?.[setting] ?? null, to: a[setting] });
-  }
-  for (const setting of ["highValueMinAmount", "anomalyMinHistory", "anomalyZ", "disabledPatterns"] as const) {
+  for (const setting of CHANGEABLE_SETTINGS) {
     if (JSON.stringify(b?.[setting]) !== JSON.stringify(a[setting])) changes.push({ setting, from: b?.[setting] ?? null, to: a[setting] ?? null });
   }
   const earlier = new Map((b?.blacklist ?? []).map((e) => [e.id, e.reason]));

@@ -161,7 +161,10 @@ describeWithNats("cluster security and NATS outages", () => {
     ];
     // Another secret, its own database and bucket: an outsider running this project's code.
     const [otherDb, otherS3] = await Promise.all([freshDatabase(), freshBucket()]);
-    const impostor = node("impostor", "detector,merchant-state,customer-state", [], { ...pipelineEnv(otherDb, otherS3), CLUSTER_SECRET: "another-secret-of-enough-length" });
+    const impostor = node("impostor", "detector,merchant-state,customer-state", [], {
+      ...pipelineEnv(otherDb, otherS3),
+      CLUSTER_SECRET: "another-secret-of-enough-length",
+    });
     await waitFor("the API", async () => (await fetch(`${api}/health`)).ok, 60_000, 250);
     node("chunker", "chunker", ["--source", files.transactions]);
     await waitFor("2 chunks applied", async () => (await applied()) >= 2, 60_000);

@@ -1,9 +1,6 @@
-import { ServiceBroker } from "moleculer";
-import { detectorService } from "../../services/detector.service";
 import { parseApiKeys } from "../../src/api/api-keys";
-import { Runtime, type ResolvedConfig } from "../../src/app/runtime";
 import { freePort } from "../support/pipeline";
-import { quietLog, startServices, type ServiceTestBed } from "../support/service-broker";
+import { restartDetector, startServices, type ServiceTestBed } from "../support/service-broker";
 
 const ADMIN = "admin-secret-0123456789";
 const READER = "reader-secret-0123456789";
@@ -28,16 +25,6 @@ async function request(method: string, path: string, secret: string, body?: unkn
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
-
-/** What the detector records on a (re)start with `config`, as another node would. */
-async function restartDetector(config: ResolvedConfig): Promise<void> {
-  const other = new ServiceBroker({ nodeID: "detector-2", transporter: null, logger: false });
-  const rt = new Runtime(config, quietLog);
-  other.createService(detectorService(rt));
-  await other.start();
-  await other.stop();
-  await rt.close();
 }
 
 describe("the configuration API", () => {

@@ -1,9 +1,6 @@
-import { ServiceBroker } from "moleculer";
-import { detectorService } from "../../services/detector.service";
-import { Runtime, type ResolvedConfig } from "../../src/app/runtime";
 import type { ConfigVersionRow } from "../../src/storage/config-versions";
 import { SPEC_DEFAULTS } from "../support/reference";
-import { quietLog, startServices, type ServiceTestBed } from "../support/service-broker";
+import { restartDetector, startServices, type ServiceTestBed } from "../support/service-broker";
 
 let bed: ServiceTestBed;
 
@@ -42,17 +39,9 @@ describe("detector service", () => {
   it("on a restart records a new version only when its settings differ, applying from the chunk after the last one committed", async () => {
     const ds = await bed.rt.db();
     await ds.query(`UPDATE partition_state SET applied_seq = 7`); // as if 7 chunks had been applied
-    const restart = async (config: ResolvedConfig) => {
-      const other = new ServiceBroker({ nodeID: "detector-2", transporter: null, logger: false });
-      const rt = new Runtime(config, quietLog);
-      other.createService(detectorService(rt));
-      await other.start();
-      await other.stop();
-      await rt.close();
-    };
-    await restart({ ...bed.rt.config, thresholds: { ...bed.rt.config.thresholds, childMaxAvgAmount: "23.00" } }); // the same amount
+    await restartDetector({ ...bed.rt.config, thresholds: { ...bed.rt.config.thresholds, childMaxAvgAmount: "23.00" } }); // the same amount
     expect(await bed.broker.call("detector.history")).toHaveLength(1);
-    await restart({ ...bed.rt.config, thresholds: { ...bed.rt.config.thresholds, childMinTxns: 60 } });
+    await restartDetector({ ...bed.rt.config, thresholds: { ...bed.rt.config.thresholds, childMinTxns: 60 } });
     expect(await bed.broker.call("detector.version")).toMatchObject({
       version: 2,
       fromSeq: 8,

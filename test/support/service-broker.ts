@@ -78,3 +78,13 @@ export const TRANSACTIONS_HEADER = '"step","customer","age","gender","zipcodeOri
 export function transactionLine(customer: string, merchant: string, amount: string, gender = "F"): string {
   return `0,'${customer}','3','${gender}','28007','${merchant}','28007','es_food',${amount},0`;
 }
+
+/** What a detector records when it starts with `config` on another node (it starts and stops at once). */
+export async function restartDetector(config: ResolvedConfig): Promise<void> {
+  const other = new ServiceBroker({ nodeID: "detector-2", transporter: null, logger: false });
+  const rt = new Runtime(config, quietLog);
+  other.createService(SERVICE_FACTORIES.detector(rt));
+  await other.start();
+  await other.stop();
+  await rt.close();
+}
