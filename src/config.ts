@@ -122,6 +122,8 @@ const SETTINGS = {
   alertMaxAttempts: { env: "ALERT_MAX_ATTEMPTS", fallback: "8" },
   alertRetryBaseMs: { env: "ALERT_RETRY_BASE_MS", fallback: "10000" },
   alertRetryMaxMs: { env: "ALERT_RETRY_MAX_MS", fallback: "3600000" },
+  alertSinkStuckMs: { env: "ALERT_SINK_STUCK_MS", fallback: "300000" },
+  alertQuarantineRate: { env: "ALERT_QUARANTINE_RATE", fallback: "0.05" },
   embeddedPgPort: { env: "EMBEDDED_PG_PORT", fallback: "54329" },
   embeddedS3Port: { env: "EMBEDDED_S3_PORT", fallback: "4569" },
   logLevel: { env: "LOG_LEVEL", fallback: "info" },
@@ -303,8 +305,15 @@ export function embeddedS3Defaults(env: Env): { port: string; bucket: string } {
   return { port: pick(SETTINGS.embeddedS3Port), bucket: pick(SETTINGS.s3Bucket) };
 }
 
+/** A setting that is a share from 0 to 1 (`0.05`), as a number. */
+function shareOf(text: string, what: string): number {
+  const p = parseProbability(text, what);
+  return p.num / p.den;
+}
+
 /** The ALERT_* settings; a bad one is a ConfigError. */
 function alertSettings(raw: (s: Setting) => string, int: (s: Setting, min: number, max?: number) => number): AlertSettings {
+  const share = (s: Setting): number => shareOf(raw(s), s.env!);
   try {
     return parseAlertSettings(
       {
@@ -322,6 +331,8 @@ function alertSettings(raw: (s: Setting) => string, int: (s: Setting, min: numbe
         maxAttempts: int(SETTINGS.alertMaxAttempts, 1, 1000),
         retryBaseMs: int(SETTINGS.alertRetryBaseMs, 1),
         retryMaxMs: int(SETTINGS.alertRetryMaxMs, 1),
+        sinkStuckMs: int(SETTINGS.alertSinkStuckMs, 0),
+        quarantineRate: share(SETTINGS.alertQuarantineRate),
       },
     );
   } catch (err) {

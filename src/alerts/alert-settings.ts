@@ -46,6 +46,10 @@ export interface AlertSettings {
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  /** A sink whose oldest waiting detection is older than this is stuck (0: never alert). */
+  readonly sinkStuckMs: number;
+  /** A chunk with a larger share of quarantined rows alerts (1: never). */
+  readonly quarantineRate: number;
 }
 
 /** The raw text of each alert setting (already trimmed); numbers are parsed by config.ts. */
@@ -65,6 +69,8 @@ export interface AlertNumbers {
   readonly maxAttempts: number;
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
+  readonly sinkStuckMs: number;
+  readonly quarantineRate: number;
 }
 
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
@@ -176,5 +182,7 @@ export function parseAlertSettings(text: AlertSettingsText, numbers: AlertNumber
     maxAttempts: numbers.maxAttempts,
     retryBaseMs: numbers.retryBaseMs,
     retryMaxMs: numbers.retryMaxMs,
+    sinkStuckMs: numbers.sinkStuckMs,
+    quarantineRate: numbers.quarantineRate,
   };
 }

@@ -1,13 +1,13 @@
 import type { Detection } from "../detection";
 
 /** Problems of the pipeline itself that alert like detections do (table `alert_events`). */
-export type PipelineEventKind = "chunk-failed" | "node-lost";
+export type PipelineEventKind = "chunk-failed" | "node-lost" | "sink-stuck" | "quarantine-rate";
 
 /** One row of `alert_events`: a problem of the pipeline, once per (kind, subject). */
 export interface PipelineEvent {
   readonly id: number;
   readonly kind: PipelineEventKind;
-  /** What it is about: the chunk key, or the lost node's id and instance. */
+  /** What it is about: the chunk key, the lost node's id and instance, or the stuck sink and its oldest waiting detection. */
   readonly subject: string;
   readonly message: string;
   readonly occurredAt: Date;

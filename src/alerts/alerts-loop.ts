@@ -10,8 +10,11 @@ import {
   markSent,
   msUntilNextDue,
   recordFailedChunks,
+  recordQuarantineRates,
+  recordStuckSinks,
   type DueDelivery,
 } from "../storage/alert-deliveries";
+import { DETECTIONS_PER_FILE } from "../sinks/s3-detection-writer";
 import type { LeaderLock } from "../storage/leader-lock";
 import type { SqlRunner } from "../storage/sql";
 import { STANDBY_RETRY_MS, type LoopPolicy } from "../work-loop";
@@ -75,6 +78,8 @@ export class AlertsLoop implements LoopPolicy {
     // Without channels this only marks detections and events as seen, so that adding a channel later does not send history.
     let work = (await fanOutDetections(this.db, this.detectionRoutes, FAN_OUT_BATCH)) > 0;
     await recordFailedChunks(this.db);
+    await recordQuarantineRates(this.db, this.settings.quarantineRate);
+    await recordStuckSinks(this.db, this.settings.sinkStuckMs, DETECTIONS_PER_FILE);
     work = (await fanOutEvents(this.db, this.pipelineChannels, FAN_OUT_BATCH)) > 0 || work;
     if (this.settings.routes.length === 0) return work ? 0 : NO_CHANNEL_IDLE_MS;
     for (const channel of this.settings.webhooks) work = (await this.sendWebhooks(channel)) || work;

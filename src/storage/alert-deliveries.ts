@@ -96,6 +96,55 @@ export async function recordFailedChunks(db: SqlRunner): Promise<number> {
   return rows.length;
 }
 
+/** Records a `quarantine-rate` event for every applied chunk whose share of bad rows is over `limit`; returns how many are new. */
+export async function recordQuarantineRates(db: SqlRunner, limit: number): Promise<number> {
+  if (limit >= 1) return 0;
+  const rows = await selectRows<{ id: number }>(
+    db,
+    `INSERT INTO alert_events (kind, subject, message, occurred_at)
+     SELECT 'quarantine-rate', c.key,
+            'chunk ' || c.key || ' (seq ' || c.seq || '): ' || c.rows_bad || ' of ' || (c.rows_valid + c.rows_bad) || ' rows quarantined, over the limit of '
+              || round($1::numeric * 100, 2) || ' %',
+            coalesce(c.finished_at, now())
+     FROM chunks c
+     WHERE c.status = 'applied' AND c.rows_bad > $1::float8 * (c.rows_valid + c.rows_bad)
+       AND NOT EXISTS (SELECT 1 FROM alert_events e WHERE e.kind = 'quarantine-rate' AND e.subject = c.key)
+     ORDER BY c.seq
+     ON CONFLICT (kind, subject) DO NOTHING
+     RETURNING id`,
+    [limit],
+  );
+  return rows.length;
+}
+
+/**
+ * Records a `sink-stuck` event when a sink's oldest waiting detection was
+ * committed more than `stuckMs` ago: db-sink for one not yet in
+ * pattern_detections, s3-sink for one not yet in a file while a full file's
+ * worth waits. Once per sink and oldest detection; returns how many are new.
+ */
+export async function recordStuckSinks(db: SqlRunner, stuckMs: number, perFile: number): Promise<number> {
+  if (stuckMs === 0) return 0;
+  const rows = await selectRows<{ id: number }>(
+    db,
+    `WITH oldest AS (
+       SELECT 'db-sink' AS sink, min(id) AS id, min(detectiontime) AS since FROM detection_outbox WHERE NOT db_done
+       UNION ALL
+       SELECT 's3-sink', min(id), min(detectiontime) FROM detection_outbox WHERE s3_batch IS NULL
+       HAVING count(*) >= $2
+     )
+     INSERT INTO alert_events (kind, subject, message, occurred_at)
+     SELECT 'sink-stuck', o.sink || '/' || o.id,
+            o.sink || ' has not taken detection ' || o.id || ' committed at ' || o.since || ' (more than ' || ($1::int / 1000) || ' s ago)', now()
+     FROM oldest o
+     WHERE o.id IS NOT NULL AND o.since < now() - make_interval(secs => $1::int / 1000.0)
+     ON CONFLICT (kind, subject) DO NOTHING
+     RETURNING id`,
+    [stuckMs, perFile],
+  );
+  return rows.length;
+}
+
 interface DueRow {
   id: string;
   channel: string;

@@ -67,4 +67,32 @@ describe("pipeline alerts", () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect([...receiver.accepted.values()].filter((b) => b.kind === "node-lost")).toHaveLength(1);
   });
+
+  it("a chunk with more quarantined rows than ALERT_QUARANTINE_RATE alerts once; one under it does not", async () => {
+    const ds = await bed.rt.db();
+    await ds.query(`INSERT INTO chunks (seq, key, status, finished_at, rows_valid, rows_bad)
+                    VALUES (8, 'transaction-chunks/t/chunk-8.csv', 'applied', now(), 90, 10), (9, 'transaction-chunks/t/chunk-9.csv', 'applied', now(), 96, 4)`);
+    const rate = await eventually(
+      async () => [...receiver.accepted.values()].filter((b) => b.kind === "quarantine-rate"),
+      (list) => list.length === 1,
+    );
+    expect(rate[0]).toMatchObject({
+      subject: "transaction-chunks/t/chunk-8.csv",
+      message: "chunk transaction-chunks/t/chunk-8.csv (seq 8): 10 of 100 rows quarantined, over the limit of 5.00 %",
+    });
+  });
+
+  it("a sink that has not taken a committed detection for ALERT_SINK_STUCK_MS alerts once", async () => {
+    const ds = await bed.rt.db();
+    // No db-sink runs here: the detections committed earlier wait; make the oldest one 10 minutes old.
+    const [{ id }] = await selectRows<{ id: string }>(ds, `SELECT min(id)::text AS id FROM detection_outbox WHERE NOT db_done`);
+    await ds.query(`UPDATE detection_outbox SET detectiontime = now() - interval '10 minutes' WHERE id = $1`, [id]);
+    const stuck = await eventually(
+      async () => [...receiver.accepted.values()].filter((b) => b.kind === "sink-stuck"),
+      (list) => list.length >= 1,
+    );
+    expect(stuck).toEqual([
+      expect.objectContaining({ subject: `db-sink/${id}`, message: expect.stringContaining(`db-sink has not taken detection ${id}`) as string }),
+    ]);
+  });
 });
