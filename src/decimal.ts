@@ -141,9 +141,14 @@ export function square(a: Decimal): Decimal {
   return { units: demote(units * units), scale: 2 * a.scale };
 }
 
-/** The value as a float: for estimates only, never for a decision that must be exact. */
+/**
+ * The value as the nearest float (Infinity past the doubles, 0 below them):
+ * for estimates only, never for a decision that must be exact.
+ */
 export function approximate(a: Decimal): number {
-  return Number(a.units) / 10 ** a.scale;
+  // Both exact as doubles, so the quotient is correctly rounded; otherwise parse the text, which is too.
+  if (typeof a.units === "number" && a.scale <= 22) return a.units / 10 ** a.scale;
+  return Number(formatDecimal(a));
 }
 
 /** Units at a finer scale (`scale` >= a.scale), as a bigint. */

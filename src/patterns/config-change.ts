@@ -57,10 +57,9 @@ export function blacklistAddition(entries: unknown): ConfigEdit {
     return { id, reason };
   });
   if (added.length === 0) throw new ConfigChangeError("no blacklist entry given");
-  return (latest) => {
-    const ids = new Set(added.map((e) => e.id));
-    return checked({ ...latest, blacklist: [...(latest.blacklist ?? []).filter((e) => !ids.has(e.id)), ...added] });
-  };
+  // An id given twice in one request keeps its last reason, as in a blacklist file.
+  const byId = new Map(added.map((e) => [e.id, e]));
+  return (latest) => checked({ ...latest, blacklist: [...(latest.blacklist ?? []).filter((e) => !byId.has(e.id)), ...byId.values()] });
 }
 
 /** The edit taking `id` off the blacklist; an error when it is not on it. */

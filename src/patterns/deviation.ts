@@ -24,6 +24,11 @@ export function factorOf(d: Decimal): Factor {
 
 /** Error margin of the float estimate, relative to the size of its terms: far above its real error (a few ulps), far below any real gap. */
 const MARGIN = 64 * Number.EPSILON;
+/**
+ * Below this the estimate's terms are near or past the end of the normal
+ * doubles (amounts with hundreds of decimals), where the margin means nothing.
+ */
+const SMALLEST_TRUSTED = 1e-250;
 
 /**
  * SPEC.md's ANOMALY test, exact: with n earlier amounts of sum S and sum of
@@ -38,11 +43,13 @@ export function exceedsDeviations(history: Moments, amount: Decimal, z: Factor):
   const q = approximate(history.sumSquares);
   const gap = n * a - s;
   const gapSize = n * a + s;
-  if (gap < -MARGIN * gapSize) return false;
   const spread = n * q - s * s;
   const lhs = gap * gap;
   const rhs = z.approx * z.approx * spread;
   const size = gapSize * gapSize + z.approx * z.approx * (n * q + s * s);
+  // Non-finite or tiny terms (a thousand digits, hundreds of decimals): only the exact test decides.
+  if (!Number.isFinite(size) || !Number.isFinite(z.approx) || gapSize < SMALLEST_TRUSTED || size < SMALLEST_TRUSTED) return exactly(history, amount, z);
+  if (gap < -MARGIN * gapSize) return false;
   if (gap > MARGIN * gapSize && Math.abs(lhs - rhs) > MARGIN * size) return lhs > rhs;
   return exactly(history, amount, z);
 }

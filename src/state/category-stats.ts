@@ -83,9 +83,12 @@ const MAX_CATEGORY_CHARS = 100;
 
 /**
  * A category as the statistics store it: any text a CSV field holds, except
- * that PostgreSQL text cannot hold NUL, and a key cannot be very long.
+ * that PostgreSQL text cannot hold NUL or a lone surrogate, and a key cannot
+ * be very long.
  */
 export function statsCategory(category: string): string {
-  const storable = category.includes("\u0000") ? category.replace(/\u0000/g, "\uFFFD") : category;
-  return storable.length > MAX_CATEGORY_CHARS ? storable.slice(0, MAX_CATEGORY_CHARS) : storable;
+  const cut = category.length > MAX_CATEGORY_CHARS ? category.slice(0, MAX_CATEGORY_CHARS) : category;
+  // PostgreSQL stores a lone surrogate (one cut in half, or one in the data) as U+FFFD: so do we, so that
+  // two categories equal there are one key here too.
+  return cut.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }

@@ -41,10 +41,14 @@ describe("a chunk's statistics by category", () => {
     stats.count(txn("a\u0000b", "1"), []);
     stats.count(txn(`${"x".repeat(100)}1`, "1"), []);
     stats.count(txn(`${"x".repeat(100)}2`, "1"), []);
+    // An emoji cut in half by the limit, and a replacement character already there: one key, as in PostgreSQL.
+    stats.count(txn(`${"y".repeat(99)}\u{1F600}`, "1"), []);
+    stats.count(txn(`${"y".repeat(99)}\uFFFD`, "1"), []);
     expect(stats.rows().map((r) => [r.category, r.transactions])).toEqual([
       ['food,\n"fresh"', 1],
       ["a\uFFFDb", 1],
       ["x".repeat(100), 2],
+      [`${"y".repeat(99)}\uFFFD`, 2],
     ]);
   });
 });

@@ -55,6 +55,29 @@ describe("the ANOMALY test is exact", () => {
     }
   });
 
+  it("decides exactly with amounts of hundreds of decimals or digits, where floats overflow or underflow", () => {
+    const decimals = (text: string, places: number): string => {
+      const [whole, frac = ""] = text.split(".");
+      return `${whole}.${frac.padEnd(places, "0")}`;
+    };
+    // A history of equal amounts, then a larger one written with 309 decimals: 10^309 is Infinity as a float.
+    const flat = Array.from({ length: 20 }, () => "0.01");
+    expect(judge(flat, decimals("0.1", 309), "4")).toBe(true);
+    // 0.1 sd above the mean, with 157 decimals: the sum of squares' scale (314) underflows a float to 0.
+    const spread = Array.from({ length: 20 }, (_, i) => decimals(i % 2 ? "0.0003" : "0.0001", 157));
+    expect(judge(spread, decimals("0.00021", 157), "4")).toBe(false);
+    expect(bruteForce(spread, decimals("0.00021", 157), "4")).toBe(false);
+    // Amounts of 400 digits: Infinity as floats.
+    const big = "9".repeat(400);
+    expect(
+      judge(
+        Array.from({ length: 20 }, () => big),
+        `${big}1`,
+        "4",
+      ),
+    ).toBe(true);
+  });
+
   it("agrees with a bigint brute force on random histories, near-ties and amounts past 2^53", () => {
     const random = new Random(7);
     for (let round = 0; round < 3000; round++) {
