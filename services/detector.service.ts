@@ -8,11 +8,11 @@ import {
   ConfigChangeError,
   describeChanges,
   settingsEdit,
-  startupEdit,
+  startupChange,
   startupRecordedBy,
   type ConfigEdit,
 } from "../src/patterns/config-change";
-import { readConfigVersions, recordNextVersion, type ConfigVersionRow } from "../src/storage/config-versions";
+import { readConfigVersions, recordNextVersion, recordStartupVersion, type ConfigVersionRow } from "../src/storage/config-versions";
 import { BacktestRequestError } from "../src/backtest/candidate";
 import type { BacktestSources } from "../src/backtest/backtest";
 import { BacktestBusyError, BacktestRunner } from "../src/backtest/runner";
@@ -196,7 +196,9 @@ export function detectorService(rt: Runtime): ServiceSchema {
     },
     async started() {
       const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;
-      const recorded = await recordNextVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), startupEdit(rt.config.thresholds, blacklist));
+      const recorded = await recordStartupVersion(await rt.db(), startupRecordedBy(this.broker.nodeID), (versions, lastStart) =>
+        startupChange(rt.config.thresholds, blacklist, versions, lastStart),
+      );
       const inForce = recorded.at(-1)!;
       this.logger.debug("configuration in force", { version: inForce.version, fromSeq: inForce.fromSeq });
     },

@@ -114,29 +114,37 @@ export function startupRecordedBy(nodeId: string): string {
 }
 
 /**
- * What a detector's start records: the settings it was started with that
- * differ from those of the last start, applied on top of the latest version,
- * so that a change made through the API or the REPL survives a restart with
- * unchanged settings. The blacklist counts as a setting only when a file is
- * given (`blacklist`); otherwise the latest one stays.
+ * What a detector's start records: the settings it was given that differ
+ * from those the last start was given (`lastStart`), applied on top of the
+ * latest version, so that a change made through the API or the REPL survives
+ * a restart with unchanged settings, and a setting changed at start applies.
+ * The blacklist counts as a setting only when a file is given (`blacklist`).
+ * Also returns what this start was given, for the next one to compare with.
  */
-export function startupEdit(
+export function startupChange(
   settings: PatternThresholds,
   blacklist: readonly BlacklistEntry[] | undefined,
-): (versions: readonly ConfigVersionRow[]) => RecordedThresholds | undefined {
-  return (versions) => {
-    const latest = versions.at(-1);
-    const given = recordedThresholds({ ...settings, blacklist: blacklist ?? [] });
-    if (!latest) return given;
-    const lastStart = versions.filter((v) => v.recordedBy.startsWith(STARTUP)).at(-1);
-    const before = lastStart && recordedThresholds(thresholdsOf(lastStart.thresholds, `configuration version ${lastStart.version}`));
-    const changed = Object.fromEntries(
-      Object.entries(given).filter(
-        ([name, value]) =>
-          (name !== "blacklist" || blacklist !== undefined) && JSON.stringify(before?.[name as keyof RecordedThresholds]) !== JSON.stringify(value),
-      ),
-    );
-    const next = { ...recordedThresholds(thresholdsOf(latest.thresholds, `configuration version ${latest.version}`)), ...changed };
-    return sameThresholds(thresholdsOf(next, "the started configuration"), thresholdsOf(latest.thresholds, "the latest configuration")) ? undefined : next;
-  };
+  versions: readonly ConfigVersionRow[],
+  lastStart: RecordedThresholds | undefined,
+): { next: RecordedThresholds | undefined; given: RecordedThresholds } {
+  const latest = versions.at(-1);
+  const before = lastStart ? normalized(lastStart, "the settings of the last start") : lastStartVersion(versions);
+  const given = recordedThresholds({ ...settings, blacklist: blacklist ?? before?.blacklist ?? [] });
+  if (!latest) return { next: given, given };
+  const changed = Object.fromEntries(
+    Object.entries(given).filter(([name, value]) => JSON.stringify(before?.[name as keyof RecordedThresholds]) !== JSON.stringify(value)),
+  );
+  const next = { ...normalized(latest.thresholds, `configuration version ${latest.version}`), ...changed };
+  const same = sameThresholds(thresholdsOf(next, "the started configuration"), thresholdsOf(latest.thresholds, "the latest configuration"));
+  return { next: same ? undefined : next, given };
+}
+
+/** Before the settings of each start were stored apart: the version the last start recorded stands for them. */
+function lastStartVersion(versions: readonly ConfigVersionRow[]): RecordedThresholds | undefined {
+  const lastStart = versions.filter((v) => v.recordedBy.startsWith(STARTUP)).at(-1);
+  return lastStart && normalized(lastStart.thresholds, `configuration version ${lastStart.version}`);
+}
+
+function normalized(r: RecordedThresholds, what: string): RecordedThresholds {
+  return recordedThresholds(thresholdsOf(r, what));
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from "typeorm";
+import type { DataSource, EntityManager } from "typeorm";
 import { CONFIG_LOCK } from "./lock-keys";
 import { selectOne, selectRows, type SqlRunner } from "./sql";
 
@@ -70,17 +70,52 @@ export async function recordNextVersion(
   return ds.transaction(async (em) => {
     await em.query(`SELECT pg_advisory_xact_lock($1)`, [CONFIG_LOCK]);
     const versions = await readConfigVersions(em);
-    const latest = versions.at(-1);
-    const thresholds = next(versions);
-    if (!thresholds) return versions;
-    const fromSeq = latest ? (await selectOne<{ next: number }>(em, `SELECT coalesce(max(applied_seq), 0) + 1 AS next FROM partition_state`)).next : 1;
-    const recorded = await selectOne<ConfigVersionRow>(
-      em,
-      `INSERT INTO config_versions (version, from_seq, thresholds, recorded_by) VALUES ($1, $2, $3::jsonb, $4) RETURNING ${COLUMNS}`,
-      [(latest?.version ?? 0) + 1, fromSeq, JSON.stringify(thresholds), recordedBy],
-    );
-    return [...versions, recorded];
+    return appendVersion(em, versions, next(versions), recordedBy);
   });
+}
+
+/**
+ * What a detector records when it starts: `decide` gets every version and
+ * the settings the last start was given (stored apart from the versions,
+ * which merge them with changes made since), and says what to record, if
+ * anything, and what this start was given. Under CONFIG_LOCK like every change.
+ */
+export async function recordStartupVersion(
+  ds: DataSource,
+  recordedBy: string,
+  decide: (
+    versions: readonly ConfigVersionRow[],
+    lastStart: RecordedThresholds | undefined,
+  ) => { readonly next: RecordedThresholds | undefined; readonly given: RecordedThresholds },
+): Promise<ConfigVersionRow[]> {
+  return ds.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock($1)`, [CONFIG_LOCK]);
+    const versions = await readConfigVersions(em);
+    const stored = await selectRows<{ value: string }>(em, `SELECT value FROM deployment_meta WHERE key = 'started_with'`);
+    const { next, given } = decide(versions, stored[0] && (JSON.parse(stored[0].value) as RecordedThresholds));
+    await em.query(`INSERT INTO deployment_meta (key, value) VALUES ('started_with', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [
+      JSON.stringify(given),
+    ]);
+    return appendVersion(em, versions, next, recordedBy);
+  });
+}
+
+/** Records `thresholds` (if any) as the version after `versions`: the first applies from chunk 1, a later one from the chunk after the last committed. */
+async function appendVersion(
+  em: EntityManager,
+  versions: ConfigVersionRow[],
+  thresholds: RecordedThresholds | undefined,
+  recordedBy: string,
+): Promise<ConfigVersionRow[]> {
+  if (!thresholds) return versions;
+  const latest = versions.at(-1);
+  const fromSeq = latest ? (await selectOne<{ next: number }>(em, `SELECT coalesce(max(applied_seq), 0) + 1 AS next FROM partition_state`)).next : 1;
+  const recorded = await selectOne<ConfigVersionRow>(
+    em,
+    `INSERT INTO config_versions (version, from_seq, thresholds, recorded_by) VALUES ($1, $2, $3::jsonb, $4) RETURNING ${COLUMNS}`,
+    [(latest?.version ?? 0) + 1, fromSeq, JSON.stringify(thresholds), recordedBy],
+  );
+  return [...versions, recorded];
 }
 
 /**

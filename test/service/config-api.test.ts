@@ -137,6 +137,14 @@ describe("the configuration API", () => {
       disabledPatterns: ["PatId6"],
       blacklistEntries: 1,
     });
+    // A change made after that start survives the next start with the same settings, however many starts follow.
+    expect(await request("PUT", "config", ADMIN, { childMinTxns: 55 })).toMatchObject({ body: { version: 7 } });
+    for (let i = 0; i < 2; i++) await restartDetector({ ...bed.rt.config, thresholds: { ...bed.rt.config.thresholds, anomalyMinHistory: 30 } });
+    expect((await request("GET", "config", READER)).body).toMatchObject({
+      version: 7,
+      thresholds: { childMinTxns: 55, anomalyMinHistory: 30 },
+      blacklistEntries: 1,
+    });
   });
 });
 
