@@ -85,7 +85,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           onBeforeCall: checkRequest,
           aliases: {
             "GET detections": "api.detections",
-            "POST detections/flush": "s3-sink.flush",
+            "POST detections/flush": "api.flush",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
             "GET customers/:id": "customer-state.customer",
@@ -132,6 +132,13 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       },
     },
     actions: {
+      /** Writes the detections waiting for a full S3 file now. */
+      flush: {
+        handler: (ctx: Context<unknown, ApiMeta>) => {
+          adminKey(ctx, "flushing the detections file", ", or use the REPL's flush");
+          return ctx.call("s3-sink.flush");
+        },
+      },
       changeConfig: {
         handler: (ctx: Context<Record<string, unknown>, ApiMeta>) => ctx.call("detector.change", { change: ctx.params, by: configChanger(ctx) }),
       },

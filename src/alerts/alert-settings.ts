@@ -90,6 +90,12 @@ export function parseWebhooks(text: string): WebhookChannel[] {
     if (!CHANNEL_NAME.test(name) || !/^https?:\/\/\S+$/.test(url) || !URL.canParse(url)) {
       throw new AlertSettingError(`ALERT_WEBHOOKS entries look like name=https://host/path (name: letters, digits, - and _), got "${redactSetting(entry)}"`);
     }
+    const parsed = new URL(url);
+    if (parsed.username !== "" || parsed.password !== "") {
+      throw new AlertSettingError(
+        `ALERT_WEBHOOKS: webhook "${name}" has credentials in its URL, which HTTP clients refuse to send; put a token in the path or query`,
+      );
+    }
     if (name === EMAIL_CHANNEL) throw new AlertSettingError(`ALERT_WEBHOOKS: "${EMAIL_CHANNEL}" is the email channel's name; call the webhook something else`);
     if (channels.some((c) => c.name === name)) throw new AlertSettingError(`ALERT_WEBHOOKS: webhook "${name}" is named twice`);
     channels.push({ name, url });

@@ -24,7 +24,9 @@ export async function postAlert(channel: WebhookChannel, secret: string, alert: 
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-    throw new WebhookRefused(`webhook ${channel.name}: ${cause?.code ?? cause?.message ?? (err as Error).message}`);
+    // Whatever the client says may quote the URL, and the URL may hold a token: it never goes into the error.
+    const said = cause?.code ?? cause?.message ?? (err as Error).message;
+    throw new WebhookRefused(`webhook ${channel.name}: ${said.split(channel.url).join("<url>")}`);
   }
   const text = await response.text().catch(() => "");
   if (response.status < 200 || response.status > 299) {

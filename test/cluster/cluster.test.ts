@@ -36,6 +36,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
       PARTITIONS: "16",
       CHECKPOINT_EVERY_CHUNKS: "4",
       API_PORT: String(apiPort),
+      API_KEYS: "ops:admin:cluster-test-admin-key-0123",
       LOG_LEVEL: "warn",
     });
     const start = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>
@@ -90,7 +91,11 @@ describeWithNats("a cluster of real processes over NATS", () => {
     expect(owners.map((o) => o.owner)).not.toContain("cs-2");
 
     const api = `http://127.0.0.1:${apiPort}/api`;
-    expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
+    const flushed = await fetch(`${api}/detections/flush`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: "Bearer cluster-test-admin-key-0123" },
+    });
+    expect(flushed.ok).toBe(true);
     await waitFor("db-sink to catch up", async () => {
       const [{ pending }] = await query<{ pending: number }>(databaseUrl, `SELECT count(*)::int AS pending FROM detection_outbox WHERE NOT db_done`);
       return pending === 0;

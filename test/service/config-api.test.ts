@@ -149,7 +149,7 @@ describe("the configuration API", () => {
 });
 
 describe("without API keys", () => {
-  it("nobody changes the configuration over HTTP", async () => {
+  it("nobody changes the configuration, or anything else, over HTTP", async () => {
     const apiPort = await freePort();
     const open = await startServices(["detector", "api"], { apiPort });
     try {
@@ -161,6 +161,8 @@ describe("without API keys", () => {
       expect(res.status).toBe(403);
       expect(await res.json()).toEqual({ error: { type: "FORBIDDEN", message: expect.stringContaining("needs an admin API key") as string } });
       expect((await fetch(`http://127.0.0.1:${apiPort}/api/config`)).status).toBe(200);
+      const flush = await fetch(`http://127.0.0.1:${apiPort}/api/detections/flush`, { method: "POST", headers: { "content-type": "application/json" } });
+      expect(flush.status).toBe(403);
     } finally {
       await open.stop();
     }

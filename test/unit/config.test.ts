@@ -134,6 +134,7 @@ describe("alert settings", () => {
     [{ ...hook, ALERT_WEBHOOK_SECRET: "short" }, "at least 16 characters"],
     [{ ...hook, ALERT_WEBHOOKS: "ops=ftp://h/x" }, "ALERT_WEBHOOKS entries look like name=https://host/path"],
     [{ ...hook, ALERT_WEBHOOKS: "a=http://h/1,a=http://h/2" }, 'webhook "a" is named twice'],
+    [{ ...hook, ALERT_WEBHOOKS: "a=https://user:s3cret-token@h/1" }, 'webhook "a" has credentials in its URL'],
     [{ ...hook, ALERT_ROUTES: "PatId1=nowhere" }, 'ALERT_ROUTES: unknown channel "nowhere"'],
     [{ ...hook, ALERT_ROUTES: "PatId9=ops-hook" }, 'ALERT_ROUTES: unknown source "PatId9"'],
     [{ ...hook, ALERT_ROUTES: "PatId1" }, "ALERT_ROUTES rules look like"],
