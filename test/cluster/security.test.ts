@@ -16,6 +16,9 @@ import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProces
 import { referenceDetections } from "../support/reference";
 import { listeningOnPort, listeningSocketsOf } from "../support/sockets";
 
+const ADMIN_KEY = "security-test-admin-key-0123";
+const ADMIN_AUTH = { Authorization: `Bearer ${ADMIN_KEY}` };
+
 const SECRET = "security-test-cluster-secret-42";
 const FORGED_MERCHANT = "M_FORGED_BY_INTRUDER";
 const describeWithNats = NATS_SERVER ? describe : describe.skip;
@@ -141,6 +144,7 @@ describeWithNats("cluster security and NATS outages", () => {
       CHUNK_INTERVAL_MS: "400",
       PARTITIONS: "8",
       API_PORT: String(apiPort),
+      API_KEYS: `ops:admin:${ADMIN_KEY}`,
     });
     const node = (name: string, services: string, args: string[] = [], extra: Record<string, string> = {}) =>
       launch("start", ["--services", services, ...args], { ...env, NODE_ID: name, ...extra });
@@ -230,9 +234,13 @@ describeWithNats("cluster security and NATS outages", () => {
     const resumedAfterMs = Date.now() - back;
 
     await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 90_000);
-    const assigned = (await (await fetch(`${api}/partitions`)).json()) as Array<{ assignedTo: string | null }>;
+    const assigned = (await (await fetch(`${api}/partitions`, { headers: ADMIN_AUTH })).json()) as Array<{ assignedTo: string | null }>;
     expect(new Set(assigned.map((p) => p.assignedTo))).toEqual(new Set(["ms-1", "ms-2"]));
-    expect((await fetch(`${api}/detections/flush`, { method: "POST", headers: { "Content-Type": "application/json" } })).ok).toBe(true);
+    const flushed = await fetch(`${api}/detections/flush`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...ADMIN_AUTH },
+    });
+    expect(flushed.ok).toBe(true);
     await waitFor(
       "db-sink to catch up",
       async () => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0,
@@ -253,7 +261,7 @@ describeWithNats("cluster security and NATS outages", () => {
 
     await waitFor(
       "the rejected packets in stats",
-      async () => ((await (await fetch(`${api}/stats`)).json()) as { rejectedPackets: number }).rejectedPackets > 0,
+      async () => ((await (await fetch(`${api}/stats`, { headers: ADMIN_AUTH })).json()) as { rejectedPackets: number }).rejectedPackets > 0,
       5000,
     );
     expect(nodes.map((n) => n.output()).join("")).toMatch(/dropped cluster packets that failed authentication/);
