@@ -31,6 +31,7 @@ const WEBHOOK_CONCURRENCY = 8;
 /** Deliveries one digest mail takes at most; more wait for the next mail. */
 const EMAIL_BATCH = 50_000;
 const IDLE_MS = 1000;
+const WATCH_EVERY_MS = 1000;
 const NO_CHANNEL_IDLE_MS = 5000;
 
 /** Sends one mail; EmailSender does it over SMTP. */
@@ -56,6 +57,8 @@ export class AlertsLoop implements LoopPolicy {
   private readonly pipelineChannels: readonly string[];
   /** Webhooks paused after a wave failed entirely: until when, and how many waves in a row. */
   private readonly paused = new Map<string, { until: number; streak: number }>();
+  /** When the ledger and the sinks were last looked at for pipeline problems. */
+  private watchedAt = 0;
 
   constructor(
     private readonly leader: LeaderLock,
@@ -77,9 +80,13 @@ export class AlertsLoop implements LoopPolicy {
     if (!(await this.leader.hold())) return STANDBY_RETRY_MS;
     // Without channels this only marks detections and events as seen, so that adding a channel later does not send history.
     let work = (await fanOutDetections(this.db, this.detectionRoutes, FAN_OUT_BATCH)) > 0;
-    await recordFailedChunks(this.db);
-    await recordQuarantineRates(this.db, this.settings.quarantineRate);
-    await recordStuckSinks(this.db, this.settings.sinkStuckMs, DETECTIONS_PER_FILE);
+    // The ledger and the sinks are looked at once a second at most, not on every detection committed.
+    if (Date.now() - this.watchedAt >= WATCH_EVERY_MS) {
+      this.watchedAt = Date.now();
+      await recordFailedChunks(this.db);
+      await recordQuarantineRates(this.db, this.settings.quarantineRate);
+      await recordStuckSinks(this.db, this.settings.sinkStuckMs, DETECTIONS_PER_FILE);
+    }
     work = (await fanOutEvents(this.db, this.pipelineChannels, FAN_OUT_BATCH)) > 0 || work;
     if (this.settings.routes.length === 0) return work ? 0 : NO_CHANNEL_IDLE_MS;
     for (const channel of this.settings.webhooks) work = (await this.sendWebhooks(channel)) || work;
