@@ -81,12 +81,22 @@ function patternIdsOf(ids: unknown, what: string): string[] {
   return [...new Set(ids)].sort();
 }
 
+/**
+ * Every configuration version holds its whole blacklist, and every partition
+ * load reads every version: the list is kept to a size that stays cheap.
+ */
+export const MAX_BLACKLIST_ENTRIES = 100_000;
+export const MAX_BLACKLIST_REASON_CHARS = 500;
+
 function blacklistOf(entries: unknown, what: string): BlacklistEntry[] {
   if (!Array.isArray(entries)) throw new Error(`${what}: blacklist must be a list of {id, reason}`);
+  if (entries.length > MAX_BLACKLIST_ENTRIES) throw new Error(`${what}: the blacklist has ${entries.length} entries, more than ${MAX_BLACKLIST_ENTRIES}`);
   return entries.map((e: unknown, i) => {
     const { id, reason } = (e ?? {}) as Partial<BlacklistEntry>;
     if (typeof id !== "string" || id === "" || typeof reason !== "string")
       throw new Error(`${what}: blacklist entry ${i} must be {id, reason} with a non-empty id`);
+    if (reason.length > MAX_BLACKLIST_REASON_CHARS)
+      throw new Error(`${what}: the reason of blacklist entry ${i} ("${id}") is longer than ${MAX_BLACKLIST_REASON_CHARS} characters`);
     return { id, reason };
   });
 }

@@ -93,6 +93,10 @@ describe("the configuration API", () => {
     expect(await request("DELETE", "blacklist/M9", ADMIN)).toMatchObject({ status: 200, body: { blacklistEntries: 1 } });
     expect(await request("DELETE", "blacklist/M9", ADMIN)).toMatchObject({ status: 400, body: { error: { message: '"M9" is not on the blacklist' } } });
     expect(await request("POST", "blacklist", ADMIN, { id: "" })).toMatchObject({ status: 400, body: { error: { message: "blacklist entry 1: empty id" } } });
+    expect(await request("POST", "blacklist", ADMIN, { id: "C2", reason: "x".repeat(501) })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringContaining("longer than 500 characters") as string } },
+    });
   });
 
   it("keeps the history of changes: who, when, from which chunk, old and new values", async () => {
