@@ -4,8 +4,10 @@ import { readMeanWeights } from "../csv/importance";
 import { DEFAULT_MAX_RECORD_BYTES, forEachRecord } from "../csv/records";
 import { CsvFormatError, locateColumns } from "../csv/fields";
 import { checkTransaction, TRANSACTION_COLUMNS, type Transaction } from "../csv/transactions";
+import { splitByPartition } from "../ingest/chunk-reader";
 import { partitionOf } from "../partitioning";
-import type { PatternRule, PatternThresholds, TransactionRule } from "../patterns";
+import type { ConfigVersion, PatternRule, PatternThresholds, TransactionRule } from "../patterns";
+import { applyChunkRows } from "../state/apply-chunk";
 import type { WeightsByPartition } from "../storage/partition-store";
 import type { PartitionAggregates } from "../state/partition-aggregates";
 import { loadPartitions } from "../state/partition-loader";
@@ -24,7 +26,7 @@ export interface StateApplyOptions {
 export interface StateApplyResult {
   readonly rows: number;
   readonly chunks: number;
-  /** CPU seconds (user + system) spent in PartitionAggregates.judge and apply, parsing and routing excluded. */
+  /** CPU seconds (user + system) spent applying rows and judging them (applyChunkRows), parsing and routing excluded. */
   readonly applyCpuSeconds: number;
   readonly detectionsByPattern: ReadonlyMap<string, number>;
   /** Digest of every detection with the chunk that emitted it: equal digests, equal detections. */
@@ -45,23 +47,13 @@ export async function benchStateApply(opts: StateApplyOptions): Promise<StateApp
   let chunks = 0;
   let pending: Transaction[] = [];
 
+  // Every chunk with one configuration, as a node applies it with the version in force (no version change).
+  const version: ConfigVersion = { version: 1, fromSeq: 1, thresholds: opts.thresholds };
+  const rules = { patterns: opts.rules, transactions: opts.transactionRules };
   const applyChunk = (): void => {
-    const byMerchant = new Map<number, Transaction[]>();
-    const byCustomer = new Map<number, Transaction[]>();
-    const route = (routes: Map<number, Transaction[]>, p: number, txn: Transaction): void => {
-      const list = routes.get(p);
-      if (list) list.push(txn);
-      else routes.set(p, [txn]);
-    };
-    for (const txn of pending) {
-      route(byMerchant, partitionOf(txn.merchant, opts.partitions), txn);
-      route(byCustomer, partitionOf(txn.customer, opts.partitions), txn);
-    }
+    const byPartition = splitByPartition(pending, opts.partitions);
     const started = process.cpuUsage();
-    const fired = [
-      ...[...byCustomer].flatMap(([p, txns]) => state.get(p)!.judge(txns, opts.transactionRules, opts.thresholds)),
-      ...[...byMerchant].flatMap(([p, txns]) => state.get(p)!.apply(txns, opts.rules, opts.thresholds)),
-    ];
+    const fired = [...byPartition].flatMap(([p, rows]) => applyChunkRows(state.get(p)!, rows, version, version, rules));
     const spent = process.cpuUsage(started);
     cpuMicros += spent.user + spent.system;
     for (const d of fired.map((f) => `${chunks}|${f.patternId}|${f.customer}|${f.merchant}|${f.line ?? ""}`).sort()) {
@@ -109,9 +101,9 @@ async function weightsOf(importance: string, partitions: number): Promise<Weight
   return weights;
 }
 
-/** Partitions as a node loads them before their first chunk, through the same loader. */
+/** Partitions of both kinds (src/partitioning.ts) as nodes load them before their first chunk, through the same loader. */
 async function emptyPartitions(partitions: number, weights: WeightsByPartition): Promise<Map<number, PartitionAggregates>> {
-  const ids = Array.from({ length: partitions }, (_, p) => p);
+  const ids = Array.from({ length: 2 * partitions }, (_, p) => p);
   const store: Pick<PartitionStore, "read"> = {
     read: async () => ({
       weights,

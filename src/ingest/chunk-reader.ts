@@ -14,17 +14,22 @@ export interface PreparedChunk {
 
 export async function readChunk(store: ObjectStore, key: string, partitions: number, maxRecordBytes: number): Promise<PreparedChunk> {
   const parsed = await parseTransactions(await store.read(key), maxRecordBytes);
+  return { key, byPartition: splitByPartition(parsed.valid, partitions), valid: parsed.valid.length, rejected: parsed.rejected };
+}
+
+/** A chunk's valid rows, in file order, for every partition: its merchant partition's `rows`, its customer partition's `customerRows`. */
+export function splitByPartition(valid: readonly Transaction[], partitions: number): Map<number, { rows: Transaction[]; customerRows: Transaction[] }> {
   const byPartition = new Map<number, { rows: Transaction[]; customerRows: Transaction[] }>();
   const share = (p: number): { rows: Transaction[]; customerRows: Transaction[] } => {
     let rows = byPartition.get(p);
     if (!rows) byPartition.set(p, (rows = { rows: [], customerRows: [] }));
     return rows;
   };
-  for (const txn of parsed.valid) {
+  for (const txn of valid) {
     share(partitionOf(txn.merchant, partitions)).rows.push(txn);
     share(customerPartitionOf(txn.customer, partitions)).customerRows.push(txn);
   }
-  return { key, byPartition, valid: parsed.valid.length, rejected: parsed.rejected };
+  return byPartition;
 }
 
 /** quarantine/ mirrors transaction-chunks/: one object per chunk that had bad rows. */
