@@ -34,11 +34,20 @@ export function presentedSecret(authorization: string | undefined): string | und
 }
 
 /**
- * The key a request is made with, when the keyring allows it; undefined when no keys are configured.
- * Refused: 401 without a known key, 403 when its scope is too small.
+ * The key a request is made with, when the keyring allows it; undefined for a
+ * read when no keys are configured. Refused: 401 without a known key, 403 when
+ * its scope is too small, and 403 for any change of state when no keys are
+ * configured (default-deny: without keys the API only reads).
  */
 export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string): ApiKey | undefined {
-  if (!keyring.enabled) return undefined;
+  if (!keyring.enabled) {
+    if (!changesState(method)) return undefined;
+    throw new RequestRefused(
+      403,
+      "FORBIDDEN",
+      "changing state needs an admin API key: set API_KEYS (name:admin:secret); without keys the API only reads (the REPL and npm run backtest work without)",
+    );
+  }
   const secret = presentedSecret(authorization);
   const key = secret === undefined ? undefined : keyring.find(secret);
   if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");

@@ -86,8 +86,9 @@ describe("request checks", () => {
     expect(authorize(ring, basic("x", ADMIN_SECRET), "POST")?.name).toBe("ops");
   });
 
-  it("lets everything through when no keys are configured", () => {
-    expect(authorize(new ApiKeyring([]), undefined, "POST")).toBeUndefined();
+  it("without keys lets reads through and refuses every change of state", () => {
+    expect(authorize(new ApiKeyring([]), undefined, "GET")).toBeUndefined();
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect(refusal(() => authorize(new ApiKeyring([]), undefined, method))?.status).toBe(403);
   });
 
   it("state-changing requests need a JSON content type", () => {
