@@ -8,6 +8,7 @@ import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/a
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
 import { pipelineStats } from "../src/api/stats";
+import { ALL_SERVICES } from "../src/config";
 import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
@@ -210,12 +211,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
               (e) => (checks.s3 = describeError(e)),
             ),
           ]);
-          const services = Object.fromEntries(
-            ["chunker", "ingest", "merchant-state", "customer-state", "detector", "db-sink", "s3-sink", "alerts", "api"].map((s) => [
-              s,
-              nodesRunning(this.broker, s),
-            ]),
-          );
+          const services = Object.fromEntries(ALL_SERVICES.map((s) => [s, nodesRunning(this.broker, s)]));
           // A work loop that keeps failing (unreadable source, bad importance file) degrades health too.
           const failing = await Promise.all(
             ["chunker", "ingest", "alerts"].flatMap((s) =>

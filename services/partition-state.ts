@@ -15,7 +15,6 @@ export interface PartitionState {
   host(): PartitionHost;
   /** The node each partition of this kind is assigned to now. */
   assignments(): Map<number, string>;
-  liveNodes(): string[];
   broker(): ServiceBroker;
 }
 
@@ -82,7 +81,6 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
       return host;
     },
     assignments: () => assignments(),
-    liveNodes,
     broker: () => broker,
   };
 }

@@ -46,12 +46,6 @@ export function stateServiceOf(partition: number, partitions: number): StateServ
   return partition < partitions ? "merchant-state" : "customer-state";
 }
 
-/** The partitions a state service holds: P of them, numbered from 0 or from P. */
-export function partitionsOf(service: StateService, partitions: number): number[] {
-  const first = service === "merchant-state" ? 0 : partitions;
-  return Array.from({ length: partitions }, (_, i) => first + i);
-}
-
 /** Partitions of one kind spread over the nodes running its service (assignPartitions, by number within the kind). */
 export function assignStatePartitions(service: StateService, partitions: number, nodeIds: readonly string[]): Map<number, string> {
   const first = service === "merchant-state" ? 0 : partitions;

@@ -48,7 +48,8 @@ export function candidateHistory(versions: readonly ConfigVersionRow[], edit: Co
       try {
         thresholds = thresholdsOf(edited, "the candidate");
       } catch (err) {
-        throw asRequestError(err);
+        // Every value here comes from the candidate or a recorded version, which was checked when recorded.
+        throw new BacktestRequestError((err as Error).message);
       }
       return { version: v.version, fromSeq: v.fromSeq, thresholds };
     }),
@@ -66,6 +67,5 @@ function blacklistReplacement(entries: unknown): ConfigEdit {
 
 function asRequestError(err: unknown): Error {
   if (err instanceof ConfigChangeError) return new BacktestRequestError(err.message);
-  if (err instanceof Error && !(err instanceof BacktestRequestError) && err.message.startsWith("the candidate")) return new BacktestRequestError(err.message);
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -35,7 +35,6 @@ export interface ReplayOptions {
 export class Replay {
   readonly detections: ReplayedDetection[] = [];
   private readonly states: PartitionAggregates[];
-  private previousSeq: number | undefined;
 
   constructor(
     private readonly history: ConfigHistory,
@@ -50,13 +49,13 @@ export class Replay {
 
   apply(chunk: ReplayChunk): void {
     const config = this.history.inForce(chunk.seq);
-    const before = this.previousSeq === undefined ? undefined : this.history.at(this.previousSeq);
     const rules = { patterns: this.opts.rules, transactions: this.opts.transactionRules };
     for (const state of this.states) {
+      // As PartitionHost.applyChunk: the version before is the one in force for the chunk the partition applied last.
+      const before = this.history.at(state.appliedSeq);
       const fired = applyChunkRows(state, chunk.byPartition.get(state.partition) ?? NO_ROWS, config, before, rules);
       for (const d of fired) this.detections.push({ ...d, seq: chunk.seq, chunk: chunk.key });
       state.appliedSeq = chunk.seq;
     }
-    this.previousSeq = chunk.seq;
   }
 }

@@ -1,3 +1,4 @@
+import { chunkIndexOf } from "../chunker/chunker";
 import path from "node:path";
 import { Client } from "pg";
 import type { S3Settings } from "../config";
@@ -100,10 +101,4 @@ async function pipelineDetections(databaseUrl: string): Promise<Keyed[]> {
   } finally {
     await db.end();
   }
-}
-
-function chunkIndexOf(key: string): number {
-  const m = /chunk-(\d+)\.csv$/.exec(key);
-  if (!m) throw new Error(`not a chunker key: ${key}`);
-  return Number(m[1]);
 }

@@ -20,6 +20,13 @@ export function chunkKey(folder: string, index: number): string {
   return `${CHUNK_PREFIX}${folder}/chunk-${String(index).padStart(8, "0")}.csv`;
 }
 
+/** The 0-based index in a chunker key (chunkKey's `index`). */
+export function chunkIndexOf(key: string): number {
+  const m = /chunk-(\d+)\.csv$/.exec(key);
+  if (!m) throw new Error(`not a chunker key: ${key}`);
+  return Number(m[1]);
+}
+
 /**
  * Mechanism X: cuts the source into chunks of `chunkRows` CSV records, never
  * inside a record (one may span lines). Each chunk's key and bytes follow from

@@ -146,10 +146,10 @@ export async function recordStuckSinks(db: SqlRunner, stuckMs: number, perFile: 
 }
 
 interface DueRow {
-  id: string;
+  id: number;
   channel: string;
   attempts: number;
-  detectionId: string | null;
+  detectionId: number | null;
   patternId: string;
   actionType: string;
   customer: string;
@@ -159,7 +159,7 @@ interface DueRow {
   line: number | null;
   yStartTime: Date;
   detectionTime: Date;
-  eventId: string | null;
+  eventId: number | null;
   kind: PipelineEventKind;
   subject: string;
   message: string;
@@ -182,7 +182,7 @@ export async function dueDeliveries(db: SqlRunner, channel: string, limit: numbe
     [channel, limit],
   );
   return rows.map((r) => ({
-    id: Number(r.id),
+    id: r.id,
     channel: r.channel,
     attempts: r.attempts,
     alert:
@@ -190,7 +190,7 @@ export async function dueDeliveries(db: SqlRunner, channel: string, limit: numbe
         ? {
             type: "detection",
             detection: {
-              id: Number(r.detectionId),
+              id: r.detectionId!, // a delivery is of a detection or of an event
               patternId: r.patternId,
               actionType: r.actionType,
               customer: r.customer,
@@ -202,7 +202,7 @@ export async function dueDeliveries(db: SqlRunner, channel: string, limit: numbe
               detectionTime: r.detectionTime,
             },
           }
-        : { type: "pipeline", event: { id: Number(r.eventId), kind: r.kind, subject: r.subject, message: r.message, occurredAt: r.occurredAt } },
+        : { type: "pipeline", event: { id: r.eventId, kind: r.kind, subject: r.subject, message: r.message, occurredAt: r.occurredAt } },
   }));
 }
 
@@ -248,7 +248,7 @@ export interface FailedDelivery {
 }
 
 export async function failedDeliveries(db: SqlRunner, limit: number): Promise<FailedDelivery[]> {
-  const rows = await selectRows<FailedDelivery & { id: string; detectionId: string | null; eventId: string | null }>(
+  return selectRows<FailedDelivery>(
     db,
     `SELECT d.id, d.channel, d.attempts, d.last_error AS "lastError", d.updated_at AS "failedAt",
             d.detection_id AS "detectionId", d.event_id AS "eventId",
@@ -259,12 +259,6 @@ export async function failedDeliveries(db: SqlRunner, limit: number): Promise<Fa
      WHERE d.status = 'failed' ORDER BY d.id DESC LIMIT $1`,
     [limit],
   );
-  return rows.map((r) => ({
-    ...r,
-    id: Number(r.id),
-    detectionId: r.detectionId === null ? null : Number(r.detectionId),
-    eventId: r.eventId === null ? null : Number(r.eventId),
-  }));
 }
 
 /** Puts a dead-lettered delivery back in the queue with its attempts reset; undefined when no delivery has that id. */
@@ -291,14 +285,4 @@ export async function lastSentAt(db: SqlRunner, channel: string): Promise<Date |
 
 export async function markSent(db: SqlRunner, channel: string): Promise<void> {
   await db.query(`INSERT INTO alert_channels (channel, last_sent_at) VALUES ($1, now()) ON CONFLICT (channel) DO UPDATE SET last_sent_at = now()`, [channel]);
-}
-
-/** Deliveries per status, for stats. */
-export async function deliveryCounts(db: SqlRunner): Promise<Record<DeliveryRecord["status"], number>> {
-  const row = await selectOne<Record<DeliveryRecord["status"], number>>(
-    db,
-    `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'delivered')::int AS delivered,
-            count(*) FILTER (WHERE status = 'failed')::int AS failed FROM alert_deliveries`,
-  );
-  return row;
 }

@@ -71,11 +71,7 @@ export class S3BatchStore {
   ) {}
 
   async unwritten(): Promise<S3Batch[]> {
-    const rows = await selectRows<{ batchNo: string; objectKey: string }>(
-      this.ds,
-      `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`,
-    );
-    return rows.map((r) => ({ batchNo: Number(r.batchNo), objectKey: r.objectKey }));
+    return selectRows<S3Batch>(this.ds, `SELECT batch_no AS "batchNo", object_key AS "objectKey" FROM s3_batches WHERE written_at IS NULL ORDER BY batch_no`);
   }
 
   /**
@@ -117,8 +113,8 @@ export class S3BatchStore {
        FROM detection_outbox WHERE s3_batch = ANY($1) ORDER BY id`,
       [[...batchNos]],
     );
-    const byBatch = new Map<number, Detection[]>(batchNos.map((b) => [Number(b), []]));
-    for (const { batchNo, ...d } of rows) byBatch.get(Number(batchNo))!.push(d);
+    const byBatch = new Map<number, Detection[]>(batchNos.map((b) => [b, []]));
+    for (const { batchNo, ...d } of rows) byBatch.get(batchNo)!.push(d);
     return byBatch;
   }
 

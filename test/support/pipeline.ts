@@ -6,6 +6,8 @@ import type { PipelineStats } from "../../src/api/stats";
 import { sleep } from "../../src/retry";
 import type { TestS3 } from "./infra";
 
+export { chunkIndexOf } from "../../src/chunker/chunker";
+
 const DIST = path.join(__dirname, "..", "..", "dist", "bin");
 
 export interface RunningProcess {
@@ -84,8 +86,3 @@ export async function freePort(): Promise<number> {
 }
 
 /** chunk-00000007.csv → 7 */
-export function chunkIndexOf(key: string): number {
-  const m = /chunk-(\d+)\.csv$/.exec(key);
-  if (!m) throw new Error(`not a chunker key: ${key}`);
-  return Number(m[1]);
-}
