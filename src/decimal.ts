@@ -91,6 +91,20 @@ export function readInto(into: DecimalSum, text: string, what: string): void {
   into.scale = d.scale;
 }
 
+/** sum += d, allocating nothing while both fit a safe integer at one scale. */
+export function addDecimalTo(sum: DecimalSum, d: Decimal): void {
+  if (typeof d.units === "number" && typeof sum.units === "number" && d.scale === sum.scale) {
+    const total = sum.units + d.units;
+    if (Number.isSafeInteger(total)) {
+      sum.units = total;
+      return;
+    }
+  }
+  const total = add(sum, d);
+  sum.units = total.units;
+  sum.scale = total.scale;
+}
+
 /** parseDecimal for text validated earlier (configured, stored, sent); throws naming `what` if it is not. */
 export function decimalOf(text: string, what: string): Decimal {
   const d = parseDecimal(text);

@@ -1,4 +1,4 @@
-import { addTo, formatDecimal, type DecimalSum } from "../decimal";
+import { addDecimalTo, formatDecimal, type Decimal, type DecimalSum } from "../decimal";
 import type { Transaction } from "../csv/transactions";
 import { anomaly } from "../patterns/anomaly";
 import { blacklisted } from "../patterns/blacklisted";
@@ -25,19 +25,19 @@ export class ChunkCategoryStats {
   /** The same, by the category as written (two may share one stored category): one lookup per row. */
   private readonly byWritten = new Map<string, CategoryStats>();
 
-  /** Counts `txn`; `fired` holds the pattern ids that fired for it. */
-  count(txn: Transaction, fired: readonly string[]): void {
+  /** Counts `txn`, whose amount the caller has read already; `fired` holds the pattern ids that fired for it. */
+  count(txn: Transaction, amount: Decimal, fired: readonly string[]): void {
     const s = this.byWritten.get(txn.category) ?? this.tally(txn.category);
     s.transactions++;
-    addTo(s.amount, txn.amount, "transaction amount");
+    addDecimalTo(s.amount, amount);
     if (fired.length === 0) return;
     s.flagged++;
-    addTo(s.flaggedAmount, txn.amount, "transaction amount");
+    addDecimalTo(s.flaggedAmount, amount);
     for (const patternId of fired) {
       if (patternId === highValue.patternId) s.highValue++;
       else if (patternId === blacklisted.patternId) {
         s.blacklisted++;
-        addTo(s.blacklistedAmount, txn.amount, "transaction amount");
+        addDecimalTo(s.blacklistedAmount, amount);
       } else if (patternId === anomaly.patternId) s.anomaly++;
     }
   }

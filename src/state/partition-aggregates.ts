@@ -127,7 +127,7 @@ export class PartitionAggregates {
           });
         }
       }
-      stats?.count(txn, firedForRow);
+      stats?.count(txn, amount, firedForRow);
       const h = history ?? this.history(txn.customer);
       h.add(amount);
       if (!h.dirty) {

@@ -63,12 +63,13 @@ export async function ensurePartitions(ds: DataSource, partitions: number): Prom
     throw new ConfigError(`PARTITIONS=${partitions} but this database was created with ${row.value}; the partition count is fixed for a deployment`);
   }
   // Merchant partitions 0 … P−1, customer partitions P … 2P−1 (src/partitioning.ts). Partitions added to an
-  // existing deployment (the customer ones, on upgrade) start, empty, after the last chunk the ledger records as
-  // applied: the chunk ingest sends next follows it, even when some partitions had already committed chunks
-  // after it that ingest never got to record (they skip them when they come again).
+  // existing deployment (the customer ones, on upgrade) are at the last chunk the ledger records as applied (the
+  // chunk ingest sends next follows it, even when some partitions had committed chunks after it that ingest never
+  // got to record: they skip those when they come again), with no checkpoint: their first load replays every
+  // chunk so far from S3, so that the customers' histories hold all their transactions, as on a new deployment.
   await ds.query(
     `INSERT INTO partition_state (partition, applied_seq, checkpoint_seq)
-     SELECT p, x.at, x.at FROM generate_series(0, 2 * $1::int - 1) AS p,
+     SELECT p, x.at, 0 FROM generate_series(0, 2 * $1::int - 1) AS p,
             (SELECT coalesce(max(seq), 0) AS at FROM chunks WHERE status = 'applied') AS x
      ON CONFLICT DO NOTHING`,
     [partitions],

@@ -1,4 +1,5 @@
 import type { Transaction } from "../../src/csv/transactions";
+import { parseDecimal } from "../../src/decimal";
 import { ChunkCategoryStats } from "../../src/state/category-stats";
 
 const txn = (category: string, amount: string): Transaction => ({ customer: "C1", merchant: "M1", gender: "F", amount, category, line: 2 });
@@ -6,9 +7,9 @@ const txn = (category: string, amount: string): Transaction => ({ customer: "C1"
 describe("a chunk's statistics by category", () => {
   it("counts every transaction and its exact amount, and those PatId4–6 flagged, by rule", () => {
     const stats = new ChunkCategoryStats();
-    stats.count(txn("es_food", "10.10"), []);
-    stats.count(txn("es_food", "0.005"), ["PatId5", "PatId6"]);
-    stats.count(txn("es_travel", "6000"), ["PatId4"]);
+    stats.count(txn("es_food", "10.10"), parseDecimal("10.10")!, []);
+    stats.count(txn("es_food", "0.005"), parseDecimal("0.005")!, ["PatId5", "PatId6"]);
+    stats.count(txn("es_travel", "6000"), parseDecimal("6000")!, ["PatId4"]);
     expect(stats.rows()).toEqual([
       {
         category: "es_food",
@@ -37,13 +38,13 @@ describe("a chunk's statistics by category", () => {
 
   it("keeps any category a CSV field holds, NUL replaced and cut at 100 characters, so that two long ones that differ late count together", () => {
     const stats = new ChunkCategoryStats();
-    stats.count(txn('food,\n"fresh"', "1"), []);
-    stats.count(txn("a\u0000b", "1"), []);
-    stats.count(txn(`${"x".repeat(100)}1`, "1"), []);
-    stats.count(txn(`${"x".repeat(100)}2`, "1"), []);
+    stats.count(txn('food,\n"fresh"', "1"), parseDecimal("1")!, []);
+    stats.count(txn("a\u0000b", "1"), parseDecimal("1")!, []);
+    stats.count(txn(`${"x".repeat(100)}1`, "1"), parseDecimal("1")!, []);
+    stats.count(txn(`${"x".repeat(100)}2`, "1"), parseDecimal("1")!, []);
     // An emoji cut in half by the limit, and a replacement character already there: one key, as in PostgreSQL.
-    stats.count(txn(`${"y".repeat(99)}\u{1F600}`, "1"), []);
-    stats.count(txn(`${"y".repeat(99)}\uFFFD`, "1"), []);
+    stats.count(txn(`${"y".repeat(99)}\u{1F600}`, "1"), parseDecimal("1")!, []);
+    stats.count(txn(`${"y".repeat(99)}\uFFFD`, "1"), parseDecimal("1")!, []);
     expect(stats.rows().map((r) => [r.category, r.transactions])).toEqual([
       ['food,\n"fresh"', 1],
       ["a\uFFFDb", 1],
