@@ -4,7 +4,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/api/detection-filters";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../src/api/detection-filters";
+import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
 import { pipelineStats } from "../src/api/stats";
@@ -13,7 +14,7 @@ import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
-import { findDetections } from "../src/storage/detection-query";
+import { detectionsAfter, findDetections, newestDetectionId } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
 
 const DASHBOARD = path.join(__dirname, "..", "..", "services", "dashboard.html");
@@ -55,9 +56,31 @@ function chunkSeq(value: unknown, name: string): number | undefined {
   return seq;
 }
 
+/** A query the API cannot use, as the 400 it answers. */
+function invalidQuery(err: unknown): unknown {
+  return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
+}
+
+/** Settles moleculer-web's alias call once a stream has ended: its response is already complete. */
+const STREAM_ENDED = new Errors.MoleculerClientError("the stream ended", 400, "STREAM_ENDED");
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
+  const streams = new DetectionStreams();
+
+  /** GET /api/detections/stream: Server-Sent Events from the Last-Event-ID (or `after`), else from now on. */
+  async function streamDetections(req: IncomingMessage & { $params?: Record<string, unknown> }, res: ServerResponse, done: (err?: unknown) => void) {
+    try {
+      const lastEventId = req.headers["last-event-id"];
+      const { selection, afterId } = parseStreamFilters(req.$params ?? {}, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
+      const db = await rt.db();
+      await streams.serve(res, afterId ?? (await newestDetectionId(db)), (after, limit) => detectionsAfter(db, selection, after, limit));
+      done(STREAM_ENDED);
+    } catch (err) {
+      done(invalidQuery(err));
+    }
+  }
   return {
     name: "api",
     mixins: [ApiGateway],
@@ -78,6 +101,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           onBeforeCall: checkRequest,
           aliases: {
             "GET detections": "api.detections",
+            "GET detections/stream": (req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) => void streamDetections(req, res, done),
             "POST detections/flush": "api.flush",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
@@ -111,6 +135,11 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       logRequest: "debug",
       logResponse: "debug",
     },
+    events: {
+      "detections.stored": { handler: () => streams.ring() },
+    },
+    // Before the gateway closes its server, which waits for every open response.
+    stopped: () => streams.closeAll(),
     methods: {
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
       authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse) {
@@ -182,8 +211,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           try {
             filters = parseDetectionFilters(ctx.params);
           } catch (err) {
-            if (err instanceof InvalidQueryError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY");
-            throw err;
+            throw invalidQuery(err);
           }
           const { items, more } = await findDetections(await rt.db(), filters);
           return {

@@ -1,5 +1,5 @@
 import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
-import type { DetectionQuery } from "../storage/detection-query";
+import type { DetectionQuery, DetectionSelection } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
 export class InvalidQueryError extends Error {
@@ -8,42 +8,67 @@ export class InvalidQueryError extends Error {
 
 export type DetectionFilters = DetectionQuery;
 
+/** Where a stream of detections starts: after `afterId` (the Last-Event-ID), or, when absent, after the newest one. */
+export interface StreamFilters {
+  readonly selection: DetectionSelection;
+  readonly afterId: number | undefined;
+}
+
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-const KNOWN = new Set(["pattern", "merchant", "customer", "since", "until", "limit", "cursor"]);
+const SELECTION = ["pattern", "merchant", "customer", "since", "until"];
+const PAGE = new Set([...SELECTION, "limit", "cursor"]);
+const STREAM = new Set([...SELECTION, "after"]);
 
-/** Validates GET /api/detections query parameters. */
-export function parseDetectionFilters(query: Readonly<Record<string, unknown>>): DetectionFilters {
+type Text = (name: string) => string | undefined;
+
+/** A reader of single-valued text parameters, after refusing any parameter not in `known`. */
+function parameters(query: Readonly<Record<string, unknown>>, known: ReadonlySet<string>): Text {
   for (const name of Object.keys(query)) {
-    if (!KNOWN.has(name)) throw new InvalidQueryError(`unknown parameter "${name}"; use ${[...KNOWN].join(", ")}`);
+    if (!known.has(name)) throw new InvalidQueryError(`unknown parameter "${name}"; use ${[...known].join(", ")}`);
   }
-  const text = (name: string): string | undefined => {
+  return (name) => {
     const v = query[name];
     if (v === undefined || v === "") return undefined;
     if (typeof v !== "string") throw new InvalidQueryError(`parameter "${name}" must be given once`);
     return v;
   };
+}
+
+/** Validates GET /api/detections query parameters. */
+export function parseDetectionFilters(query: Readonly<Record<string, unknown>>): DetectionFilters {
+  const text = parameters(query, PAGE);
+  const limitText = text("limit");
+  const limit = limitText === undefined ? DEFAULT_LIMIT : /^\d+$/.test(limitText) ? Number(limitText) : NaN;
+  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new InvalidQueryError(`limit must be an integer from 1 to ${MAX_LIMIT}; got "${limitText}"`);
+  const cursor = text("cursor");
+  return { ...selection(text), limit, beforeId: cursor === undefined ? undefined : decodeCursor(cursor) };
+}
+
+/**
+ * Validates GET /api/detections/stream: the list's filters, and where to
+ * start: the Last-Event-ID header a reconnecting client sends, else `after`.
+ */
+export function parseStreamFilters(query: Readonly<Record<string, unknown>>, lastEventId: string | undefined): StreamFilters {
+  const text = parameters(query, STREAM);
+  const start = lastEventId ?? text("after");
+  const afterId = start === undefined || start === "" ? undefined : /^\d{1,16}$/.test(start) ? Number(start) : NaN;
+  if (afterId !== undefined && !Number.isSafeInteger(afterId)) {
+    throw new InvalidQueryError(`${lastEventId === undefined ? "after" : "Last-Event-ID"} must be a detection id (digits); got "${start}"`);
+  }
+  return { selection: selection(text), afterId };
+}
+
+function selection(text: Text): DetectionSelection {
   const pattern = text("pattern");
   const rule = pattern === undefined ? undefined : ruleByPatternOrAction(pattern);
   if (pattern !== undefined && !rule) {
     throw new InvalidQueryError(`pattern must be one of ${ALL_RULES.map((r) => `${r.patternId} (${r.actionType})`).join(", ")}; got "${pattern}"`);
   }
-  const limitText = text("limit");
-  const limit = limitText === undefined ? DEFAULT_LIMIT : /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new InvalidQueryError(`limit must be an integer from 1 to ${MAX_LIMIT}; got "${limitText}"`);
   const since = time(text("since"), "since");
   const until = time(text("until"), "until");
   if (since && until && since > until) throw new InvalidQueryError("since must not be after until");
-  const cursor = text("cursor");
-  return {
-    patternId: rule?.patternId,
-    merchant: text("merchant"),
-    customer: text("customer"),
-    since,
-    until,
-    limit,
-    beforeId: cursor === undefined ? undefined : decodeCursor(cursor),
-  };
+  return { patternId: rule?.patternId, merchant: text("merchant"), customer: text("customer"), since, until };
 }
 
 function time(value: string | undefined, name: string): Date | undefined {

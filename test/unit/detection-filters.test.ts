@@ -1,4 +1,4 @@
-import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../../src/api/detection-filters";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../../src/api/detection-filters";
 
 describe("GET /api/detections parameters", () => {
   it("accepts pattern ids and action types", () => {
@@ -33,5 +33,22 @@ describe("GET /api/detections parameters", () => {
     [{ colour: "red" }, 'unknown parameter "colour"'],
   ])("rejects %j: %s", (query, message) => {
     expect(() => parseDetectionFilters(query)).toThrow(new InvalidQueryError(message).message);
+  });
+});
+
+describe("GET /api/detections/stream parameters", () => {
+  it("starts after the Last-Event-ID a reconnecting client sends, over the `after` of its first request", () => {
+    expect(parseStreamFilters({ after: "5", merchant: "M1" }, "42")).toMatchObject({ afterId: 42, selection: { merchant: "M1" } });
+    expect(parseStreamFilters({ after: "5" }, undefined).afterId).toBe(5);
+    expect(parseStreamFilters({}, undefined).afterId).toBeUndefined();
+  });
+
+  it.each([
+    [{ limit: "5" }, undefined, 'unknown parameter "limit"'],
+    [{}, "-1", 'Last-Event-ID must be a detection id (digits); got "-1"'],
+    [{ after: "1e3" }, undefined, 'after must be a detection id (digits); got "1e3"'],
+    [{ after: "9".repeat(17) }, undefined, "after must be a detection id"],
+  ])("rejects %j with Last-Event-ID %j: %s", (query, lastEventId, message) => {
+    expect(() => parseStreamFilters(query, lastEventId)).toThrow(message);
   });
 });
