@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
@@ -7,7 +7,9 @@ import { ApiKeyring } from "../src/api/api-keys";
 import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../src/api/detection-filters";
 import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
-import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
+import { openApiDocument } from "../src/api/openapi";
+import { authorize, checkContentType, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
+import { ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
 import { pipelineStats } from "../src/api/stats";
 import { ALL_SERVICES } from "../src/config";
 import type { Runtime } from "../src/app/runtime";
@@ -17,14 +19,87 @@ import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
 import { detectionsAfter, findDetections, newestDetectionId } from "../src/storage/detection-query";
 import { nodesRunning } from "./cluster";
 
-const DASHBOARD = path.join(__dirname, "..", "..", "services", "dashboard.html");
+// services/ when run from source (tests), dist/services/ when built.
+const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((dir) => existsSync(path.join(dir, "package.json")))!;
+const DASHBOARD = path.join(ROOT, "services", "dashboard.html");
+const API_DOCS = path.join(ROOT, "services", "api-docs.html");
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+function page(ctx: Context<unknown, { $responseType?: string }>, file: string): string {
+  ctx.meta.$responseType = "text/html; charset=utf-8";
+  return readFileSync(file, "utf8");
+}
 
 const BASIC_CHALLENGE = 'Basic realm="transaction monitoring", charset="UTF-8"';
 
-/** Parameters free of NUL characters; state-changing requests with JSON bodies only. */
-function checkRequest(_ctx: Context, _route: unknown, req: IncomingMessage & { $params?: unknown }): void {
+type AliasHandler = string | ((req: GatewayRequest, res: ServerResponse, done: (err?: unknown) => void) => void);
+
+/** A request as moleculer-web hands it over: parsed query, body, and the merged parameters (query, body, path). */
+type GatewayRequest = IncomingMessage & { $params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
+
+/** What moleculer-web knows of the alias a request matched. */
+interface MatchedAlias {
+  readonly method: string;
+  readonly fullPath: string;
+}
+
+/** /api/detections/{id} → /api/detections/:id, as moleculer-web writes paths. */
+const gatewayPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
+
+const DEFINITIONS = new Map(ROUTES.map((r) => [`${r.method} ${gatewayPath(r.path)}`, r]));
+
+/**
+ * Checked after authentication, so that a caller without a key learns
+ * nothing from a 400: the route's definition (the same as in the OpenAPI
+ * document), NUL characters, and JSON bodies only for changes of state.
+ */
+function checkRequest(_ctx: Context, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
+  const route = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`);
+  if (!route) throw new Error(`no definition of the route ${alias.method} ${alias.fullPath}`);
   checkContentType(req.method ?? "GET", req.headers["content-type"]);
   checkNoNul(req.$params);
+  const query = req.query ?? {};
+  const pathNames = Object.keys(route.pathParameters?.properties ?? {});
+  checkRouteRequest(route, {
+    query,
+    path: Object.fromEntries(pathNames.map((name) => [name, req.$params?.[name]])),
+    headers: req.headers,
+    body: req.body,
+  });
+}
+
+/**
+ * The gateway's routes from the definitions (src/api/routes.ts) and a handler
+ * for each: health open to all (load balancers probe it), the rest of /api
+ * with a key when API_KEYS is set, and the dashboard, whose 401 asks a browser
+ * for the key. A definition without a handler, or a handler without one,
+ * stops the service from starting.
+ */
+function gatewayRoutes(handlers: Readonly<Record<string, AliasHandler>>): ApiSettingsSchema["routes"] {
+  for (const key of Object.keys(handlers))
+    if (!ROUTES.some((r) => routeKey(r) === key)) throw new Error(`a handler for ${key}, which src/api/routes.ts does not define`);
+  const aliases = (prefix: string, select: (r: RouteDefinition) => boolean) =>
+    Object.fromEntries(
+      ROUTES.filter(select).map((r) => {
+        const handler = handlers[routeKey(r)];
+        if (!handler) throw new Error(`no handler for ${routeKey(r)}`);
+        return [`${r.method} ${gatewayPath(r.path).slice(prefix.length) || "/"}`, handler];
+      }),
+    );
+  const common = { mappingPolicy: "restrict" as const, autoAliases: false, authorization: "checkRequest" };
+  // Routes on one path need names, or the second replaces the first.
+  return [
+    { ...common, name: "health", path: "/api", bodyParsers: false, aliases: aliases("/api/", (r) => r.access === "open") },
+    {
+      ...common,
+      name: "api",
+      path: "/api",
+      authentication: true,
+      bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
+      aliases: aliases("/api/", (r) => r.access !== "open" && r.path.startsWith("/api/")),
+    },
+    { ...common, name: "dashboard", path: "/", authentication: true, bodyParsers: false, aliases: aliases("", (r) => r.path === "/") },
+  ];
 }
 
 /** Every error as `{ error: { type, message } }`: no stack, no data; a service fault is logged, not shown. */
@@ -70,7 +145,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const streams = new DetectionStreams();
 
   /** GET /api/detections/stream: Server-Sent Events from the Last-Event-ID (or `after`), else from now on. */
-  async function streamDetections(req: IncomingMessage & { $params?: Record<string, unknown> }, res: ServerResponse, done: (err?: unknown) => void) {
+  async function streamDetections(req: GatewayRequest, res: ServerResponse, done: (err?: unknown) => void) {
     try {
       const lastEventId = req.headers["last-event-id"];
       const { selection, afterId } = parseStreamFilters(req.$params ?? {}, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
@@ -87,49 +162,30 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
     settings: {
       port: rt.config.apiPort,
       ip: rt.config.apiHost,
-      routes: [
-        // Routes on one path need names, or the second replaces the first.
-        // Health is open to all: load balancers and monitors probe it.
-        { name: "health", path: "/api", mappingPolicy: "restrict", autoAliases: false, bodyParsers: false, aliases: { "GET health": "api.health" } },
-        {
-          name: "api",
-          path: "/api",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
-          onBeforeCall: checkRequest,
-          aliases: {
-            "GET detections": "api.detections",
-            "GET detections/stream": (req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) => void streamDetections(req, res, done),
-            "POST detections/flush": "api.flush",
-            "GET stats": "api.stats",
-            "GET merchants/:id": "merchant-state.merchant",
-            "GET customers/:id": "customer-state.customer",
-            "GET partitions": "merchant-state.partitions",
-            "GET config": "detector.config",
-            "PUT config": "api.changeConfig",
-            "GET config/history": "detector.changes",
-            "GET blacklist": "detector.blacklist",
-            "POST blacklist": "api.addToBlacklist",
-            "DELETE blacklist/:id": "api.removeFromBlacklist",
-            "GET alerts/failed": "api.failedAlerts",
-            "POST alerts/:id/redeliver": "api.redeliverAlert",
-            "POST backtests": "api.startBacktest",
-            "GET backtests": "detector.backtests",
-            "GET backtests/:id": "detector.backtestResult",
-          },
-        },
-        {
-          name: "dashboard",
-          path: "/",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          bodyParsers: false,
-          aliases: { "GET /": "api.dashboard" },
-        },
-      ],
+      routes: gatewayRoutes({
+        "GET /api/health": "api.health",
+        "GET /api/detections": "api.detections",
+        "GET /api/detections/stream": (req, res, done) => void streamDetections(req, res, done),
+        "POST /api/detections/flush": "api.flush",
+        "GET /api/stats": "api.stats",
+        "GET /api/merchants/{id}": "merchant-state.merchant",
+        "GET /api/customers/{id}": "customer-state.customer",
+        "GET /api/partitions": "merchant-state.partitions",
+        "GET /api/config": "detector.config",
+        "PUT /api/config": "api.changeConfig",
+        "GET /api/config/history": "detector.changes",
+        "GET /api/blacklist": "detector.blacklist",
+        "POST /api/blacklist": "api.addToBlacklist",
+        "DELETE /api/blacklist/{id}": "api.removeFromBlacklist",
+        "GET /api/alerts/failed": "api.failedAlerts",
+        "POST /api/alerts/{id}/redeliver": "api.redeliverAlert",
+        "POST /api/backtests": "api.startBacktest",
+        "GET /api/backtests": "detector.backtests",
+        "GET /api/backtests/{id}": "detector.backtestResult",
+        "GET /api/openapi.json": "api.openapi",
+        "GET /api/docs": "api.docs",
+        "GET /": "api.dashboard",
+      }),
       onError: sendError,
       log4XXResponses: false,
       logRequest: "debug",
@@ -141,14 +197,16 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
     // Before the gateway closes its server, which waits for every open response.
     stopped: () => streams.closeAll(),
     methods: {
+      checkRequest,
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
-      authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse) {
+      authenticate(_ctx: Context, _route: unknown, req: IncomingMessage, res: ServerResponse, alias: MatchedAlias) {
         try {
           const key = authorize(keyring, req.headers.authorization, req.method ?? "GET");
           return key && { name: key.name, scope: key.scope };
         } catch (err) {
-          // The dashboard is opened by a browser: a Basic challenge makes it ask for the key.
-          if (err instanceof RequestRefused && err.status === 401) res.setHeader("WWW-Authenticate", route.path === "/" ? BASIC_CHALLENGE : "Bearer");
+          // Pages (the dashboard, the API docs) are opened by a browser: a Basic challenge makes it ask for the key.
+          const isPage = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`)?.produces === "text/html";
+          if (err instanceof RequestRefused && err.status === 401) res.setHeader("WWW-Authenticate", isPage ? BASIC_CHALLENGE : "Bearer");
           throw err;
         }
       },
@@ -261,10 +319,13 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         },
       },
       dashboard: {
-        handler(ctx: Context<unknown, { $responseType?: string }>) {
-          ctx.meta.$responseType = "text/html; charset=utf-8";
-          return readFileSync(DASHBOARD, "utf8");
-        },
+        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, DASHBOARD),
+      },
+      docs: {
+        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, API_DOCS),
+      },
+      openapi: {
+        handler: () => openApiDocument(ROUTES, VERSION),
       },
     },
   };

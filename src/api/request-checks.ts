@@ -1,4 +1,6 @@
 import { grants, type ApiKey, type ApiKeyring, type Scope } from "./api-keys";
+import { checkObject, ParameterError, type ObjectSchema } from "./parameters";
+import type { RouteDefinition } from "./routes";
 
 /** Why a request is refused, as the HTTP status and a message for the client. */
 export class RequestRefused extends Error {
@@ -83,5 +85,37 @@ export function checkNoNul(params: unknown, where = "parameter"): void {
       if (name.includes("\u0000")) throw new RequestRefused(400, "INVALID_PARAMETER", "a parameter name contains a NUL character");
       checkNoNul(value, `parameter "${name}"`);
     }
+  }
+}
+
+/** What a request carries, as the gateway parsed it. */
+export interface RequestValues {
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly path: Readonly<Record<string, unknown>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+const NO_VALUES: ObjectSchema = { type: "object", properties: {} };
+
+/** Checks a request against its route's definition (src/api/routes.ts): the same schemas /api/openapi.json shows. */
+export function checkRouteRequest(route: RouteDefinition, request: RequestValues): void {
+  try {
+    checkObject(route.pathParameters ?? NO_VALUES, request.path, { noun: "path parameter", fromText: true });
+    checkObject(route.query ?? NO_VALUES, request.query, { noun: "parameter", fromText: true });
+    const headers = route.headers ?? NO_VALUES;
+    const declared = Object.keys(headers.properties).filter((name) => request.headers[name.toLowerCase()] !== undefined);
+    checkObject(headers, Object.fromEntries(declared.map((name) => [name, request.headers[name.toLowerCase()]])), { noun: "header", fromText: true });
+  } catch (err) {
+    if (err instanceof ParameterError) throw new RequestRefused(400, "INVALID_QUERY", err.message);
+    throw err;
+  }
+  const body = request.body ?? {};
+  try {
+    if (route.body) checkObject(route.body, body as Record<string, unknown>, { noun: "property", fromText: false });
+    else if (typeof body === "object" && Object.keys(body).length > 0) throw new ParameterError(`${route.method} ${route.path} takes no body`);
+  } catch (err) {
+    if (err instanceof ParameterError) throw new RequestRefused(400, "INVALID_BODY", err.message);
+    throw err;
   }
 }

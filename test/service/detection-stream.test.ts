@@ -67,7 +67,7 @@ describe("GET /api/detections/stream", () => {
   it("refuses a bad filter or Last-Event-ID with a 400 that says what is wrong", async () => {
     const badId = await stream("", { "Last-Event-ID": "abc" });
     expect(badId.status).toBe(400);
-    expect(JSON.parse(badId.refusal)).toEqual({ error: { type: "INVALID_QUERY", message: 'Last-Event-ID must be a detection id (digits); got "abc"' } });
+    expect(JSON.parse(badId.refusal)).toEqual({ error: { type: "INVALID_QUERY", message: 'Last-Event-ID must be a detection id; got "abc"' } });
     const badParam = await stream("?limit=5");
     expect(badParam.status).toBe(400);
     expect(badParam.refusal).toContain('unknown parameter \\"limit\\"');
