@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../src/api/detection-filters";
+import { acceptsCsvFirst, detectionCsv } from "../src/api/detection-export";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../src/api/detection-filters";
 import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
@@ -14,17 +16,20 @@ import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
-import { detectionsAfter, findDetections, newestDetectionId } from "../src/storage/detection-query";
+import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
+import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
+import { MAX_ASSIGNEE_LENGTH, MAX_NOTES_LENGTH, REVIEW_STATUSES, type ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
 
 const DASHBOARD = path.join(__dirname, "..", "..", "services", "dashboard.html");
 
 const BASIC_CHALLENGE = 'Basic realm="transaction monitoring", charset="UTF-8"';
 
-/** Parameters free of NUL characters; state-changing requests with JSON bodies only. */
-function checkRequest(_ctx: Context, _route: unknown, req: IncomingMessage & { $params?: unknown }): void {
+/** Parameters free of NUL characters; state-changing requests with JSON bodies only; what the client accepts, for the list. */
+function checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: IncomingMessage & { $params?: unknown }): void {
   checkContentType(req.method ?? "GET", req.headers["content-type"]);
   checkNoNul(req.$params);
+  ctx.meta.accept = req.headers.accept;
 }
 
 /** Every error as `{ error: { type, message } }`: no stack, no data; a service fault is logged, not shown. */
@@ -36,12 +41,19 @@ function sendError(this: Service, req: IncomingMessage, res: ServerResponse, err
   res.end(JSON.stringify(body));
 }
 
-/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS). */
+/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS), its Accept header. */
 interface ApiMeta {
   user?: { name: string; scope: string };
+  accept?: string;
 }
 
-/** Who made a change, for the audit trail: authorize() lets no change through without an admin key. */
+/** What an action returns besides its value: a CSV download. */
+interface DownloadMeta {
+  $responseType?: string;
+  $responseHeaders?: Record<string, string>;
+}
+
+/** Who made a change, for the audit trail: authorize() lets no change through without a key. */
 function changer(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${ctx.meta.user!.name}`;
 }
@@ -60,6 +72,26 @@ function chunkSeq(value: unknown, name: string): number | undefined {
 function invalidQuery(err: unknown): unknown {
   return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
 }
+
+/** The query parameters as filters, or a 400 that says what is wrong with them. */
+function filtersOf<F>(parse: (query: Record<string, unknown>) => F, query: Record<string, unknown>): F {
+  try {
+    return parse(query);
+  } catch (err) {
+    throw invalidQuery(err);
+  }
+}
+
+/** Every detection the query selects, as a CSV download streamed from the database. */
+function csvDownload(rt: Runtime, ctx: Context<Record<string, unknown>, DownloadMeta>): Promise<Readable> {
+  const filter = filtersOf(parseExportFilters, ctx.params);
+  ctx.meta.$responseType = "text/csv; charset=utf-8";
+  ctx.meta.$responseHeaders = { "Content-Disposition": 'attachment; filename="detections.csv"' };
+  return rt.db().then((ds) => detectionCsv(ds, filter));
+}
+
+/** A detection's id in a path: digits, no sign, no leading zero. */
+const DETECTION_ID = { type: "string", pattern: /^[1-9][0-9]{0,15}$/, messages: { stringPattern: "the detection id must be a positive integer" } } as const;
 
 /** Settles moleculer-web's alias call once a stream has ended: its response is already complete. */
 const STREAM_ENDED = new Errors.MoleculerClientError("the stream ended", 400, "STREAM_ENDED");
@@ -102,6 +134,10 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           aliases: {
             "GET detections": "api.detections",
             "GET detections/stream": (req: IncomingMessage, res: ServerResponse, done: (err?: unknown) => void) => void streamDetections(req, res, done),
+            // After detections/stream, which it would take otherwise.
+            "GET detections.csv": "api.exportDetections",
+            "GET detections/:id": "api.detection",
+            "PATCH detections/:id": "api.reviewDetection",
             "POST detections/flush": "api.flush",
             "GET stats": "api.stats",
             "GET merchants/:id": "merchant-state.merchant",
@@ -142,9 +178,9 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
     stopped: () => streams.closeAll(),
     methods: {
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
-      authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse) {
+      authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse, alias: { fullPath: string }) {
         try {
-          const key = authorize(keyring, req.headers.authorization, req.method ?? "GET");
+          const key = authorize(keyring, req.headers.authorization, req.method ?? "GET", alias.fullPath);
           return key && { name: key.name, scope: key.scope };
         } catch (err) {
           // The dashboard is opened by a browser: a Basic challenge makes it ask for the key.
@@ -205,19 +241,62 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
         },
       },
+      /** A page of detections, newest first, with their reviews; with `Accept: text/csv`, the export. */
       detections: {
-        async handler(ctx: Context<Record<string, unknown>>) {
-          let filters;
-          try {
-            filters = parseDetectionFilters(ctx.params);
-          } catch (err) {
-            throw invalidQuery(err);
-          }
-          const { items, more } = await findDetections(await rt.db(), filters);
+        async handler(ctx: Context<Record<string, unknown>, ApiMeta & DownloadMeta>) {
+          if (acceptsCsvFirst(ctx.meta.accept)) return csvDownload(rt, ctx);
+          const filters = filtersOf(parseDetectionFilters, ctx.params);
+          const ds = await rt.db();
+          const { items, more } = await findDetections(ds, filters);
+          const reviews = await reviewsOf(
+            ds,
+            items.map((d) => d.id),
+          );
           return {
-            items,
+            items: items.map((d) => ({ ...d, review: reviews.get(d.id) })),
             nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
           };
+        },
+      },
+      exportDetections: {
+        handler: (ctx: Context<Record<string, unknown>, DownloadMeta>) => csvDownload(rt, ctx),
+      },
+      /** One detection with its review and the review's audit trail. */
+      detection: {
+        params: { id: DETECTION_ID },
+        async handler(ctx: Context<{ id: string }>) {
+          const id = Number(ctx.params.id);
+          const ds = await rt.db();
+          const detection = await findDetection(ds, id);
+          if (!detection) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          const [reviews, history] = await Promise.all([reviewsOf(ds, [id]), reviewHistory(ds, id)]);
+          return { ...detection, review: reviews.get(id), history };
+        },
+      },
+      /** Changes a detection's review (any of status, assignee, notes); returns the detection with its review. */
+      reviewDetection: {
+        params: {
+          $$strict: true,
+          id: DETECTION_ID,
+          status: {
+            type: "enum",
+            values: [...REVIEW_STATUSES],
+            optional: true,
+            messages: { enumValue: `status must be one of ${REVIEW_STATUSES.join(", ")}` },
+          },
+          assignee: { type: "string", max: MAX_ASSIGNEE_LENGTH, optional: true, nullable: true },
+          notes: { type: "string", max: MAX_NOTES_LENGTH, optional: true, nullable: true },
+        },
+        async handler(ctx: Context<{ id: string } & ReviewChange, ApiMeta>) {
+          const { id: idText, ...change } = ctx.params;
+          if (Object.keys(change).length === 0) {
+            throw new Errors.MoleculerClientError("a review change is a JSON object of any of status, assignee, notes", 400, "INVALID_REVIEW");
+          }
+          const id = Number(idText);
+          const ds = await rt.db();
+          const review = await changeReview(ds, id, change, changer(ctx));
+          if (!review) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          return { ...(await findDetection(ds, id)), review };
         },
       },
       stats: {

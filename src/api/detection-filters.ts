@@ -1,4 +1,5 @@
 import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
+import { REVIEW_STATUSES, type ReviewStatus } from "../review";
 import type { DetectionQuery, DetectionSelection } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
@@ -16,8 +17,9 @@ export interface StreamFilters {
 
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-const SELECTION = ["pattern", "merchant", "customer", "since", "until"];
+const SELECTION = ["pattern", "merchant", "customer", "since", "until", "status"];
 const PAGE = new Set([...SELECTION, "limit", "cursor"]);
+const EXPORT = new Set(SELECTION);
 const STREAM = new Set([...SELECTION, "after"]);
 
 type Text = (name: string) => string | undefined;
@@ -45,6 +47,11 @@ export function parseDetectionFilters(query: Readonly<Record<string, unknown>>):
   return { ...selection(text), limit, beforeId: cursor === undefined ? undefined : decodeCursor(cursor) };
 }
 
+/** Validates the query parameters of the export: the list's filters, no paging. */
+export function parseExportFilters(query: Readonly<Record<string, unknown>>): DetectionSelection {
+  return selection(parameters(query, EXPORT));
+}
+
 /**
  * Validates GET /api/detections/stream: the list's filters, and where to
  * start: the Last-Event-ID header a reconnecting client sends, else `after`.
@@ -68,7 +75,11 @@ function selection(text: Text): DetectionSelection {
   const since = time(text("since"), "since");
   const until = time(text("until"), "until");
   if (since && until && since > until) throw new InvalidQueryError("since must not be after until");
-  return { patternId: rule?.patternId, merchant: text("merchant"), customer: text("customer"), since, until };
+  const status = text("status");
+  if (status !== undefined && !(REVIEW_STATUSES as readonly string[]).includes(status)) {
+    throw new InvalidQueryError(`status must be one of ${REVIEW_STATUSES.join(", ")}; got "${status}"`);
+  }
+  return { patternId: rule?.patternId, merchant: text("merchant"), customer: text("customer"), since, until, status: status as ReviewStatus | undefined };
 }
 
 function time(value: string | undefined, name: string): Date | undefined {

@@ -18,9 +18,13 @@ export function changesState(method: string): boolean {
   return STATE_CHANGING.has(method.toUpperCase());
 }
 
-/** The scope a request needs: anything that changes state needs admin. */
-export function requiredScope(method: string): Scope {
-  return changesState(method) ? "admin" : "read";
+/** The changes of state a review key may make, by route as aliased (`METHOD /path`); every other change needs admin. */
+export const REVIEW_ROUTES: ReadonlySet<string> = new Set(["PATCH /api/detections/:id"]);
+
+/** The scope a request to a route needs: a read needs read, a review route review, any other change of state admin. */
+export function requiredScope(method: string, route: string): Scope {
+  if (!changesState(method)) return "read";
+  return REVIEW_ROUTES.has(`${method.toUpperCase()} ${route}`) ? "review" : "admin";
 }
 
 /** The secret in `Authorization: Bearer <secret>`, or the password of `Basic` (how a browser sends it for the dashboard). */
@@ -34,24 +38,26 @@ export function presentedSecret(authorization: string | undefined): string | und
 }
 
 /**
- * The key a request is made with, when the keyring allows it; undefined for a
- * read when no keys are configured. Refused: 401 without a known key, 403 when
- * its scope is too small, and 403 for any change of state when no keys are
- * configured (default-deny: without keys the API only reads).
+ * The key a request to `route` (its alias path, e.g. `/api/detections/:id`) is
+ * made with, when the keyring allows it; undefined for a read when no keys are
+ * configured. Refused: 401 without a known key, 403 when its scope is too
+ * small, and 403 for any change of state when no keys are configured
+ * (default-deny: without keys the API only reads).
  */
-export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string): ApiKey | undefined {
+export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string, route: string): ApiKey | undefined {
   if (!keyring.enabled) {
     if (!changesState(method)) return undefined;
+    const needed = requiredScope(method, route);
     throw new RequestRefused(
       403,
       "FORBIDDEN",
-      "changing state needs an admin API key: set API_KEYS (name:admin:secret); without keys the API only reads (the REPL and npm run backtest work without)",
+      `changing state needs ${needed === "admin" ? "an" : "a"} ${needed} API key: set API_KEYS (name:${needed}:secret); without keys the API only reads (the REPL and npm run backtest work without)`,
     );
   }
   const secret = presentedSecret(authorization);
   const key = secret === undefined ? undefined : keyring.find(secret);
   if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");
-  const needed = requiredScope(method);
+  const needed = requiredScope(method, route);
   if (!grants(key.scope, needed)) throw new RequestRefused(403, "FORBIDDEN", `API key "${key.name}" has scope ${key.scope}; this request needs ${needed}`);
   return key;
 }

@@ -1,5 +1,5 @@
 import { ApiKeyFormatError, ApiKeyring, grants, parseApiKeys } from "../../src/api/api-keys";
-import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused } from "../../src/api/request-checks";
+import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused, requiredScope } from "../../src/api/request-checks";
 
 const READ_SECRET = "read-secret-0123456789";
 const ADMIN_SECRET = "admin-secret-0123456789";
@@ -20,7 +20,7 @@ describe("API_KEYS", () => {
   it.each([
     [`dash:${READ_SECRET}`, 'API_KEYS "dash" (entry 1) must look like name:scope:secret'],
     [READ_SECRET, "API_KEYS entry 1 must look like name:scope:secret"],
-    [`dash:read:${READ_SECRET},ops:write:${ADMIN_SECRET}`, 'API_KEYS "ops" (entry 2): the scope must be read or admin'],
+    [`dash:read:${READ_SECRET},ops:write:${ADMIN_SECRET}`, 'API_KEYS "ops" (entry 2): the scope must be read, review or admin'],
     ["dash:read:short-secret", 'API_KEYS "dash" (entry 1): the secret must be at least 16 characters'],
     [`dash:read:${READ_SECRET},dash:admin:${ADMIN_SECRET}`, 'API_KEYS "dash" (entry 2): the name is used twice'],
     [`a:read:${READ_SECRET},b:admin:${READ_SECRET}`, 'API_KEYS "b" (entry 2): the secret is the same as another key\'s'],
@@ -38,10 +38,15 @@ describe("API_KEYS", () => {
     for (const secret of [READ_SECRET, ADMIN_SECRET, "short-secret"]) expect((error as Error).message).not.toContain(secret);
   });
 
-  it("admin implies read", () => {
+  it("admin implies review, review implies read", () => {
     expect(grants("admin", "admin")).toBe(true);
+    expect(grants("admin", "review")).toBe(true);
     expect(grants("admin", "read")).toBe(true);
+    expect(grants("review", "review")).toBe(true);
+    expect(grants("review", "read")).toBe(true);
+    expect(grants("review", "admin")).toBe(false);
     expect(grants("read", "read")).toBe(true);
+    expect(grants("read", "review")).toBe(false);
     expect(grants("read", "admin")).toBe(false);
   });
 
@@ -58,7 +63,8 @@ describe("API_KEYS", () => {
 });
 
 describe("request checks", () => {
-  const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET}`));
+  const REVIEW_SECRET = "review-key-secret-3c9e1a7b44";
+  const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET},analyst:review:${REVIEW_SECRET}`));
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   const refusal = (fn: () => unknown): RequestRefused | undefined => {
     try {
@@ -79,16 +85,29 @@ describe("request checks", () => {
   });
 
   it("401 without a known key, 403 when the scope is too small", () => {
-    expect(refusal(() => authorize(ring, undefined, "GET"))?.status).toBe(401);
-    expect(refusal(() => authorize(ring, "Bearer wrong-secret-0123456789", "GET"))?.status).toBe(401);
-    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, "POST"))?.status).toBe(403);
-    expect(authorize(ring, `Bearer ${READ_SECRET}`, "GET")?.name).toBe("dash");
-    expect(authorize(ring, basic("x", ADMIN_SECRET), "POST")?.name).toBe("ops");
+    expect(refusal(() => authorize(ring, undefined, "GET", "/api/stats"))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, "Bearer wrong-secret-0123456789", "GET", "/api/stats"))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, "POST", "/api/detections/flush"))?.status).toBe(403);
+    expect(authorize(ring, `Bearer ${READ_SECRET}`, "GET", "/api/stats")?.name).toBe("dash");
+    expect(authorize(ring, basic("x", ADMIN_SECRET), "POST", "/api/detections/flush")?.name).toBe("ops");
+  });
+
+  it("decides the scope by the route: a review key may review detections and nothing else that changes state", () => {
+    expect(requiredScope("PATCH", "/api/detections/:id")).toBe("review");
+    expect(requiredScope("PUT", "/api/config")).toBe("admin");
+    expect(requiredScope("GET", "/api/detections/:id")).toBe("read");
+    expect(authorize(ring, `Bearer ${REVIEW_SECRET}`, "PATCH", "/api/detections/:id")?.name).toBe("analyst");
+    expect(authorize(ring, `Bearer ${ADMIN_SECRET}`, "PATCH", "/api/detections/:id")?.name).toBe("ops");
+    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, "PATCH", "/api/detections/:id"))?.status).toBe(403);
+    expect(refusal(() => authorize(ring, `Bearer ${REVIEW_SECRET}`, "PUT", "/api/config"))?.message).toBe(
+      'API key "analyst" has scope review; this request needs admin',
+    );
   });
 
   it("without keys lets reads through and refuses every change of state", () => {
-    expect(authorize(new ApiKeyring([]), undefined, "GET")).toBeUndefined();
-    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect(refusal(() => authorize(new ApiKeyring([]), undefined, method))?.status).toBe(403);
+    expect(authorize(new ApiKeyring([]), undefined, "GET", "/api/stats")).toBeUndefined();
+    for (const method of ["POST", "PUT", "PATCH", "DELETE"])
+      expect(refusal(() => authorize(new ApiKeyring([]), undefined, method, "/api/detections/:id"))?.status).toBe(403);
   });
 
   it("state-changing requests need a JSON content type", () => {

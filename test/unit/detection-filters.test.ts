@@ -1,4 +1,4 @@
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../../src/api/detection-filters";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../../src/api/detection-filters";
 
 describe("GET /api/detections parameters", () => {
   it("accepts pattern ids and action types", () => {
@@ -31,8 +31,22 @@ describe("GET /api/detections parameters", () => {
     [{ cursor: Buffer.from(`d:${"9".repeat(20)}`).toString("base64url") }, "cursor is not one this API returned"],
     [{ merchant: ["a", "b"] }, 'parameter "merchant" must be given once'],
     [{ colour: "red" }, 'unknown parameter "colour"'],
+    [{ status: "closed" }, 'status must be one of new, reviewing, confirmed, dismissed; got "closed"'],
   ])("rejects %j: %s", (query, message) => {
     expect(() => parseDetectionFilters(query)).toThrow(new InvalidQueryError(message).message);
+  });
+
+  it("the export takes the same filters and no paging", () => {
+    expect(parseExportFilters({ pattern: "CHILD", status: "confirmed", merchant: "M1" })).toEqual({
+      patternId: "PatId2",
+      merchant: "M1",
+      customer: undefined,
+      since: undefined,
+      until: undefined,
+      status: "confirmed",
+    });
+    expect(() => parseExportFilters({ limit: "10" })).toThrow('unknown parameter "limit"; use pattern, merchant, customer, since, until, status');
+    expect(() => parseExportFilters({ since: "yesterday" })).toThrow("since must be an ISO-8601 time");
   });
 });
 
