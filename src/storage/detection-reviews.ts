@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import { applyReviewChange, UNREVIEWED, type Review, type ReviewChange, type ReviewFields, type ReviewHistoryEntry } from "../review";
+import { applyReviewChange, UNREVIEWED, type Review, type ReviewChange, type ReviewHistoryEntry } from "../review";
 import { selectFirst, selectRows, type SqlRunner } from "./sql";
 
 interface ReviewRow extends Review {
@@ -8,7 +8,8 @@ interface ReviewRow extends Review {
 
 const REVIEW_COLUMNS = `detection_id AS "detectionId", status, assignee, notes, updated_at AS "updatedAt", updated_by AS "updatedBy"`;
 
-function review(row: ReviewRow | undefined): Review {
+/** A review row as a Review; no row: never reviewed. */
+function asReview(row: ReviewRow | undefined): Review {
   if (!row) return UNREVIEWED;
   const { status, assignee, notes, updatedAt, updatedBy } = row;
   return { status, assignee, notes, updatedAt, updatedBy };
@@ -17,13 +18,13 @@ function review(row: ReviewRow | undefined): Review {
 /** The reviews of the given detections, by detection id; those never reviewed are new. */
 export async function reviewsOf(db: SqlRunner, detectionIds: readonly number[]): Promise<Map<number, Review>> {
   const rows = await selectRows<ReviewRow>(db, `SELECT ${REVIEW_COLUMNS} FROM detection_reviews WHERE detection_id = ANY($1::bigint[])`, [detectionIds]);
-  const byId = new Map(rows.map((r) => [r.detectionId, review(r)]));
+  const byId = new Map(rows.map((r) => [r.detectionId, asReview(r)]));
   return new Map(detectionIds.map((id) => [id, byId.get(id) ?? UNREVIEWED]));
 }
 
 /** Every change of a detection's review, oldest first. */
 export async function reviewHistory(db: SqlRunner, detectionId: number): Promise<ReviewHistoryEntry[]> {
-  const rows = await selectRows<{ at: Date; by: string; before: ReviewFields; after: ReviewFields }>(
+  return selectRows<ReviewHistoryEntry>(
     db,
     `SELECT changed_at AS at, changed_by AS by,
        json_build_object('status', old_status, 'assignee', old_assignee, 'notes', old_notes) AS before,
@@ -31,7 +32,6 @@ export async function reviewHistory(db: SqlRunner, detectionId: number): Promise
      FROM detection_review_changes WHERE detection_id = $1 ORDER BY id`,
     [detectionId],
   );
-  return rows;
 }
 
 /**
@@ -45,7 +45,7 @@ export async function changeReview(ds: DataSource, detectionId: number, change: 
     // NO KEY UPDATE: serialises review changes without blocking the foreign-key checks of the review tables.
     const detection = await selectFirst(tx, `SELECT id FROM pattern_detections WHERE id = $1 FOR NO KEY UPDATE`, [detectionId]);
     if (!detection) return undefined;
-    const current = review(await selectFirst<ReviewRow>(tx, `SELECT ${REVIEW_COLUMNS} FROM detection_reviews WHERE detection_id = $1`, [detectionId]));
+    const current = asReview(await selectFirst<ReviewRow>(tx, `SELECT ${REVIEW_COLUMNS} FROM detection_reviews WHERE detection_id = $1`, [detectionId]));
     const next = applyReviewChange(current, change);
     if (!next) return current;
     const [updated] = await selectRows<ReviewRow>(
@@ -60,6 +60,6 @@ export async function changeReview(ds: DataSource, detectionId: number, change: 
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [detectionId, by, current.status, next.status, current.assignee, next.assignee, current.notes, next.notes],
     );
-    return review(updated);
+    return asReview(updated);
   });
 }
