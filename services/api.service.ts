@@ -1,10 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../src/api/detection-filters";
+import { acceptsCsvFirst, detectionCsv } from "../src/api/detection-export";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../src/api/detection-filters";
 import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { openApiDocument } from "../src/api/openapi";
@@ -16,7 +18,9 @@ import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
-import { detectionsAfter, findDetections, newestDetectionId } from "../src/storage/detection-query";
+import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
+import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
+import type { ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
 
 // services/ when run from source (tests), dist/services/ when built.
@@ -48,14 +52,19 @@ const gatewayPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
 
 const DEFINITIONS = new Map(ROUTES.map((r) => [`${r.method} ${gatewayPath(r.path)}`, r]));
 
+function definitionOf(alias: MatchedAlias): RouteDefinition {
+  const route = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`);
+  if (!route) throw new Error(`no definition of the route ${alias.method} ${alias.fullPath}`);
+  return route;
+}
+
 /**
  * Checked after authentication, so that a caller without a key learns
  * nothing from a 400: the route's definition (the same as in the OpenAPI
  * document), NUL characters, and JSON bodies only for changes of state.
  */
-function checkRequest(_ctx: Context, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
-  const route = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`);
-  if (!route) throw new Error(`no definition of the route ${alias.method} ${alias.fullPath}`);
+function checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
+  const route = definitionOf(alias);
   checkContentType(req.method ?? "GET", req.headers["content-type"]);
   checkNoNul(req.$params);
   const query = req.query ?? {};
@@ -66,6 +75,8 @@ function checkRequest(_ctx: Context, _route: unknown, req: GatewayRequest, _res:
     headers: req.headers,
     body: req.body,
   });
+  // The list answers CSV when that is what the client asks for.
+  ctx.meta.accept = req.headers.accept;
 }
 
 /**
@@ -111,12 +122,19 @@ function sendError(this: Service, req: IncomingMessage, res: ServerResponse, err
   res.end(JSON.stringify(body));
 }
 
-/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS). */
+/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS), its Accept header. */
 interface ApiMeta {
   user?: { name: string; scope: string };
+  accept?: string;
 }
 
-/** Who made a change, for the audit trail: authorize() lets no change through without an admin key. */
+/** What an action returns besides its value: a CSV download. */
+interface DownloadMeta {
+  $responseType?: string;
+  $responseHeaders?: Record<string, string>;
+}
+
+/** Who made a change, for the audit trail: authorize() lets no change through without a key. */
 function changer(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${ctx.meta.user!.name}`;
 }
@@ -134,6 +152,23 @@ function chunkSeq(value: unknown, name: string): number | undefined {
 /** A query the API cannot use, as the 400 it answers. */
 function invalidQuery(err: unknown): unknown {
   return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
+}
+
+/** The query parameters as filters, or a 400 that says what is wrong with them. */
+function filtersOf<F>(parse: (query: Record<string, unknown>) => F, query: Record<string, unknown>): F {
+  try {
+    return parse(query);
+  } catch (err) {
+    throw invalidQuery(err);
+  }
+}
+
+/** Every detection the query selects, as a CSV download streamed from the database. */
+function csvDownload(rt: Runtime, ctx: Context<Record<string, unknown>, DownloadMeta>): Promise<Readable> {
+  const filter = filtersOf(parseExportFilters, ctx.params);
+  ctx.meta.$responseType = "text/csv; charset=utf-8";
+  ctx.meta.$responseHeaders = { "Content-Disposition": 'attachment; filename="detections.csv"' };
+  return rt.db().then((ds) => detectionCsv(ds, filter));
 }
 
 /** Settles moleculer-web's alias call once a stream has ended: its response is already complete. */
@@ -166,6 +201,9 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         "GET /api/health": "api.health",
         "GET /api/detections": "api.detections",
         "GET /api/detections/stream": (req, res, done) => void streamDetections(req, res, done),
+        "GET /api/detections.csv": "api.exportDetections",
+        "GET /api/detections/{id}": "api.detection",
+        "PATCH /api/detections/{id}": "api.reviewDetection",
         "POST /api/detections/flush": "api.flush",
         "GET /api/stats": "api.stats",
         "GET /api/merchants/{id}": "merchant-state.merchant",
@@ -200,13 +238,14 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       checkRequest,
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
       authenticate(_ctx: Context, _route: unknown, req: IncomingMessage, res: ServerResponse, alias: MatchedAlias) {
+        const route = definitionOf(alias);
         try {
-          const key = authorize(keyring, req.headers.authorization, req.method ?? "GET");
+          const key = authorize(keyring, req.headers.authorization, route);
           return key && { name: key.name, scope: key.scope };
         } catch (err) {
           // Pages (the dashboard, the API docs) are opened by a browser: a Basic challenge makes it ask for the key.
-          const isPage = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`)?.produces === "text/html";
-          if (err instanceof RequestRefused && err.status === 401) res.setHeader("WWW-Authenticate", isPage ? BASIC_CHALLENGE : "Bearer");
+          if (err instanceof RequestRefused && err.status === 401)
+            res.setHeader("WWW-Authenticate", route.produces === "text/html" ? BASIC_CHALLENGE : "Bearer");
           throw err;
         }
       },
@@ -263,19 +302,49 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
         },
       },
+      /** A page of detections, newest first, with their reviews; with `Accept: text/csv`, the export. */
       detections: {
-        async handler(ctx: Context<Record<string, unknown>>) {
-          let filters;
-          try {
-            filters = parseDetectionFilters(ctx.params);
-          } catch (err) {
-            throw invalidQuery(err);
-          }
-          const { items, more } = await findDetections(await rt.db(), filters);
+        async handler(ctx: Context<Record<string, unknown>, ApiMeta & DownloadMeta>) {
+          if (acceptsCsvFirst(ctx.meta.accept)) return csvDownload(rt, ctx);
+          const filters = filtersOf(parseDetectionFilters, ctx.params);
+          const ds = await rt.db();
+          const { items, more } = await findDetections(ds, filters);
+          const reviews = await reviewsOf(
+            ds,
+            items.map((d) => d.id),
+          );
           return {
-            items,
+            items: items.map((d) => ({ ...d, review: reviews.get(d.id) })),
             nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
           };
+        },
+      },
+      exportDetections: {
+        handler: (ctx: Context<Record<string, unknown>, DownloadMeta>) => csvDownload(rt, ctx),
+      },
+      /** One detection with its review and the review's audit trail. */
+      detection: {
+        async handler(ctx: Context<{ id: string }>) {
+          const id = Number(ctx.params.id);
+          const ds = await rt.db();
+          const detection = await findDetection(ds, id);
+          if (!detection) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          const [reviews, history] = await Promise.all([reviewsOf(ds, [id]), reviewHistory(ds, id)]);
+          return { ...detection, review: reviews.get(id), history };
+        },
+      },
+      /** Changes a detection's review (any of status, assignee, notes); returns the detection with its review. */
+      reviewDetection: {
+        async handler(ctx: Context<{ id: string } & ReviewChange, ApiMeta>) {
+          const { id: idText, ...change } = ctx.params;
+          if (Object.keys(change).length === 0) {
+            throw new Errors.MoleculerClientError("a review change is a JSON object of any of status, assignee, notes", 400, "INVALID_REVIEW");
+          }
+          const id = Number(idText);
+          const ds = await rt.db();
+          const review = await changeReview(ds, id, change, changer(ctx));
+          if (!review) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          return { ...(await findDetection(ds, id)), review };
         },
       },
       stats: {

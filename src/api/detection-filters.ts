@@ -1,4 +1,5 @@
 import { ruleByPatternOrAction } from "../patterns";
+import type { ReviewStatus } from "../review";
 import type { DetectionQuery, DetectionSelection } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
@@ -32,6 +33,13 @@ export function parseDetectionFilters(query: Query): DetectionFilters {
   return { ...selection(query), limit: limit === undefined ? DEFAULT_LIMIT : Number(limit), beforeId: cursor === undefined ? undefined : decodeCursor(cursor) };
 }
 
+/** The export's filters: the list's, no paging (the list's own route takes `limit` and `cursor` and answers CSV when asked). */
+export function parseExportFilters(query: Query): DetectionSelection {
+  const paging = ["limit", "cursor"].filter((name) => query[name] !== undefined);
+  if (paging.length > 0) throw new InvalidQueryError(`${paging.join(" and ")} page the JSON list; the CSV export has every detection the filters select`);
+  return selection(query);
+}
+
 /**
  * GET /api/detections/stream: the list's filters, and where to start: the
  * Last-Event-ID header a reconnecting client sends, else `after`.
@@ -52,6 +60,7 @@ function selection(query: Query): DetectionSelection {
     customer: text(query, "customer"),
     since,
     until,
+    status: text(query, "status") as ReviewStatus | undefined,
   };
 }
 

@@ -3,7 +3,7 @@
  * declare their parameters and bodies with. The same objects validate
  * requests (checkValue) and go into /api/openapi.json.
  */
-export type Schema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | ObjectSchema | ArraySchema | AnyOfSchema;
+export type Schema = StringSchema | IntegerSchema | NumberSchema | BooleanSchema | NullSchema | ObjectSchema | ArraySchema | AnyOfSchema;
 
 interface Described {
   readonly description?: string;
@@ -31,6 +31,10 @@ export interface NumberSchema extends Described {
 
 export interface BooleanSchema extends Described {
   readonly type: "boolean";
+}
+
+export interface NullSchema extends Described {
+  readonly type: "null";
 }
 
 export interface ObjectSchema extends Described {
@@ -98,8 +102,13 @@ function checkValue(schema: Schema, value: unknown, name: string, options: Check
 }
 
 function problemOf(schema: Schema, value: unknown, fromText: boolean): string | undefined {
-  if ("anyOf" in schema)
-    return schema.anyOf.some((s) => problemOf(s, value, fromText) === undefined) ? undefined : `must be ${schema.anyOf.map(kind).join(" or ")}`;
+  if ("anyOf" in schema) {
+    const problems = schema.anyOf.map((s) => problemOf(s, value, fromText));
+    if (problems.includes(undefined)) return undefined;
+    // A value of the right kind that breaks a limit: say which limit.
+    const sameKind = schema.anyOf.findIndex((s) => "type" in s && s.type === typeof value);
+    return sameKind >= 0 ? problems[sameKind] : `must be ${schema.anyOf.map(kind).join(" or ")}`;
+  }
   if (fromText && Array.isArray(value) && schema.type !== "array") return "must be given once";
   switch (schema.type) {
     case "string":
@@ -127,6 +136,8 @@ function problemOf(schema: Schema, value: unknown, fromText: boolean): string | 
       return undefined;
     case "boolean":
       return typeof value === "boolean" ? undefined : "must be true or false";
+    case "null":
+      return value === null ? undefined : "must be null";
     case "object":
       return value !== null && typeof value === "object" && !Array.isArray(value) ? undefined : "must be a JSON object";
     case "array":
@@ -138,7 +149,8 @@ function problemOf(schema: Schema, value: unknown, fromText: boolean): string | 
 }
 
 function kind(schema: Schema): string {
-  return "anyOf" in schema ? schema.anyOf.map(kind).join(" or ") : schema.type === "integer" ? "an integer" : `a ${schema.type}`;
+  if ("anyOf" in schema) return schema.anyOf.map(kind).join(" or ");
+  return schema.type === "integer" ? "an integer" : schema.type === "null" ? "null" : `a ${schema.type}`;
 }
 
 const SHOWN_LENGTH = 60;

@@ -20,9 +20,9 @@ export function changesState(method: string): boolean {
   return STATE_CHANGING.has(method.toUpperCase());
 }
 
-/** The scope a request needs: anything that changes state needs admin. */
-export function requiredScope(method: string): Scope {
-  return changesState(method) ? "admin" : "read";
+/** The scope a route needs, from its definition; health needs none, and never reaches here. */
+export function requiredScope(route: Pick<RouteDefinition, "access">): Scope {
+  return route.access === "open" ? "read" : route.access;
 }
 
 /** The secret in `Authorization: Bearer <secret>`, or the password of `Basic` (how a browser sends it for the dashboard). */
@@ -36,24 +36,24 @@ export function presentedSecret(authorization: string | undefined): string | und
 }
 
 /**
- * The key a request is made with, when the keyring allows it; undefined for a
- * read when no keys are configured. Refused: 401 without a known key, 403 when
- * its scope is too small, and 403 for any change of state when no keys are
- * configured (default-deny: without keys the API only reads).
+ * The key a request to `route` is made with, when the keyring allows it;
+ * undefined for a read when no keys are configured. Refused: 401 without a
+ * known key, 403 when its scope is too small, and 403 for any change of state
+ * when no keys are configured (default-deny: without keys the API only reads).
  */
-export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string): ApiKey | undefined {
+export function authorize(keyring: ApiKeyring, authorization: string | undefined, route: Pick<RouteDefinition, "method" | "access">): ApiKey | undefined {
+  const needed = requiredScope(route);
   if (!keyring.enabled) {
-    if (!changesState(method)) return undefined;
+    if (!changesState(route.method)) return undefined;
     throw new RequestRefused(
       403,
       "FORBIDDEN",
-      "changing state needs an admin API key: set API_KEYS (name:admin:secret); without keys the API only reads (the REPL and npm run backtest work without)",
+      `changing state needs ${needed === "admin" ? "an" : "a"} ${needed} API key: set API_KEYS (name:${needed}:secret); without keys the API only reads (the REPL and npm run backtest work without)`,
     );
   }
   const secret = presentedSecret(authorization);
   const key = secret === undefined ? undefined : keyring.find(secret);
   if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");
-  const needed = requiredScope(method);
   if (!grants(key.scope, needed)) throw new RequestRefused(403, "FORBIDDEN", `API key "${key.name}" has scope ${key.scope}; this request needs ${needed}`);
   return key;
 }

@@ -1,5 +1,6 @@
 import { ALL_RULES } from "../patterns";
 import { CHANGEABLE_SETTINGS } from "../patterns/config-change";
+import { MAX_ASSIGNEE_LENGTH, MAX_NOTES_LENGTH, REVIEW_STATUSES } from "../review";
 import type { Scope } from "./api-keys";
 import { DEFAULT_LIMIT, MAX_LIMIT } from "./detection-filters";
 import type { ObjectSchema, Schema } from "./parameters";
@@ -55,6 +56,10 @@ const SELECTION = {
   until: TIME("detected at or before"),
 } satisfies Record<string, Schema>;
 
+const REVIEW_STATUS: Schema = { type: "string", enum: REVIEW_STATUSES, description: "where the review stands" };
+const DETECTION_ID: Schema = { type: "string", pattern: "^[1-9][0-9]{0,15}$", description: "a detection id" };
+const orNull = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }], description: schema.description });
+
 const NONE: ObjectSchema = { type: "object", properties: {} };
 const withId = (description: string, schema: Schema = ID): ObjectSchema => ({
   type: "object",
@@ -103,11 +108,15 @@ export const ROUTES: readonly RouteDefinition[] = [
       type: "object",
       properties: {
         ...SELECTION,
+        status: REVIEW_STATUS,
         limit: { type: "integer", minimum: 1, maximum: MAX_LIMIT, description: `page size (default ${DEFAULT_LIMIT})` },
-        cursor: { type: "string", maxLength: 24, description: "the nextCursor of the previous page" },
+        cursor: { type: "string", description: "the nextCursor of the previous page" },
       },
     },
-    responses: { 200: "`{items, nextCursor}`", 400: "a bad parameter" },
+    responses: {
+      200: "`{items, nextCursor}`; each item with its `review` and `explanation`; CSV as the export with `Accept: text/csv`",
+      400: "a bad parameter",
+    },
     example: { query: { pattern: "HIGH-VALUE", limit: "10" } },
   },
   {
@@ -120,6 +129,45 @@ export const ROUTES: readonly RouteDefinition[] = [
     headers: { type: "object", properties: { "Last-Event-ID": STREAM_START } },
     produces: "text/event-stream",
     responses: { 200: "the stream; it ends only when the client or the node goes", 400: "a bad parameter or Last-Event-ID" },
+  },
+  {
+    method: "GET",
+    path: "/api/detections.csv",
+    summary: "Every detection the filters select, oldest first, as CSV in the layout of the S3 files",
+    description: "Streamed from PostgreSQL in batches: memory stays flat however many rows match.",
+    access: "read",
+    query: { type: "object", properties: { ...SELECTION, status: REVIEW_STATUS } },
+    produces: "text/csv",
+    responses: { 200: "the CSV file (`Content-Disposition: attachment`)", 400: "a bad parameter" },
+    example: { query: { pattern: "ANOMALY", since: "2026-11-01T00:00:00Z" } },
+  },
+  {
+    method: "GET",
+    path: "/api/detections/{id}",
+    summary: "One detection with its explanation, its review and the review's audit trail",
+    access: "read",
+    pathParameters: withId("a detection id", DETECTION_ID),
+    query: NONE,
+    responses: { 200: "the detection, `review` and `history`", 404: "no such detection" },
+    example: { path: { id: "1" } },
+  },
+  {
+    method: "PATCH",
+    path: "/api/detections/{id}",
+    summary: "Changes a detection's review: status, assignee, notes; every change goes into its audit trail",
+    access: "review",
+    pathParameters: withId("a detection id", DETECTION_ID),
+    body: {
+      type: "object",
+      properties: {
+        status: REVIEW_STATUS,
+        assignee: orNull({ type: "string", maxLength: MAX_ASSIGNEE_LENGTH, description: "who works on it" }),
+        notes: orNull({ type: "string", maxLength: MAX_NOTES_LENGTH }),
+      },
+      description: "any of status, assignee, notes; null clears assignee or notes",
+    },
+    responses: { 200: "the detection with its new review", 400: "a bad status, an over-long text, an empty change", 404: "no such detection" },
+    example: { path: { id: "1" }, body: { status: "confirmed", assignee: "analyst on duty", notes: "customer confirmed the card was stolen" } },
   },
   {
     method: "POST",

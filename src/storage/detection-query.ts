@@ -2,6 +2,7 @@ import type { DataSource, SelectQueryBuilder } from "typeorm";
 import { selectOne, selectRows } from "./sql";
 import { PatternDetectionEntity } from "../../entities/pattern-detection.entity";
 import type { Detection } from "../detection";
+import type { ReviewStatus } from "../review";
 
 /** Which detections; every field given narrows the selection. */
 export interface DetectionSelection {
@@ -10,6 +11,8 @@ export interface DetectionSelection {
   readonly customer?: string;
   readonly since?: Date;
   readonly until?: Date;
+  /** Review status; new includes detections never reviewed. */
+  readonly status?: ReviewStatus;
 }
 
 /** A page of detections, newest first. */
@@ -26,6 +29,11 @@ function selected(ds: DataSource, f: DetectionSelection): SelectQueryBuilder<Det
   if (f.customer) q.andWhere("d.customer = :customer", { customer: f.customer });
   if (f.since) q.andWhere("d.detectionTime >= :since", { since: f.since });
   if (f.until) q.andWhere("d.detectionTime <= :until", { until: f.until });
+  if (f.status === "new") {
+    q.andWhere("NOT EXISTS (SELECT 1 FROM detection_reviews r WHERE r.detection_id = d.id AND r.status <> 'new')");
+  } else if (f.status) {
+    q.andWhere("EXISTS (SELECT 1 FROM detection_reviews r WHERE r.detection_id = d.id AND r.status = :status)", { status: f.status });
+  }
   return q;
 }
 
@@ -48,6 +56,24 @@ export async function findDetections(ds: DataSource, f: DetectionQuery): Promise
  */
 export async function detectionsAfter(ds: DataSource, f: DetectionSelection, afterId: number, limit: number): Promise<Detection[]> {
   return selected(ds, f).andWhere("d.id > :afterId", { afterId }).orderBy("d.id", "ASC").limit(limit).getMany();
+}
+
+/**
+ * Every detection the selection holds, oldest first, `batchSize` at a time:
+ * each batch is a query of its own that continues after the last id read, so
+ * memory stays flat however many match and no connection is held in between.
+ */
+export async function* detectionBatches(ds: DataSource, f: DetectionSelection, batchSize: number): AsyncGenerator<Detection[]> {
+  for (let afterId = 0; ;) {
+    const rows = await detectionsAfter(ds, f, afterId, batchSize);
+    if (rows.length > 0) yield rows;
+    if (rows.length < batchSize) return;
+    afterId = rows[rows.length - 1].id;
+  }
+}
+
+export async function findDetection(ds: DataSource, id: number): Promise<Detection | null> {
+  return ds.getRepository(PatternDetectionEntity).findOneBy({ id });
 }
 
 /** The id of the newest detection; 0 when there is none. */

@@ -78,11 +78,12 @@ describe("the dashboard in a real headless Chromium, with API keys", () => {
     await page.locator("#detail h2", { hasText: `Merchant ${merchant}` }).waitFor();
     expect(await page.locator("#detail dl").textContent()).toMatch(/transactions\d+/);
 
-    await page.locator(`#live-rows tr[data-id="${id}"]`).first().click();
+    await page.locator(`#live-rows tr[data-id="${id}"] td`).first().click();
     await page.locator("#detail h2", { hasText: `Detection ${id}` }).waitFor();
     await page.locator("#detail input[aria-label=assignee]").fill("analyst on duty");
     await page.locator('#detail button[data-status="confirmed"]').click();
     await page.locator("#detail .status.confirmed").waitFor();
+    await page.locator("#detail li", { hasText: "status new → confirmed, assignee – → analyst on duty" }).waitFor();
 
     const stored = (await (await fetch(`${base}/api/detections/${id}`, { headers: asReviewer })).json()) as {
       review: { status: string; assignee: string; updatedBy: string };

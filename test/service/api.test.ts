@@ -42,7 +42,7 @@ describe("api service", () => {
     };
     expect(await refusal("limit=abc")).toEqual({ type: "INVALID_QUERY", message: 'limit must be an integer from 1 to 1000; got "abc"' });
     expect((await refusal("pattern=PatId9")).message).toContain("pattern must be one of PatId1, UPGRADE, PatId2, CHILD");
-    expect((await refusal("colour=red")).message).toBe('unknown parameter "colour"; use pattern, merchant, customer, since, until, limit, cursor');
+    expect((await refusal("colour=red")).message).toBe('unknown parameter "colour"; use pattern, merchant, customer, since, until, status, limit, cursor');
     expect((await refusal("merchant=a&merchant=b")).message).toBe('merchant must be given once; got ["a","b"]');
     expect((await refusal("since=yesterday")).message).toBe('since must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "yesterday"');
     expect((await refusal("since=2026-11-24&until=2026-11-23")).message).toBe("since must not be after until");

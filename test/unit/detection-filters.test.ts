@@ -1,4 +1,4 @@
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseStreamFilters } from "../../src/api/detection-filters";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../../src/api/detection-filters";
 
 // Names, types and ranges are checked against the route's schema first (test/unit/route-parameters.test.ts).
 describe("GET /api/detections parameters", () => {
@@ -25,6 +25,17 @@ describe("GET /api/detections parameters", () => {
     [{ cursor: Buffer.from(`d:${"9".repeat(20)}`).toString("base64url") }, "cursor is not one this API returned"],
   ])("rejects %j: %s", (query, message) => {
     expect(() => parseDetectionFilters(query)).toThrow(new InvalidQueryError(message).message);
+  });
+
+  it("the export takes the same filters and no paging", () => {
+    expect(parseExportFilters({ pattern: "CHILD", status: "confirmed", merchant: "M1" })).toEqual({
+      patternId: "PatId2",
+      merchant: "M1",
+      customer: undefined,
+      since: undefined,
+      until: undefined,
+      status: "confirmed",
+    });
   });
 });
 
