@@ -30,7 +30,7 @@ export function parsePrometheusText(text: string): Map<string, ParsedFamily> {
     .slice(0, -1)
     .split("\n")
     .forEach((line, i) => {
-      const fail = (why: string) => {
+      const fail = (why: string): never => {
         throw new Error(`line ${i + 1}: ${why}: ${JSON.stringify(line)}`);
       };
       if (line === "") return;
@@ -43,9 +43,9 @@ export function parsePrometheusText(text: string): Map<string, ParsedFamily> {
           current = { name, family: { type: "untyped", help: rest, samples: [] } };
           families.set(name, current.family);
         } else {
-          if (current?.name !== name || current.family.samples.length > 0) fail("TYPE not right after its HELP");
+          const helped = current?.name === name && current.family.samples.length === 0 ? current.family : fail("TYPE not right after its HELP");
           if (!TYPES.has(rest)) fail("unknown type");
-          current = { name, family: { ...current.family, type: rest } };
+          current = { name, family: { ...helped, type: rest } };
           families.set(name, current.family);
         }
         return;
