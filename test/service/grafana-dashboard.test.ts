@@ -24,7 +24,8 @@ interface Panel {
 const dashboard = JSON.parse(readFileSync(path.join(ROOT, "ops/grafana/dashboards/transaction-monitoring.json"), "utf8")) as { panels: Panel[] };
 const datasources = readFileSync(path.join(ROOT, "ops/grafana/provisioning/datasources/datasources.yml"), "utf8");
 const uidOf = (type: string) => new RegExp(`uid: (\\S+)\\n\\s+type: ${type}\\n`).exec(datasources)![1];
-const targets = (type: string) => dashboard.panels.flatMap((p) => p.targets.filter((t) => t.datasource.uid === uidOf(type)).map((t) => ({ panel: p.title, ...t })));
+const targets = (type: string) =>
+  dashboard.panels.flatMap((p) => p.targets.filter((t) => t.datasource.uid === uidOf(type)).map((t) => ({ panel: p.title, ...t })));
 
 /** The columns each SQL panel returns; a new SQL panel needs its line here. */
 const SQL_COLUMNS: Record<string, string[]> = {
