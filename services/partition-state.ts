@@ -2,7 +2,7 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import { readChunk } from "../src/ingest/chunk-reader";
-import { CHUNK_APPLY_SECONDS, PARTITIONS_ASSIGNED } from "../src/metrics/catalogue";
+import { CHUNK_APPLY_SECONDS, DETECTIONS, PARTITIONS_ASSIGNED } from "../src/metrics/catalogue";
 import { assignStatePartitions, type StateService } from "../src/partitioning";
 import { PATTERN_RULES, TRANSACTION_RULES } from "../src/patterns";
 import { PartitionHost } from "../src/state/partition-host";
@@ -51,6 +51,7 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
           const started = performance.now();
           const result = await host.apply(ctx.params);
           broker.metrics.observe(CHUNK_APPLY_SECONDS.name, (performance.now() - started) / 1000, { service });
+          for (const [pattern, count] of Object.entries(result.byPattern)) broker.metrics.increment(DETECTIONS.name, { service, pattern }, count);
           if (result.detections > 0) void broker.emit("detections.committed", { seq: ctx.params.seq, count: result.detections });
           return result;
         },
@@ -62,7 +63,7 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
       },
     },
     created() {
-      registerMetrics(this.broker, [CHUNK_APPLY_SECONDS, PARTITIONS_ASSIGNED]);
+      registerMetrics(this.broker, [CHUNK_APPLY_SECONDS, DETECTIONS, PARTITIONS_ASSIGNED]);
     },
     async started() {
       broker = this.broker;

@@ -29,6 +29,7 @@ export const CHUNK_APPLY_SECONDS = metric(
   ["service"],
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
 );
+export const DETECTIONS = metric("tm_detections_total", "counter", "Detections a state node committed, by pattern id", ["service", "pattern"]);
 export const PARTITIONS_ASSIGNED = metric("tm_partitions_assigned", "gauge", "Partitions assigned to the node", ["service"]);
 export const ALERT_DELIVERIES = metric("tm_alert_deliveries_total", "counter", "Alert delivery attempts by channel and outcome (delivered, failed)", [
   "channel",
@@ -42,6 +43,7 @@ export const NODE_METRICS: readonly MetricDefinition[] = [
   ROWS_APPLIED,
   ROWS_QUARANTINED,
   CHUNK_APPLY_SECONDS,
+  DETECTIONS,
   PARTITIONS_ASSIGNED,
   ALERT_DELIVERIES,
 ];
@@ -50,13 +52,12 @@ export const NODE_METRICS: readonly MetricDefinition[] = [
 
 export const CHUNK_LAG = metric("tm_chunk_lag", "gauge", "Chunks in the ledger not yet applied (landed in the bucket, pending)");
 export const SINK_BACKLOG = metric("tm_sink_backlog", "gauge", "Committed detections a sink has not taken from the outbox yet", ["sink"]);
-export const DETECTIONS = metric("tm_detections_total", "counter", "Detections in pattern_detections by pattern id", ["pattern"]);
 export const ALERT_QUEUE = metric("tm_alert_deliveries_waiting", "gauge", "Alert deliveries by channel that are pending or failed (dead letters)", [
   "channel",
   "status",
 ]);
 export const REJECTED_PACKETS = metric("tm_rejected_packets_total", "counter", "Cluster packets a node dropped for failing authentication", ["node"]);
 
-export const DATABASE_METRICS: readonly MetricDefinition[] = [CHUNK_LAG, SINK_BACKLOG, DETECTIONS, ALERT_QUEUE, REJECTED_PACKETS];
+export const DATABASE_METRICS: readonly MetricDefinition[] = [CHUNK_LAG, SINK_BACKLOG, ALERT_QUEUE, REJECTED_PACKETS];
 
 export const ALL_METRICS: readonly MetricDefinition[] = [...NODE_METRICS, ...DATABASE_METRICS];

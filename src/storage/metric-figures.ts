@@ -1,23 +1,20 @@
-import { ALERT_QUEUE, CHUNK_LAG, DETECTIONS, REJECTED_PACKETS, SINK_BACKLOG } from "../metrics/catalogue";
+import { ALERT_QUEUE, CHUNK_LAG, REJECTED_PACKETS, SINK_BACKLOG } from "../metrics/catalogue";
 import type { ValueSample } from "../metrics/exposition";
-import { ALL_RULES } from "../patterns/catalogue";
 import { selectOne, selectRows, type SqlRunner } from "./sql";
 
 /**
  * The figures whose truth is in PostgreSQL, by metric name, each read through
- * a (partial) index: pending chunks, each sink's unmoved outbox rows, pending
- * and dead-lettered alert deliveries, detections per pattern (an index-only
- * scan of pattern_detections_pattern) and rejected packets per node.
+ * a partial index: pending chunks, each sink's unmoved outbox rows, pending
+ * and dead-lettered alert deliveries; and rejected packets (a row per node).
  */
 export async function databaseMetricSamples(db: SqlRunner): Promise<Map<string, ValueSample[]>> {
-  const [scalars, detections, alerts, rejected] = await Promise.all([
+  const [scalars, alerts, rejected] = await Promise.all([
     selectOne<{ lag: number; dbSink: number; s3Sink: number }>(
       db,
       `SELECT (SELECT count(*) FROM chunks WHERE status = 'pending')::int AS lag,
               (SELECT count(*) FROM detection_outbox WHERE NOT db_done)::int AS "dbSink",
               (SELECT count(*) FROM detection_outbox WHERE s3_batch IS NULL)::int AS "s3Sink"`,
     ),
-    selectRows<{ pattern: string; n: number }>(db, `SELECT patternid AS pattern, count(*)::float8 AS n FROM pattern_detections GROUP BY patternid`),
     selectRows<{ channel: string; status: string; n: number }>(
       db,
       `SELECT channel, 'pending' AS status, count(*)::int AS n FROM alert_deliveries WHERE status = 'pending' GROUP BY channel
@@ -26,8 +23,6 @@ export async function databaseMetricSamples(db: SqlRunner): Promise<Map<string, 
     ),
     selectRows<{ node: string; n: number }>(db, `SELECT node_id AS node, count::float8 AS n FROM rejected_packets`),
   ]);
-  const perPattern = new Map<string, number>(ALL_RULES.map((r) => [r.patternId, 0]));
-  for (const { pattern, n } of detections) perPattern.set(pattern, n);
   return new Map<string, ValueSample[]>([
     [CHUNK_LAG.name, [{ labels: {}, value: scalars.lag }]],
     [
@@ -37,7 +32,6 @@ export async function databaseMetricSamples(db: SqlRunner): Promise<Map<string, 
         { labels: { sink: "s3-sink" }, value: scalars.s3Sink },
       ],
     ],
-    [DETECTIONS.name, [...perPattern].map(([pattern, value]) => ({ labels: { pattern }, value }))],
     [ALERT_QUEUE.name, alerts.map(({ channel, status, n }) => ({ labels: { channel, status }, value: n }))],
     [REJECTED_PACKETS.name, rejected.map(({ node, n }) => ({ labels: { node }, value: n }))],
   ]);
