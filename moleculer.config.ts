@@ -2,6 +2,7 @@ import type { BrokerOptions } from "moleculer";
 import { tokenAuthenticator, usernamePasswordAuthenticator, type Authenticator } from "nats";
 import type { DataSource } from "typeorm";
 import { LivenessDiscoverer } from "./services/liveness-discoverer";
+import { METRICS_OPTIONS } from "./services/node-metrics";
 import { sealedTransport } from "./services/sealed-transport.middleware";
 import { dependenciesOnNotice } from "./services/service-availability";
 import type { Config } from "./src/config";
@@ -42,7 +43,7 @@ export function brokerOptions(config: Config, overrides: Partial<BrokerOptions> 
     skipProcessEventRegistration: true,
     // Sealing comes first: every other middleware sees only authenticated packets.
     middlewares: [...(config.transporter ? [sealedTransport(config.clusterSecrets, database)] : []), dependenciesOnNotice, ...middlewares],
-    metrics: false,
+    metrics: METRICS_OPTIONS,
     tracing: false,
     ...rest,
   };

@@ -2,12 +2,14 @@ import { STATE_SERVICES } from "../src/partitioning";
 import type { Context, ServiceSchema } from "moleculer";
 import { AlertsLoop } from "../src/alerts/alerts-loop";
 import { EmailSender } from "../src/alerts/email-sender";
+import { ALERT_DELIVERIES } from "../src/metrics/catalogue";
 import type { Runtime } from "../src/app/runtime";
 import { recordPipelineEvent } from "../src/storage/alert-deliveries";
 import { LeaderLock } from "../src/storage/leader-lock";
 import { ALERTS_LEADER_LOCK } from "../src/storage/lock-keys";
 import { nodesRunning } from "./cluster";
 import { WorkLoopMixin } from "./mixins/work-loop.mixin";
+import { registerMetrics } from "./node-metrics";
 
 /** What Moleculer's `$node.disconnected` carries, as far as alerts read it. */
 interface NodeDisconnected {
@@ -22,12 +24,16 @@ export function alertsService(rt: Runtime): ServiceSchema {
     const { alerts } = rt.config;
     if (alerts.routes.length === 0) service.logger.debug("no alert channel configured: alerts only mark detections as seen");
     const mail = alerts.email ? new EmailSender(alerts.email) : undefined;
-    return new AlertsLoop(new LeaderLock(ds, ALERTS_LEADER_LOCK), ds, alerts, mail, service.logger);
+    const attempted = (channel: string, outcome: string, count: number) => service.broker.metrics.increment(ALERT_DELIVERIES.name, { channel, outcome }, count);
+    return new AlertsLoop(new LeaderLock(ds, ALERTS_LEADER_LOCK), ds, alerts, mail, service.logger, attempted);
   });
 
   return {
     name: "alerts",
     mixins: [worker.schema],
+    created() {
+      registerMetrics(this.broker, [ALERT_DELIVERIES]);
+    },
     actions: {
       status: { handler: () => ({ leader: worker.policy?.leading ?? false, failure: worker.failure }) },
     },

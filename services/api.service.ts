@@ -13,6 +13,8 @@ import { openApiDocument } from "../src/api/openapi";
 import { authorize, checkContentType, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
 import { ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
 import { pipelineStats } from "../src/api/stats";
+import { ALL_METRICS } from "../src/metrics/catalogue";
+import { renderExposition } from "../src/metrics/exposition";
 import { ALL_SERVICES } from "../src/config";
 import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
@@ -20,8 +22,10 @@ import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
 import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
 import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
+import { databaseMetricSamples } from "../src/storage/metric-figures";
 import type { ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
+import { gatherNodeMetrics } from "./node-metrics";
 
 // services/ when run from source (tests), dist/services/ when built.
 const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((dir) => existsSync(path.join(dir, "package.json")))!;
@@ -109,6 +113,8 @@ function gatewayRoutes(handlers: Readonly<Record<string, AliasHandler>>): ApiSet
       bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
       aliases: aliases("/api/", (r) => r.access !== "open" && r.path.startsWith("/api/")),
     },
+    // Prometheus scrapes with a read key: `authorization: { credentials: <secret> }` in its scrape config.
+    { ...common, name: "metrics", path: "/metrics", authentication: true, bodyParsers: false, aliases: aliases("/metrics", (r) => r.path === "/metrics") },
     { ...common, name: "dashboard", path: "/", authentication: true, bodyParsers: false, aliases: aliases("", (r) => r.path === "/") },
   ];
 }
@@ -222,6 +228,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         "GET /api/backtests/{id}": "detector.backtestResult",
         "GET /api/openapi.json": "api.openapi",
         "GET /api/docs": "api.docs",
+        "GET /metrics": "api.metrics",
         "GET /": "api.dashboard",
       }),
       onError: sendError,
@@ -385,6 +392,14 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           // Health is open to all: whatever an error says, no URL credentials go out with it.
           for (const [name, text] of Object.entries(checks)) checks[name] = redactUrl(text);
           return { status: healthy ? "ok" : "degraded", checks, services };
+        },
+      },
+      /** The pipeline's metrics in Prometheus text: counted on every node, and read from PostgreSQL. */
+      metrics: {
+        async handler(ctx: Context<unknown, { $responseType?: string }>) {
+          ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";
+          const [fromNodes, fromDatabase] = await Promise.all([gatherNodeMetrics(this.broker), rt.db().then(databaseMetricSamples)]);
+          return renderExposition(ALL_METRICS, new Map([...fromNodes, ...fromDatabase]));
         },
       },
       dashboard: {

@@ -2,11 +2,13 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import { readChunk } from "../src/ingest/chunk-reader";
+import { CHUNK_APPLY_SECONDS, DETECTIONS, PARTITIONS_ASSIGNED } from "../src/metrics/catalogue";
 import { assignStatePartitions, type StateService } from "../src/partitioning";
 import { PATTERN_RULES, TRANSACTION_RULES } from "../src/patterns";
 import { PartitionHost } from "../src/state/partition-host";
 import { PgPartitionStore } from "../src/storage/partition-store";
 import { nodesRunning } from "./cluster";
+import { registerMetrics } from "./node-metrics";
 
 /** What merchant-state and customer-state share: a PartitionHost for the partitions of their kind assigned to this node. */
 export interface PartitionState {
@@ -34,6 +36,7 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
     if (!host) return;
     const live = liveNodes();
     const assigned = [...assignments(live)].filter(([, node]) => node === broker.nodeID).map(([p]) => p);
+    broker.metrics.set(PARTITIONS_ASSIGNED.name, assigned.length, { service });
     await host.retain(new Set(assigned), live);
   }
 
@@ -45,7 +48,10 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
       apply: {
         async handler(ctx: Context<ApplyRequest>): Promise<ApplyResult> {
           if (!host) throw new Error(`${service} on ${broker.nodeID} is not started yet`);
+          const started = performance.now();
           const result = await host.apply(ctx.params);
+          broker.metrics.observe(CHUNK_APPLY_SECONDS.name, (performance.now() - started) / 1000, { service });
+          for (const [pattern, count] of Object.entries(result.byPattern)) broker.metrics.increment(DETECTIONS.name, { service, pattern }, count);
           if (result.detections > 0) void broker.emit("detections.committed", { seq: ctx.params.seq, count: result.detections });
           return result;
         },
@@ -55,6 +61,9 @@ export function partitionState(rt: Runtime, service: StateService): PartitionSta
       "$services.changed": {
         handler: () => void rebalance(),
       },
+    },
+    created() {
+      registerMetrics(this.broker, [CHUNK_APPLY_SECONDS, DETECTIONS, PARTITIONS_ASSIGNED]);
     },
     async started() {
       broker = this.broker;

@@ -66,6 +66,8 @@ export class AlertsLoop implements LoopPolicy {
     private readonly settings: AlertSettings,
     private readonly mail: MailTransport | undefined,
     private readonly log: Log,
+    /** Told how many deliveries of a channel were sent or failed an attempt (for the metrics). */
+    private readonly attempted: (channel: string, outcome: "delivered" | "failed", count: number) => void = () => undefined,
     private readonly post: WebhookPost = (channel, delivery) => postAlert(channel, settings.webhookSecret ?? "", delivery.alert, settings.webhookTimeoutMs),
   ) {
     this.detectionRoutes = settings.routes.filter((r) => r.source !== PIPELINE_SOURCE);
@@ -122,11 +124,13 @@ export class AlertsLoop implements LoopPolicy {
       const wave = due.slice(i, i + WEBHOOK_CONCURRENCY);
       const outcomes = await Promise.allSettled(wave.map((d) => this.post(channel, d)));
       const delivered = wave.filter((_, j) => outcomes[j].status === "fulfilled");
-      if (delivered.length > 0)
+      if (delivered.length > 0) {
         await markDelivered(
           this.db,
           delivered.map((d) => d.id),
         );
+        this.attempted(channel.name, "delivered", delivered.length);
+      }
       for (const [j, outcome] of outcomes.entries()) {
         if (outcome.status === "rejected") await this.attemptFailed([wave[j]], describeError(outcome.reason));
       }
@@ -177,6 +181,7 @@ export class AlertsLoop implements LoopPolicy {
       due.map((d) => d.id),
     );
     await markSent(this.db, EMAIL_CHANNEL);
+    this.attempted(EMAIL_CHANNEL, "delivered", due.length);
     return true;
   }
 
@@ -193,6 +198,7 @@ export class AlertsLoop implements LoopPolicy {
         error,
         last ? null : backoffDelay(attempts, retryBaseMs, retryMaxMs),
       );
+      this.attempted(group[0].channel, "failed", group.length);
       if (last) this.log.warn("alert deliveries dead-lettered", { channel: group[0].channel, deliveries: group.length, attempts: attempts + 1, error });
     }
   }

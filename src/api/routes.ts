@@ -334,6 +334,16 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: "GET",
+    path: "/metrics",
+    summary: "The pipeline's metrics in the Prometheus text format (0.0.4)",
+    description: "Counted on every node (labelled `node`) and read from PostgreSQL at each scrape; the README lists each metric.",
+    access: "read",
+    query: NONE,
+    produces: "text/plain",
+    responses: { 200: "the metrics" },
+  },
+  {
+    method: "GET",
     path: "/",
     summary: "The dashboard",
     access: "read",

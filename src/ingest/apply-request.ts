@@ -25,4 +25,6 @@ export interface ApplyResult {
   /** Partitions that were already at or past `seq`. */
   readonly skipped: number[];
   readonly detections: number;
+  /** The detections this call committed, per pattern id. */
+  readonly byPattern: Readonly<Record<string, number>>;
 }

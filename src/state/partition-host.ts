@@ -186,7 +186,7 @@ export class PartitionHost {
     // A partition skipped because an earlier chunk in memory is at or past this one: that chunk's commit has ended by now.
     const uncommitted = skipped.filter((p) => (this.cache.get(p)?.committedSeq ?? -1) < req.seq);
     if (uncommitted.length > 0) throw new Error(`chunk ${req.seq} did not commit on partition(s) ${uncommitted.join(", ")} yet; send it again`);
-    if (partitions.length === 0) return { applied: [], skipped, detections: 0 };
+    if (partitions.length === 0) return { applied: [], skipped, detections: 0, byPattern: {} };
     if (partitions.some((p) => this.cache.get(p) !== states.get(p))) {
       // An earlier commit failed and dropped these states, this chunk with them.
       return this.serially(() => this.applyInMemory(req, mayRetry, false)).then((again) => again.committed);
@@ -226,7 +226,7 @@ export class PartitionHost {
       loadAndApplyMs: Math.round(applied.applyMs),
       commitMs: Math.round(performance.now() - started),
     });
-    return { applied: partitions, skipped, detections: applied.detections.length };
+    return { applied: partitions, skipped, detections: applied.detections.length, byPattern: countByPattern(applied.detections) };
   }
 
   /** Applies chunk `seq` with the version in force for it (see applyChunkRows). */
@@ -296,4 +296,10 @@ export class PartitionHost {
       replayMs: Date.now() - loaded,
     });
   }
+}
+
+function countByPattern(detections: readonly PartitionDetection[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { patternId } of detections) counts[patternId] = (counts[patternId] ?? 0) + 1;
+  return counts;
 }

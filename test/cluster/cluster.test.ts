@@ -4,6 +4,7 @@ import { DETECTION_PREFIX } from "../../src/storage/object-store";
 import { expectExactAggregates, expectExactResult, expectExactStats, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
 import { freshBucket, freshDatabase, tempDir } from "../support/infra";
 import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
+import { parsePrometheusText } from "../support/prometheus-text";
 import { referenceDetections } from "../support/reference";
 
 const natsUrl = process.env.TEST_NATS_URL;
@@ -89,6 +90,16 @@ describeWithNats("a cluster of real processes over NATS", () => {
     expect(owners.map((o) => o.owner)).toEqual(expect.arrayContaining(["ms-4"]));
     expect(owners.map((o) => o.owner)).not.toContain("ms-2");
     expect(owners.map((o) => o.owner)).not.toContain("cs-2");
+
+    // /metrics gathers every live node's figures, each labelled with its node.
+    const scraped = await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { Authorization: "Bearer cluster-test-admin-key-0123" } });
+    const metrics = parsePrometheusText(await scraped.text());
+    const merchantPartitions = metrics.get("tm_partitions_assigned")!.samples.filter((s) => s.labels.service === "merchant-state");
+    expect(merchantPartitions.map((s) => s.labels.node).sort()).toEqual(["ms-1", "ms-3", "ms-4"]);
+    expect(merchantPartitions.reduce((sum, s) => sum + s.value, 0)).toBe(16);
+    const appliedBy = new Set(metrics.get("tm_chunk_apply_seconds")!.samples.map((s) => s.labels.node));
+    expect([...appliedBy].sort()).toEqual(["cs-1", "ms-1", "ms-3", "ms-4"]);
+    expect(metrics.get("tm_chunks_applied_total")!.samples.map((s) => s.labels.node)).toEqual(["ingest-2"]);
 
     const api = `http://127.0.0.1:${apiPort}/api`;
     const flushed = await fetch(`${api}/detections/flush`, {

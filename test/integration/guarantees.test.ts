@@ -149,7 +149,7 @@ describe("fenced commits", () => {
     const a = host("node-a");
     await a.apply(request(1, 0, child(3)));
     const again = await host("node-b").apply(request(1, 0, child(3)));
-    expect(again).toEqual({ applied: [], skipped: ALL, detections: 0 });
+    expect(again).toEqual({ applied: [], skipped: ALL, detections: 0, byPattern: {} });
     const { n } = await selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox`);
     expect(n).toBe(1);
   });
@@ -210,8 +210,8 @@ describe("chunks in flight", () => {
     const a = node();
     await a.apply(request(1, 0, child(1)));
     const [r2, r3] = await Promise.all([a.apply(request(2, 1, child(1))), a.apply(request(3, 2, child(1)))]);
-    expect(r2).toEqual({ applied: [], skipped: ALL, detections: 0 });
-    expect(r3).toEqual({ applied: ALL, skipped: [], detections: 1 });
+    expect(r2).toEqual({ applied: [], skipped: ALL, detections: 0, byPattern: {} });
+    expect(r3).toEqual({ applied: ALL, skipped: [], detections: 1, byPattern: { PatId2: 1 } });
     expect(await outcome()).toEqual(reference);
   });
 });

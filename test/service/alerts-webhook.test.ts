@@ -1,6 +1,7 @@
 import { loadConfig } from "../../src/config";
 import { selectRows } from "../../src/storage/sql";
 import { freePort } from "../support/pipeline";
+import { parsePrometheusText, sampleValue } from "../support/prometheus-text";
 import { commitDetections, eventually, startServices, type ServiceTestBed } from "../support/service-broker";
 import { WebhookReceiver } from "../support/webhook-receiver";
 
@@ -136,5 +137,12 @@ describe("alerts to a webhook", () => {
     const again = await api(`alerts/${target.id}/redeliver`, { method: "POST", body: "{}", secret: "admin-secret-0123456789" });
     expect(again.status).toBe(400);
     expect((await api(`alerts/999999/redeliver`, { method: "POST", body: "{}", secret: "admin-secret-0123456789" })).status).toBe(404);
+
+    // The metrics count the six failed attempts and the one delivery, and the dead letter left.
+    const scraped = await fetch(`http://127.0.0.1:${apiPort}/metrics`, { headers: { Authorization: "Bearer read-secret-0123456789" } });
+    const metrics = parsePrometheusText(await scraped.text());
+    const attempts = (outcome: string) => sampleValue(metrics, "tm_alert_deliveries_total", "tm_alert_deliveries_total", { channel: "ops", outcome });
+    expect([attempts("failed"), attempts("delivered")]).toEqual([6, 1]);
+    expect(sampleValue(metrics, "tm_alert_deliveries_waiting", "tm_alert_deliveries_waiting", { channel: "ops", status: "failed" })).toBe(1);
   });
 });

@@ -65,19 +65,20 @@ async function apply(request: Promise<ApplyRequest>): Promise<ApplyResult> {
     applied: results.flatMap((r) => r.applied).sort((a, b) => a - b),
     skipped: results.flatMap((r) => r.skipped).sort((a, b) => a - b),
     detections: results.reduce((n, r) => n + r.detections, 0),
+    byPattern: Object.assign({}, ...results.map((r) => r.byPattern)) as Record<string, number>,
   };
 }
 const ALL = Array.from({ length: 2 * PARTITIONS }, (_, p) => p);
 
 describe("merchant-state service", () => {
   it("applies a chunk to every partition, commits its detections and announces them; a resend changes nothing", async () => {
-    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: ALL, skipped: [], detections: 1 });
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: ALL, skipped: [], detections: 1, byPattern: { PatId2: 1 } });
     await eventually(
       async () => committed,
       (c) => c.length === 1,
     );
     expect(committed).toEqual([{ seq: 1, count: 1 }]);
-    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [], skipped: ALL, detections: 0 });
+    expect(await apply(chunk(1, rows("C1", "M1", 3)))).toEqual({ applied: [], skipped: ALL, detections: 0, byPattern: {} });
   });
 
   it("shows a merchant's live aggregates and the patterns it fired, and 404 for a merchant with no transactions", async () => {

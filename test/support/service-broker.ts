@@ -1,5 +1,6 @@
 import { ServiceBroker, type ServiceSchema } from "moleculer";
 import { SERVICE_FACTORIES } from "../../services";
+import { METRICS_OPTIONS } from "../../services/node-metrics";
 import { dependenciesOnNotice } from "../../services/service-availability";
 import { Runtime, type ResolvedConfig } from "../../src/app/runtime";
 import { loadConfig, type ServiceName } from "../../src/config";
@@ -36,7 +37,7 @@ export async function startServices(
     ...overrides,
   };
   const rt = new Runtime(config, quietLog);
-  const broker = new ServiceBroker({ nodeID: config.nodeId, transporter: null, logger: false, middlewares: [dependenciesOnNotice] });
+  const broker = new ServiceBroker({ nodeID: config.nodeId, transporter: null, logger: false, middlewares: [dependenciesOnNotice], metrics: METRICS_OPTIONS });
   for (const name of names) broker.createService(SERVICE_FACTORIES[name](rt));
   for (const schema of extra) broker.createService(schema);
   await broker.start();
