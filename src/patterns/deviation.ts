@@ -1,4 +1,5 @@
 import { approximate, unitsAt, type Decimal } from "../decimal";
+import { ratioFigure, sqrtRatioFigure } from "./explanation";
 
 /** A customer's earlier transactions as ANOMALY reads them: count, exact sum and exact sum of squares. */
 export interface Moments {
@@ -62,4 +63,25 @@ function exactly(history: Moments, amount: Decimal, z: Factor): boolean {
   if (gap <= 0n) return false;
   const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
   return gap * gap * z.den * z.den > z.num * z.num * spread;
+}
+
+/**
+ * The earlier amounts' count n, mean S/n and population standard deviation
+ * sqrt(n*Q - S^2)/n, and the amount's z = (n*amount - S)/sqrt(n*Q - S^2), from
+ * the exact moments (see explanation.ts for the figures' form); z is null when
+ * every earlier amount was the same (sd 0).
+ */
+export function deviationFigures(history: Moments, amount: Decimal): { n: number; mean: string; sd: string; z: string | null } {
+  const scale = Math.max(amount.scale, history.sum.scale);
+  const n = BigInt(history.n);
+  const s = unitsAt(history.sum, scale);
+  const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
+  const gap = n * unitsAt(amount, scale) - s;
+  const unit = n * 10n ** BigInt(scale);
+  return {
+    n: history.n,
+    mean: ratioFigure(s, unit),
+    sd: sqrtRatioFigure(spread, unit * unit),
+    z: spread === 0n ? null : sqrtRatioFigure(gap * gap, spread),
+  };
 }

@@ -8,7 +8,10 @@ import { formatIst } from "../time";
 export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk", "amount", "line"];
 export const DETECTIONS_PER_FILE = 50;
 
-export function renderDetectionFile(rows: readonly Detection[]): string {
+/** A detection as its file row shows it: SPEC.md's fields; its explanation is in the database and the API. */
+export type FileDetection = Omit<Detection, "explanation">;
+
+export function renderDetectionFile(rows: readonly FileDetection[]): string {
   const lines = [csvLine(DETECTION_FILE_HEADER)];
   for (const d of rows) {
     lines.push(
