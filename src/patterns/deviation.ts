@@ -74,7 +74,8 @@ export interface DeviationFigures {
 
 /**
  * The earlier amounts' count n, mean S/n and population standard deviation
- * sqrt(n*Q - S^2)/n, and the amount's z = (n*amount - S)/sqrt(n*Q - S^2), from
+ * sqrt(n*Q - S^2)/n, and the amount's z = (n*amount - S)/sqrt(n*Q - S^2) for
+ * an amount above the mean (one ANOMALY fired for), from
  * the exact moments (see explanation.ts for the figures' form); z is null when
  * every earlier amount was the same (sd 0). In doubles when they are sure to
  * give the same digits (cold bigint code costs a few µs a detection, and

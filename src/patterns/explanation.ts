@@ -65,13 +65,10 @@ function scaledText(units: bigint): string {
   return `${digits.slice(0, -FIGURE_DECIMALS)}.${digits.slice(-FIGURE_DECIMALS)}`;
 }
 
-/** The integer square root, floor(sqrt(n)), by Newton's method from above. */
+/** The integer square root, floor(sqrt(n)), by Newton's method from 2^ceil(bits/2), which is at or above the root (at most twice it). */
 function isqrt(n: bigint): bigint {
   if (n < 2n) return n;
-  const estimate = Math.sqrt(Number(n));
-  // Any start at or above the root converges; beyond the doubles, n itself is one.
-  let x = Number.isFinite(estimate) ? BigInt(Math.ceil(estimate)) + 1n : n;
-  if (x * x < n) x = n;
+  let x = 1n << BigInt(Math.ceil(n.toString(2).length / 2));
   for (;;) {
     const next = (x + n / x) >> 1n;
     if (next >= x) return x;
