@@ -17,7 +17,7 @@ ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
-COPY services/dashboard.html services/dashboard.html
+COPY services/dashboard.html services/api-docs.html services/
 USER node
 EXPOSE 3000
 ENTRYPOINT ["node", "--max-semi-space-size=128", "dist/bin/start.js"]

@@ -1,29 +1,116 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Readable } from "node:stream";
 import { Errors, type Context, type Service, type ServiceSchema } from "moleculer";
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters } from "../src/api/detection-filters";
+import { acceptsCsvFirst, detectionCsv } from "../src/api/detection-export";
+import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../src/api/detection-filters";
+import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
-import { authorize, checkContentType, checkNoNul, RequestRefused } from "../src/api/request-checks";
+import { openApiDocument } from "../src/api/openapi";
+import { authorize, checkContentType, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
+import { ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
 import { pipelineStats } from "../src/api/stats";
 import { ALL_SERVICES } from "../src/config";
 import type { Runtime } from "../src/app/runtime";
 import { redactUrl } from "../src/redact";
 import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
-import { findDetections } from "../src/storage/detection-query";
+import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
+import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
+import type { ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
 
-const DASHBOARD = path.join(__dirname, "..", "..", "services", "dashboard.html");
+// services/ when run from source (tests), dist/services/ when built.
+const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((dir) => existsSync(path.join(dir, "package.json")))!;
+const DASHBOARD = path.join(ROOT, "services", "dashboard.html");
+const API_DOCS = path.join(ROOT, "services", "api-docs.html");
+const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+
+function page(ctx: Context<unknown, { $responseType?: string }>, file: string): string {
+  ctx.meta.$responseType = "text/html; charset=utf-8";
+  return readFileSync(file, "utf8");
+}
 
 const BASIC_CHALLENGE = 'Basic realm="transaction monitoring", charset="UTF-8"';
 
-/** Parameters free of NUL characters; state-changing requests with JSON bodies only. */
-function checkRequest(_ctx: Context, _route: unknown, req: IncomingMessage & { $params?: unknown }): void {
+type AliasHandler = string | ((req: GatewayRequest, res: ServerResponse, done: (err?: unknown) => void) => void);
+
+/** A request as moleculer-web hands it over: parsed query, body, and the merged parameters (query, body, path). */
+type GatewayRequest = IncomingMessage & { $params?: Record<string, unknown>; query?: Record<string, unknown>; body?: unknown };
+
+/** What moleculer-web knows of the alias a request matched. */
+interface MatchedAlias {
+  readonly method: string;
+  readonly fullPath: string;
+}
+
+/** /api/detections/{id} → /api/detections/:id, as moleculer-web writes paths. */
+const gatewayPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
+
+const DEFINITIONS = new Map(ROUTES.map((r) => [`${r.method} ${gatewayPath(r.path)}`, r]));
+
+function definitionOf(alias: MatchedAlias): RouteDefinition {
+  const route = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`);
+  if (!route) throw new Error(`no definition of the route ${alias.method} ${alias.fullPath}`);
+  return route;
+}
+
+/**
+ * Checked after authentication, so that a caller without a key learns
+ * nothing from a 400: the route's definition (the same as in the OpenAPI
+ * document), NUL characters, and JSON bodies only for changes of state.
+ */
+function checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
+  const route = definitionOf(alias);
   checkContentType(req.method ?? "GET", req.headers["content-type"]);
   checkNoNul(req.$params);
+  const query = req.query ?? {};
+  const pathNames = Object.keys(route.pathParameters?.properties ?? {});
+  checkRouteRequest(route, {
+    query,
+    path: Object.fromEntries(pathNames.map((name) => [name, req.$params?.[name]])),
+    headers: req.headers,
+    body: req.body,
+  });
+  // The list answers CSV when that is what the client asks for.
+  ctx.meta.accept = req.headers.accept;
+}
+
+/**
+ * The gateway's routes from the definitions (src/api/routes.ts) and a handler
+ * for each: health open to all (load balancers probe it), the rest of /api
+ * with a key when API_KEYS is set, and the dashboard, whose 401 asks a browser
+ * for the key. A definition without a handler, or a handler without one,
+ * stops the service from starting.
+ */
+function gatewayRoutes(handlers: Readonly<Record<string, AliasHandler>>): ApiSettingsSchema["routes"] {
+  for (const key of Object.keys(handlers))
+    if (!ROUTES.some((r) => routeKey(r) === key)) throw new Error(`a handler for ${key}, which src/api/routes.ts does not define`);
+  const aliases = (prefix: string, select: (r: RouteDefinition) => boolean) =>
+    Object.fromEntries(
+      ROUTES.filter(select).map((r) => {
+        const handler = handlers[routeKey(r)];
+        if (!handler) throw new Error(`no handler for ${routeKey(r)}`);
+        return [`${r.method} ${gatewayPath(r.path).slice(prefix.length) || "/"}`, handler];
+      }),
+    );
+  const common = { mappingPolicy: "restrict" as const, autoAliases: false, authorization: "checkRequest" };
+  // Routes on one path need names, or the second replaces the first.
+  return [
+    { ...common, name: "health", path: "/api", bodyParsers: false, aliases: aliases("/api/", (r) => r.access === "open") },
+    {
+      ...common,
+      name: "api",
+      path: "/api",
+      authentication: true,
+      bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
+      aliases: aliases("/api/", (r) => r.access !== "open" && r.path.startsWith("/api/")),
+    },
+    { ...common, name: "dashboard", path: "/", authentication: true, bodyParsers: false, aliases: aliases("", (r) => r.path === "/") },
+  ];
 }
 
 /** Every error as `{ error: { type, message } }`: no stack, no data; a service fault is logged, not shown. */
@@ -35,12 +122,19 @@ function sendError(this: Service, req: IncomingMessage, res: ServerResponse, err
   res.end(JSON.stringify(body));
 }
 
-/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS). */
+/** What moleculer-web puts in ctx.meta: the key the request was authenticated with (none without API_KEYS), its Accept header. */
 interface ApiMeta {
   user?: { name: string; scope: string };
+  accept?: string;
 }
 
-/** Who made a change, for the audit trail: authorize() lets no change through without an admin key. */
+/** What an action returns besides its value: a CSV download. */
+interface DownloadMeta {
+  $responseType?: string;
+  $responseHeaders?: Record<string, string>;
+}
+
+/** Who made a change, for the audit trail: authorize() lets no change through without a key. */
 function changer(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${ctx.meta.user!.name}`;
 }
@@ -55,71 +149,103 @@ function chunkSeq(value: unknown, name: string): number | undefined {
   return seq;
 }
 
+/** A query the API cannot use, as the 400 it answers. */
+function invalidQuery(err: unknown): unknown {
+  return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
+}
+
+/** The query parameters as filters, or a 400 that says what is wrong with them. */
+function filtersOf<F>(parse: (query: Record<string, unknown>) => F, query: Record<string, unknown>): F {
+  try {
+    return parse(query);
+  } catch (err) {
+    throw invalidQuery(err);
+  }
+}
+
+/** Every detection the query selects, as a CSV download streamed from the database. */
+function csvDownload(rt: Runtime, ctx: Context<Record<string, unknown>, DownloadMeta>): Promise<Readable> {
+  const filter = filtersOf(parseExportFilters, ctx.params);
+  ctx.meta.$responseType = "text/csv; charset=utf-8";
+  ctx.meta.$responseHeaders = { "Content-Disposition": 'attachment; filename="detections.csv"' };
+  return rt.db().then((ds) => detectionCsv(ds, filter));
+}
+
+/** Settles moleculer-web's alias call once a stream has ended: its response is already complete. */
+const STREAM_ENDED = new Errors.MoleculerClientError("the stream ended", 400, "STREAM_ENDED");
+
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
+  const streams = new DetectionStreams();
+
+  /** GET /api/detections/stream: Server-Sent Events from the Last-Event-ID (or `after`), else from now on. */
+  async function streamDetections(req: GatewayRequest, res: ServerResponse, done: (err?: unknown) => void) {
+    try {
+      const lastEventId = req.headers["last-event-id"];
+      const { selection, afterId } = parseStreamFilters(req.$params ?? {}, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId);
+      const db = await rt.db();
+      await streams.serve(res, afterId ?? (await newestDetectionId(db)), (after, limit) => detectionsAfter(db, selection, after, limit));
+      done(STREAM_ENDED);
+    } catch (err) {
+      done(invalidQuery(err));
+    }
+  }
   return {
     name: "api",
     mixins: [ApiGateway],
     settings: {
       port: rt.config.apiPort,
       ip: rt.config.apiHost,
-      routes: [
-        // Routes on one path need names, or the second replaces the first.
-        // Health is open to all: load balancers and monitors probe it.
-        { name: "health", path: "/api", mappingPolicy: "restrict", autoAliases: false, bodyParsers: false, aliases: { "GET health": "api.health" } },
-        {
-          name: "api",
-          path: "/api",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          bodyParsers: { json: { limit: MAX_BODY_BYTES }, urlencoded: false },
-          onBeforeCall: checkRequest,
-          aliases: {
-            "GET detections": "api.detections",
-            "POST detections/flush": "api.flush",
-            "GET stats": "api.stats",
-            "GET merchants/:id": "merchant-state.merchant",
-            "GET customers/:id": "customer-state.customer",
-            "GET partitions": "merchant-state.partitions",
-            "GET config": "detector.config",
-            "PUT config": "api.changeConfig",
-            "GET config/history": "detector.changes",
-            "GET blacklist": "detector.blacklist",
-            "POST blacklist": "api.addToBlacklist",
-            "DELETE blacklist/:id": "api.removeFromBlacklist",
-            "GET alerts/failed": "api.failedAlerts",
-            "POST alerts/:id/redeliver": "api.redeliverAlert",
-            "POST backtests": "api.startBacktest",
-            "GET backtests": "detector.backtests",
-            "GET backtests/:id": "detector.backtestResult",
-          },
-        },
-        {
-          name: "dashboard",
-          path: "/",
-          mappingPolicy: "restrict",
-          autoAliases: false,
-          authentication: true,
-          bodyParsers: false,
-          aliases: { "GET /": "api.dashboard" },
-        },
-      ],
+      routes: gatewayRoutes({
+        "GET /api/health": "api.health",
+        "GET /api/detections": "api.detections",
+        "GET /api/detections/stream": (req, res, done) => void streamDetections(req, res, done),
+        "GET /api/detections.csv": "api.exportDetections",
+        "GET /api/detections/{id}": "api.detection",
+        "PATCH /api/detections/{id}": "api.reviewDetection",
+        "POST /api/detections/flush": "api.flush",
+        "GET /api/stats": "api.stats",
+        "GET /api/merchants/{id}": "merchant-state.merchant",
+        "GET /api/customers/{id}": "customer-state.customer",
+        "GET /api/partitions": "merchant-state.partitions",
+        "GET /api/config": "detector.config",
+        "PUT /api/config": "api.changeConfig",
+        "GET /api/config/history": "detector.changes",
+        "GET /api/blacklist": "detector.blacklist",
+        "POST /api/blacklist": "api.addToBlacklist",
+        "DELETE /api/blacklist/{id}": "api.removeFromBlacklist",
+        "GET /api/alerts/failed": "api.failedAlerts",
+        "POST /api/alerts/{id}/redeliver": "api.redeliverAlert",
+        "POST /api/backtests": "api.startBacktest",
+        "GET /api/backtests": "detector.backtests",
+        "GET /api/backtests/{id}": "detector.backtestResult",
+        "GET /api/openapi.json": "api.openapi",
+        "GET /api/docs": "api.docs",
+        "GET /": "api.dashboard",
+      }),
       onError: sendError,
       log4XXResponses: false,
       logRequest: "debug",
       logResponse: "debug",
     },
+    events: {
+      "detections.stored": { handler: () => streams.ring() },
+    },
+    // Before the gateway closes its server, which waits for every open response.
+    stopped: () => streams.closeAll(),
     methods: {
+      checkRequest,
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
-      authenticate(_ctx: Context, route: { path: string }, req: IncomingMessage, res: ServerResponse) {
+      authenticate(_ctx: Context, _route: unknown, req: IncomingMessage, res: ServerResponse, alias: MatchedAlias) {
+        const route = definitionOf(alias);
         try {
-          const key = authorize(keyring, req.headers.authorization, req.method ?? "GET");
+          const key = authorize(keyring, req.headers.authorization, route);
           return key && { name: key.name, scope: key.scope };
         } catch (err) {
-          // The dashboard is opened by a browser: a Basic challenge makes it ask for the key.
-          if (err instanceof RequestRefused && err.status === 401) res.setHeader("WWW-Authenticate", route.path === "/" ? BASIC_CHALLENGE : "Bearer");
+          // Pages (the dashboard, the API docs) are opened by a browser: a Basic challenge makes it ask for the key.
+          if (err instanceof RequestRefused && err.status === 401)
+            res.setHeader("WWW-Authenticate", route.produces === "text/html" ? BASIC_CHALLENGE : "Bearer");
           throw err;
         }
       },
@@ -176,20 +302,49 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
         },
       },
+      /** A page of detections, newest first, with their reviews; with `Accept: text/csv`, the export. */
       detections: {
-        async handler(ctx: Context<Record<string, unknown>>) {
-          let filters;
-          try {
-            filters = parseDetectionFilters(ctx.params);
-          } catch (err) {
-            if (err instanceof InvalidQueryError) throw new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY");
-            throw err;
-          }
-          const { items, more } = await findDetections(await rt.db(), filters);
+        async handler(ctx: Context<Record<string, unknown>, ApiMeta & DownloadMeta>) {
+          if (acceptsCsvFirst(ctx.meta.accept)) return csvDownload(rt, ctx);
+          const filters = filtersOf(parseDetectionFilters, ctx.params);
+          const ds = await rt.db();
+          const { items, more } = await findDetections(ds, filters);
+          const reviews = await reviewsOf(
+            ds,
+            items.map((d) => d.id),
+          );
           return {
-            items,
+            items: items.map((d) => ({ ...d, review: reviews.get(d.id) })),
             nextCursor: more ? encodeCursor(items[items.length - 1].id) : null,
           };
+        },
+      },
+      exportDetections: {
+        handler: (ctx: Context<Record<string, unknown>, DownloadMeta>) => csvDownload(rt, ctx),
+      },
+      /** One detection with its review and the review's audit trail. */
+      detection: {
+        async handler(ctx: Context<{ id: string }>) {
+          const id = Number(ctx.params.id);
+          const ds = await rt.db();
+          const detection = await findDetection(ds, id);
+          if (!detection) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          const [reviews, history] = await Promise.all([reviewsOf(ds, [id]), reviewHistory(ds, id)]);
+          return { ...detection, review: reviews.get(id), history };
+        },
+      },
+      /** Changes a detection's review (any of status, assignee, notes); returns the detection with its review. */
+      reviewDetection: {
+        async handler(ctx: Context<{ id: string } & ReviewChange, ApiMeta>) {
+          const { id: idText, ...change } = ctx.params;
+          if (Object.keys(change).length === 0) {
+            throw new Errors.MoleculerClientError("a review change is a JSON object of any of status, assignee, notes", 400, "INVALID_REVIEW");
+          }
+          const id = Number(idText);
+          const ds = await rt.db();
+          const review = await changeReview(ds, id, change, changer(ctx));
+          if (!review) throw new Errors.MoleculerClientError(`detection ${id} does not exist`, 404, "NOT_FOUND");
+          return { ...(await findDetection(ds, id)), review };
         },
       },
       stats: {
@@ -233,10 +388,13 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         },
       },
       dashboard: {
-        handler(ctx: Context<unknown, { $responseType?: string }>) {
-          ctx.meta.$responseType = "text/html; charset=utf-8";
-          return readFileSync(DASHBOARD, "utf8");
-        },
+        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, DASHBOARD),
+      },
+      docs: {
+        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, API_DOCS),
+      },
+      openapi: {
+        handler: () => openApiDocument(ROUTES, VERSION),
       },
     },
   };

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 
-/** `read`: every GET. `admin`: also what changes state (the flush). */
-export type Scope = "read" | "admin";
+/** `read`: every GET. `review`: also the review of detections. `admin`: also every other change of state. */
+export type Scope = "read" | "review" | "admin";
 
 export interface ApiKey {
   readonly name: string;
@@ -14,7 +14,8 @@ export class ApiKeyFormatError extends Error {
   override name = "ApiKeyFormatError";
 }
 
-const SCOPES: readonly Scope[] = ["read", "admin"];
+/** Each scope grants what the ones before it do. */
+const SCOPES: readonly Scope[] = ["read", "review", "admin"];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
 const MIN_SECRET_LENGTH = 16;
 
@@ -31,7 +32,7 @@ export function parseApiKeys(text: string): ApiKey[] {
     if (second < 0) throw new ApiKeyFormatError(`API_KEYS ${label} must look like name:scope:secret`);
     const [name, scope, secret] = [entry.slice(0, first), entry.slice(first + 1, second), entry.slice(second + 1)];
     if (!NAME.test(name)) throw new ApiKeyFormatError(`API_KEYS ${label}: the name must be 1-64 letters, digits, "_", "." or "-"`);
-    if (!(SCOPES as readonly string[]).includes(scope)) throw new ApiKeyFormatError(`API_KEYS ${label}: the scope must be read or admin`);
+    if (!(SCOPES as readonly string[]).includes(scope)) throw new ApiKeyFormatError(`API_KEYS ${label}: the scope must be read, review or admin`);
     if (secret.length < MIN_SECRET_LENGTH || /[\s,]/.test(secret)) {
       throw new ApiKeyFormatError(`API_KEYS ${label}: the secret must be at least ${MIN_SECRET_LENGTH} characters without spaces`);
     }
@@ -43,7 +44,7 @@ export function parseApiKeys(text: string): ApiKey[] {
 }
 
 export function grants(scope: Scope, needed: Scope): boolean {
-  return scope === "admin" || needed === "read";
+  return SCOPES.indexOf(scope) >= SCOPES.indexOf(needed);
 }
 
 /** The configured keys, looked up by secret in constant time: SHA-256 digests compared, so neither content nor length leaks. */

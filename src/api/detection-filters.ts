@@ -1,5 +1,6 @@
-import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
-import type { DetectionQuery } from "../storage/detection-query";
+import { ruleByPatternOrAction } from "../patterns";
+import type { ReviewStatus } from "../review";
+import type { DetectionQuery, DetectionSelection } from "../storage/detection-query";
 
 /** A query parameter that cannot be used; becomes a 400 with this message. */
 export class InvalidQueryError extends Error {
@@ -8,51 +9,63 @@ export class InvalidQueryError extends Error {
 
 export type DetectionFilters = DetectionQuery;
 
+/** Where a stream of detections starts: after `afterId` (the Last-Event-ID), or, when absent, after the newest one. */
+export interface StreamFilters {
+  readonly selection: DetectionSelection;
+  readonly afterId: number | undefined;
+}
+
 export const DEFAULT_LIMIT = 100;
 export const MAX_LIMIT = 1000;
-const KNOWN = new Set(["pattern", "merchant", "customer", "since", "until", "limit", "cursor"]);
 
-/** Validates GET /api/detections query parameters. */
-export function parseDetectionFilters(query: Readonly<Record<string, unknown>>): DetectionFilters {
-  for (const name of Object.keys(query)) {
-    if (!KNOWN.has(name)) throw new InvalidQueryError(`unknown parameter "${name}"; use ${[...KNOWN].join(", ")}`);
-  }
-  const text = (name: string): string | undefined => {
-    const v = query[name];
-    if (v === undefined || v === "") return undefined;
-    if (typeof v !== "string") throw new InvalidQueryError(`parameter "${name}" must be given once`);
-    return v;
-  };
-  const pattern = text("pattern");
-  const rule = pattern === undefined ? undefined : ruleByPatternOrAction(pattern);
-  if (pattern !== undefined && !rule) {
-    throw new InvalidQueryError(`pattern must be one of ${ALL_RULES.map((r) => `${r.patternId} (${r.actionType})`).join(", ")}; got "${pattern}"`);
-  }
-  const limitText = text("limit");
-  const limit = limitText === undefined ? DEFAULT_LIMIT : /^\d+$/.test(limitText) ? Number(limitText) : NaN;
-  if (!(limit >= 1 && limit <= MAX_LIMIT)) throw new InvalidQueryError(`limit must be an integer from 1 to ${MAX_LIMIT}; got "${limitText}"`);
-  const since = time(text("since"), "since");
-  const until = time(text("until"), "until");
+/** Query values as the gateway passes them: text, already checked against the route's schema (src/api/routes.ts). */
+type Query = Readonly<Record<string, unknown>>;
+
+const text = (query: Query, name: string): string | undefined => {
+  const v = query[name];
+  return typeof v === "string" && v !== "" ? v : undefined;
+};
+
+/** GET /api/detections: the page the parameters ask for. */
+export function parseDetectionFilters(query: Query): DetectionFilters {
+  const limit = text(query, "limit");
+  const cursor = text(query, "cursor");
+  return { ...selection(query), limit: limit === undefined ? DEFAULT_LIMIT : Number(limit), beforeId: cursor === undefined ? undefined : decodeCursor(cursor) };
+}
+
+/** The export's filters: the list's, no paging (the list's own route takes `limit` and `cursor` and answers CSV when asked). */
+export function parseExportFilters(query: Query): DetectionSelection {
+  const paging = ["limit", "cursor"].filter((name) => query[name] !== undefined);
+  if (paging.length > 0) throw new InvalidQueryError(`${paging.join(" and ")} page the JSON list; the CSV export has every detection the filters select`);
+  return selection(query);
+}
+
+/**
+ * GET /api/detections/stream: the list's filters, and where to start: the
+ * Last-Event-ID header a reconnecting client sends, else `after`.
+ */
+export function parseStreamFilters(query: Query, lastEventId: string | undefined): StreamFilters {
+  const start = lastEventId || text(query, "after");
+  return { selection: selection(query), afterId: start === undefined ? undefined : Number(start) };
+}
+
+function selection(query: Query): DetectionSelection {
+  const pattern = text(query, "pattern");
+  const since = time(text(query, "since"));
+  const until = time(text(query, "until"));
   if (since && until && since > until) throw new InvalidQueryError("since must not be after until");
-  const cursor = text("cursor");
   return {
-    patternId: rule?.patternId,
-    merchant: text("merchant"),
-    customer: text("customer"),
+    patternId: pattern === undefined ? undefined : ruleByPatternOrAction(pattern)?.patternId,
+    merchant: text(query, "merchant"),
+    customer: text(query, "customer"),
     since,
     until,
-    limit,
-    beforeId: cursor === undefined ? undefined : decodeCursor(cursor),
+    status: text(query, "status") as ReviewStatus | undefined,
   };
 }
 
-function time(value: string | undefined, name: string): Date | undefined {
-  if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(date.getTime())) {
-    throw new InvalidQueryError(`${name} must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "${value}"`);
-  }
-  return date;
+function time(value: string | undefined): Date | undefined {
+  return value === undefined ? undefined : new Date(value);
 }
 
 export function encodeCursor(id: number): string {

@@ -23,15 +23,19 @@ const SERVER_MESSAGES: Record<number, string> = {
 /**
  * The response to an error: 4xx errors keep their type and message, anything
  * else becomes a bare status with a generic message; never a stack trace or
- * an error's data.
+ * an error's data (but what parameter validation found wrong).
  */
 export function errorResponse(err: unknown): ErrorResponse {
   if (err instanceof RequestRefused) return response(err.status, err.type, err.message);
-  const e = (err ?? {}) as { code?: unknown; status?: unknown; type?: unknown; name?: unknown; message?: unknown };
+  const e = (err ?? {}) as { code?: unknown; status?: unknown; type?: unknown; name?: unknown; message?: unknown; data?: unknown };
   const status = [e.code, e.status].find((s): s is number => typeof s === "number" && s >= 400 && s <= 599) ?? 500;
   if (status < 500) {
     const known = typeof e.type === "string" ? BODY_ERRORS[e.type] : undefined;
     if (known) return response(status, known.type, known.message);
+    // Moleculer's parameter validation (a 422): a bad request like any other, saying what is wrong with each parameter.
+    if (e.type === "VALIDATION_ERROR" && Array.isArray(e.data) && e.data.length > 0) {
+      return response(400, e.type, (e.data as Array<{ message?: unknown }>).map((d) => String(d.message)).join(" "));
+    }
     return response(
       status,
       typeof e.type === "string" && e.type ? e.type : typeof e.name === "string" ? e.name : "BAD_REQUEST",

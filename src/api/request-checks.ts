@@ -1,4 +1,6 @@
 import { grants, type ApiKey, type ApiKeyring, type Scope } from "./api-keys";
+import { checkObject, ParameterError, type ObjectSchema } from "./parameters";
+import type { RouteDefinition } from "./routes";
 
 /** Why a request is refused, as the HTTP status and a message for the client. */
 export class RequestRefused extends Error {
@@ -18,9 +20,9 @@ export function changesState(method: string): boolean {
   return STATE_CHANGING.has(method.toUpperCase());
 }
 
-/** The scope a request needs: anything that changes state needs admin. */
-export function requiredScope(method: string): Scope {
-  return changesState(method) ? "admin" : "read";
+/** The scope a route needs, from its definition; health needs none, and never reaches here. */
+export function requiredScope(route: Pick<RouteDefinition, "access">): Scope {
+  return route.access === "open" ? "read" : route.access;
 }
 
 /** The secret in `Authorization: Bearer <secret>`, or the password of `Basic` (how a browser sends it for the dashboard). */
@@ -34,24 +36,24 @@ export function presentedSecret(authorization: string | undefined): string | und
 }
 
 /**
- * The key a request is made with, when the keyring allows it; undefined for a
- * read when no keys are configured. Refused: 401 without a known key, 403 when
- * its scope is too small, and 403 for any change of state when no keys are
- * configured (default-deny: without keys the API only reads).
+ * The key a request to `route` is made with, when the keyring allows it;
+ * undefined for a read when no keys are configured. Refused: 401 without a
+ * known key, 403 when its scope is too small, and 403 for any change of state
+ * when no keys are configured (default-deny: without keys the API only reads).
  */
-export function authorize(keyring: ApiKeyring, authorization: string | undefined, method: string): ApiKey | undefined {
+export function authorize(keyring: ApiKeyring, authorization: string | undefined, route: Pick<RouteDefinition, "method" | "access">): ApiKey | undefined {
+  const needed = requiredScope(route);
   if (!keyring.enabled) {
-    if (!changesState(method)) return undefined;
+    if (!changesState(route.method)) return undefined;
     throw new RequestRefused(
       403,
       "FORBIDDEN",
-      "changing state needs an admin API key: set API_KEYS (name:admin:secret); without keys the API only reads (the REPL and npm run backtest work without)",
+      `changing state needs ${needed === "admin" ? "an" : "a"} ${needed} API key: set API_KEYS (name:${needed}:secret); without keys the API only reads (the REPL and npm run backtest work without)`,
     );
   }
   const secret = presentedSecret(authorization);
   const key = secret === undefined ? undefined : keyring.find(secret);
   if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");
-  const needed = requiredScope(method);
   if (!grants(key.scope, needed)) throw new RequestRefused(403, "FORBIDDEN", `API key "${key.name}" has scope ${key.scope}; this request needs ${needed}`);
   return key;
 }
@@ -83,5 +85,37 @@ export function checkNoNul(params: unknown, where = "parameter"): void {
       if (name.includes("\u0000")) throw new RequestRefused(400, "INVALID_PARAMETER", "a parameter name contains a NUL character");
       checkNoNul(value, `parameter "${name}"`);
     }
+  }
+}
+
+/** What a request carries, as the gateway parsed it. */
+export interface RequestValues {
+  readonly query: Readonly<Record<string, unknown>>;
+  readonly path: Readonly<Record<string, unknown>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: unknown;
+}
+
+const NO_VALUES: ObjectSchema = { type: "object", properties: {} };
+
+/** Checks a request against its route's definition (src/api/routes.ts): the same schemas /api/openapi.json shows. */
+export function checkRouteRequest(route: RouteDefinition, request: RequestValues): void {
+  try {
+    checkObject(route.pathParameters ?? NO_VALUES, request.path, { noun: "path parameter", fromText: true });
+    checkObject(route.query ?? NO_VALUES, request.query, { noun: "parameter", fromText: true });
+    const headers = route.headers ?? NO_VALUES;
+    const declared = Object.keys(headers.properties).filter((name) => request.headers[name.toLowerCase()] !== undefined);
+    checkObject(headers, Object.fromEntries(declared.map((name) => [name, request.headers[name.toLowerCase()]])), { noun: "header", fromText: true });
+  } catch (err) {
+    if (err instanceof ParameterError) throw new RequestRefused(400, "INVALID_QUERY", err.message);
+    throw err;
+  }
+  const body = request.body ?? {};
+  try {
+    if (route.body) checkObject(route.body, body as Record<string, unknown>, { noun: "property", fromText: false });
+    else if (typeof body === "object" && Object.keys(body).length > 0) throw new ParameterError(`${route.method} ${route.path} takes no body`);
+  } catch (err) {
+    if (err instanceof ParameterError) throw new RequestRefused(400, "INVALID_BODY", err.message);
+    throw err;
   }
 }

@@ -14,9 +14,9 @@ export async function drainOutbox(db: SqlRunner): Promise<number> {
 
 /** The db sink's loop: drain, then look again at once if there was work, else after IDLE_MS. */
 export class DbSinkLoop implements LoopPolicy {
-  constructor(private readonly db: SqlRunner) {}
+  constructor(private readonly drain: () => Promise<number>) {}
 
   async step(): Promise<number> {
-    return (await drainOutbox(this.db)) > 0 ? 0 : IDLE_MS;
+    return (await this.drain()) > 0 ? 0 : IDLE_MS;
   }
 }

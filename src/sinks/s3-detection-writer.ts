@@ -11,14 +11,23 @@ export const DETECTIONS_PER_FILE = 50;
 /** A detection as its file row shows it: SPEC.md's fields; its explanation is in the database and the API. */
 export type FileDetection = Omit<Detection, "explanation">;
 
+/** A detection as a line of the S3 files (DETECTION_FILE_HEADER's columns), without the line break. */
+export function detectionCsvLine(d: FileDetection): string {
+  return csvLine([
+    formatIst(d.yStartTime),
+    formatIst(d.detectionTime),
+    d.patternId,
+    d.actionType,
+    d.customer,
+    d.merchant,
+    d.chunk,
+    d.amount ?? "",
+    d.line ?? "",
+  ]);
+}
+
 export function renderDetectionFile(rows: readonly FileDetection[]): string {
-  const lines = [csvLine(DETECTION_FILE_HEADER)];
-  for (const d of rows) {
-    lines.push(
-      csvLine([formatIst(d.yStartTime), formatIst(d.detectionTime), d.patternId, d.actionType, d.customer, d.merchant, d.chunk, d.amount ?? "", d.line ?? ""]),
-    );
-  }
-  return `${lines.join("\n")}\n`;
+  return `${[csvLine(DETECTION_FILE_HEADER), ...rows.map(detectionCsvLine)].join("\n")}\n`;
 }
 
 /** Batches reserved per database transaction, and objects written at once. */

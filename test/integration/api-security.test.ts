@@ -7,10 +7,11 @@ import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProces
 
 const READ_SECRET = "read-key-secret-7f3a9c21e5";
 const ADMIN_SECRET = "admin-key-secret-b84d02f6aa";
-const API_KEYS = `dashboard:read:${READ_SECRET},operator:admin:${ADMIN_SECRET}`;
+const REVIEW_SECRET = "review-key-secret-4d1e7a93c0";
+const API_KEYS = `dashboard:read:${READ_SECRET},operator:admin:${ADMIN_SECRET},analyst:review:${REVIEW_SECRET}`;
 const DB_PASSWORD = "db-password-c0ffee-91";
 const S3_SECRET = "wrong-s3-secret-5e6d7c";
-const SECRETS = [READ_SECRET, ADMIN_SECRET, DB_PASSWORD, S3_SECRET];
+const SECRETS = [READ_SECRET, ADMIN_SECRET, REVIEW_SECRET, DB_PASSWORD, S3_SECRET];
 
 let files: { transactions: string; importance: string };
 let databaseUrl: string;
@@ -121,6 +122,20 @@ describe("the API with API_KEYS, on a running pipeline", () => {
     const error = await expectError(await post("/api/detections/flush", { ...json, ...bearer(READ_SECRET) }, "{}"), 403);
     expect(error.message).toContain('"dashboard" has scope read');
     expect((await post("/api/detections/flush", { ...json, ...bearer(ADMIN_SECRET) }, "{}")).status).toBe(200);
+  });
+
+  it("a review key reviews detections and changes nothing else; a read key only reads, and exports", async () => {
+    const [{ id, n }] = await query<{ id: number; n: number }>(databaseUrl, `SELECT min(id)::int AS id, count(*)::int AS n FROM pattern_detections`);
+    const patch = (secret: string) =>
+      fetch(`${base}/api/detections/${id}`, { method: "PATCH", headers: { ...json, ...bearer(secret) }, body: '{"status":"confirmed"}', signal: timeout() });
+    expect((await expectError(await patch(READ_SECRET), 403)).message).toBe('API key "dashboard" has scope read; this request needs review');
+    const reviewed = await patch(REVIEW_SECRET);
+    expect(reviewed.status).toBe(200);
+    expect(await reviewed.json()).toMatchObject({ id, review: { status: "confirmed", updatedBy: "api key analyst" } });
+    await expectError(await post("/api/detections/flush", { ...json, ...bearer(REVIEW_SECRET) }, "{}"), 403);
+    const csv = await get("/api/detections.csv");
+    expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect((await csv.text()).trimEnd().split("\n")).toHaveLength(n + 1);
   });
 
   it("state-changing requests take JSON only (no cross-site form posts): 415", async () => {

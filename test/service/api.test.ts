@@ -34,13 +34,19 @@ describe("api service", () => {
     expect((await detections({ merchant: "M2" })).items).toEqual([]);
   });
 
-  it("refuses a bad parameter with a 400 that says what is wrong", async () => {
-    await expect(detections({ limit: "abc" })).rejects.toMatchObject({
-      code: 400,
-      type: "INVALID_QUERY",
-      message: expect.stringContaining("limit must be an integer") as string,
-    });
-    await expect(detections({ pattern: "PatId9" })).rejects.toMatchObject({ code: 400, message: expect.stringContaining("pattern must be one of") as string });
+  it("refuses a bad parameter with a 400 that says what is wrong, before any handler runs", async () => {
+    const refusal = async (query: string) => {
+      const res = await fetch(`${base}/api/detections?${query}`);
+      expect(res.status).toBe(400);
+      return ((await res.json()) as { error: { type: string; message: string } }).error;
+    };
+    expect(await refusal("limit=abc")).toEqual({ type: "INVALID_QUERY", message: 'limit must be an integer from 1 to 1000; got "abc"' });
+    expect((await refusal("pattern=PatId9")).message).toContain("pattern must be one of PatId1, UPGRADE, PatId2, CHILD");
+    expect((await refusal("colour=red")).message).toBe('unknown parameter "colour"; use pattern, merchant, customer, since, until, status, limit, cursor');
+    expect((await refusal("merchant=a&merchant=b")).message).toBe('merchant must be given once; got ["a","b"]');
+    expect((await refusal("since=yesterday")).message).toBe('since must be an ISO-8601 time such as 2026-11-23T10:00:00+05:30; got "yesterday"');
+    expect((await refusal("since=2026-11-24&until=2026-11-23")).message).toBe("since must not be after until");
+    expect((await refusal("cursor=bm9wZQ")).message).toBe("cursor is not one this API returned");
   });
 
   it("counts detections per pattern and chunks in the stats", async () => {

@@ -95,7 +95,7 @@ describe("the configuration API", () => {
     expect(await request("POST", "blacklist", ADMIN, { id: "" })).toMatchObject({ status: 400, body: { error: { message: "blacklist entry 1: empty id" } } });
     expect(await request("POST", "blacklist", ADMIN, { id: "C2", reason: "x".repeat(501) })).toMatchObject({
       status: 400,
-      body: { error: { message: expect.stringContaining("longer than 500 characters") as string } },
+      body: { error: { message: expect.stringContaining("reason must be at most 500 characters") as string } },
     });
   });
 

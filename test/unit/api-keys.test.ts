@@ -1,5 +1,6 @@
 import { ApiKeyFormatError, ApiKeyring, grants, parseApiKeys } from "../../src/api/api-keys";
-import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused } from "../../src/api/request-checks";
+import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused, requiredScope } from "../../src/api/request-checks";
+import { ROUTES } from "../../src/api/routes";
 
 const READ_SECRET = "read-secret-0123456789";
 const ADMIN_SECRET = "admin-secret-0123456789";
@@ -20,7 +21,7 @@ describe("API_KEYS", () => {
   it.each([
     [`dash:${READ_SECRET}`, 'API_KEYS "dash" (entry 1) must look like name:scope:secret'],
     [READ_SECRET, "API_KEYS entry 1 must look like name:scope:secret"],
-    [`dash:read:${READ_SECRET},ops:write:${ADMIN_SECRET}`, 'API_KEYS "ops" (entry 2): the scope must be read or admin'],
+    [`dash:read:${READ_SECRET},ops:write:${ADMIN_SECRET}`, 'API_KEYS "ops" (entry 2): the scope must be read, review or admin'],
     ["dash:read:short-secret", 'API_KEYS "dash" (entry 1): the secret must be at least 16 characters'],
     [`dash:read:${READ_SECRET},dash:admin:${ADMIN_SECRET}`, 'API_KEYS "dash" (entry 2): the name is used twice'],
     [`a:read:${READ_SECRET},b:admin:${READ_SECRET}`, 'API_KEYS "b" (entry 2): the secret is the same as another key\'s'],
@@ -38,10 +39,15 @@ describe("API_KEYS", () => {
     for (const secret of [READ_SECRET, ADMIN_SECRET, "short-secret"]) expect((error as Error).message).not.toContain(secret);
   });
 
-  it("admin implies read", () => {
+  it("admin implies review, review implies read", () => {
     expect(grants("admin", "admin")).toBe(true);
+    expect(grants("admin", "review")).toBe(true);
     expect(grants("admin", "read")).toBe(true);
+    expect(grants("review", "review")).toBe(true);
+    expect(grants("review", "read")).toBe(true);
+    expect(grants("review", "admin")).toBe(false);
     expect(grants("read", "read")).toBe(true);
+    expect(grants("read", "review")).toBe(false);
     expect(grants("read", "admin")).toBe(false);
   });
 
@@ -58,7 +64,8 @@ describe("API_KEYS", () => {
 });
 
 describe("request checks", () => {
-  const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET}`));
+  const REVIEW_SECRET = "review-key-secret-3c9e1a7b44";
+  const ring = new ApiKeyring(parseApiKeys(`dash:read:${READ_SECRET},ops:admin:${ADMIN_SECRET},analyst:review:${REVIEW_SECRET}`));
   const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
   const refusal = (fn: () => unknown): RequestRefused | undefined => {
     try {
@@ -78,17 +85,40 @@ describe("request checks", () => {
     expect(presentedSecret("Token abc")).toBeUndefined();
   });
 
+  const route = (method: string, path: string) => ROUTES.find((r) => r.method === method && r.path === path)!;
+  const stats = route("GET", "/api/stats");
+  const flush = route("POST", "/api/detections/flush");
+  const review = route("PATCH", "/api/detections/{id}");
+  const config = route("PUT", "/api/config");
+
   it("401 without a known key, 403 when the scope is too small", () => {
-    expect(refusal(() => authorize(ring, undefined, "GET"))?.status).toBe(401);
-    expect(refusal(() => authorize(ring, "Bearer wrong-secret-0123456789", "GET"))?.status).toBe(401);
-    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, "POST"))?.status).toBe(403);
-    expect(authorize(ring, `Bearer ${READ_SECRET}`, "GET")?.name).toBe("dash");
-    expect(authorize(ring, basic("x", ADMIN_SECRET), "POST")?.name).toBe("ops");
+    expect(refusal(() => authorize(ring, undefined, stats))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, "Bearer wrong-secret-0123456789", stats))?.status).toBe(401);
+    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, flush))?.status).toBe(403);
+    expect(authorize(ring, `Bearer ${READ_SECRET}`, stats)?.name).toBe("dash");
+    expect(authorize(ring, basic("x", ADMIN_SECRET), flush)?.name).toBe("ops");
+  });
+
+  it("decides the scope by the route: a review key may review detections and nothing else that changes state", () => {
+    expect(requiredScope(review)).toBe("review");
+    expect(requiredScope(config)).toBe("admin");
+    expect(requiredScope(route("GET", "/api/detections/{id}"))).toBe("read");
+    expect(authorize(ring, `Bearer ${REVIEW_SECRET}`, review)?.name).toBe("analyst");
+    expect(authorize(ring, `Bearer ${ADMIN_SECRET}`, review)?.name).toBe("ops");
+    expect(refusal(() => authorize(ring, `Bearer ${READ_SECRET}`, review))?.status).toBe(403);
+    expect(refusal(() => authorize(ring, `Bearer ${REVIEW_SECRET}`, config))?.message).toBe('API key "analyst" has scope review; this request needs admin');
+  });
+
+  it("every route that changes state needs review or admin (default-deny)", () => {
+    const changing = ROUTES.filter((r) => r.method !== "GET");
+    expect(changing.length).toBeGreaterThan(5);
+    for (const r of changing)
+      expect([`${r.method} ${r.path}`, r.access]).toEqual([`${r.method} ${r.path}`, r.path === "/api/detections/{id}" ? "review" : "admin"]);
   });
 
   it("without keys lets reads through and refuses every change of state", () => {
-    expect(authorize(new ApiKeyring([]), undefined, "GET")).toBeUndefined();
-    for (const method of ["POST", "PUT", "PATCH", "DELETE"]) expect(refusal(() => authorize(new ApiKeyring([]), undefined, method))?.status).toBe(403);
+    expect(authorize(new ApiKeyring([]), undefined, stats)).toBeUndefined();
+    for (const r of ROUTES.filter((r) => r.method !== "GET")) expect(refusal(() => authorize(new ApiKeyring([]), undefined, r))?.status).toBe(403);
   });
 
   it("state-changing requests need a JSON content type", () => {

@@ -90,7 +90,9 @@ describe("API settings", () => {
 
   it("a malformed API_KEYS entry is a configuration error that does not echo the secret", () => {
     expect(() => loadConfig({ API_KEYS: "dash:reader:dash-secret-0123456789" }, [])).toThrow(ConfigError);
-    expect(() => loadConfig({ API_KEYS: "dash:reader:dash-secret-0123456789" }, [])).toThrow(/^API_KEYS "dash" \(entry 1\): the scope must be read or admin$/);
+    expect(() => loadConfig({ API_KEYS: "dash:reader:dash-secret-0123456789" }, [])).toThrow(
+      /^API_KEYS "dash" \(entry 1\): the scope must be read, review or admin$/,
+    );
   });
 
   it.each([

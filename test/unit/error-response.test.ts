@@ -19,6 +19,23 @@ describe("API error responses", () => {
     expect(errorResponse(notJson).body.error).toEqual({ type: "INVALID_JSON", message: "the body is not valid JSON" });
   });
 
+  it("answer a parameter that fails validation with a 400 that says what is wrong with it", () => {
+    const invalid = new Errors.ValidationError("Parameters validation error!", "VALIDATION_ERROR", [
+      { type: "stringMax", field: "notes", message: "The 'notes' field length must be less than or equal to 2000 characters long." },
+      { type: "string", field: "assignee", message: "The 'assignee' field must be a string." },
+    ]);
+    expect(errorResponse(invalid)).toEqual({
+      status: 400,
+      body: {
+        error: {
+          type: "VALIDATION_ERROR",
+          message: "The 'notes' field length must be less than or equal to 2000 characters long. The 'assignee' field must be a string.",
+        },
+      },
+      fault: false,
+    });
+  });
+
   it("show nothing of a service fault", () => {
     const fault = errorResponse(new Error('relation "x" does not exist at postgres://app:pw@db'));
     expect(fault).toEqual({ status: 500, body: { error: { type: "INTERNAL_ERROR", message: "internal error" } }, fault: true });
