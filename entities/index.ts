@@ -10,6 +10,7 @@ import { Alerts1765600000000 } from "./migrations/1765600000000-alerts";
 import { Backtests1765700000000 } from "./migrations/1765700000000-backtests";
 import { ChunkCategoryStats1765800000000 } from "./migrations/1765800000000-chunk-category-stats";
 import { DetectionReviews1765900000000 } from "./migrations/1765900000000-detection-reviews";
+import { Explanations1766000000000 } from "./migrations/1766000000000-explanations";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
@@ -26,4 +27,5 @@ export const MIGRATIONS = [
   Backtests1765700000000,
   ChunkCategoryStats1765800000000,
   DetectionReviews1765900000000,
+  Explanations1766000000000,
 ];

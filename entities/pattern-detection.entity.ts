@@ -1,5 +1,11 @@
 import { EntitySchema } from "typeorm";
-import type { Detection } from "../src/detection";
+import type { Detection, Explanation } from "../src/detection";
+
+/** Detections committed before explanations were kept have an empty object (migration 1766000000000): read as null. */
+const NO_EXPLANATION = {
+  from: (stored: Explanation): Explanation | null => (Object.keys(stored).length === 0 ? null : stored),
+  to: (value: Explanation | null): Explanation | null => value,
+};
 
 /** `pattern_detections`: every detection exactly once (written by db-sink), its lower-case columns mapped to Detection. */
 export const PatternDetectionEntity = new EntitySchema<Detection>({
@@ -16,6 +22,7 @@ export const PatternDetectionEntity = new EntitySchema<Detection>({
     chunk: { type: "text" },
     amount: { type: "numeric", nullable: true },
     line: { type: "integer", nullable: true },
+    explanation: { type: "jsonb", transformer: NO_EXPLANATION },
   },
   indices: [
     { name: "pattern_detections_pattern_identity", columns: ["patternId", "customer", "merchant"], unique: true, where: "line IS NULL" },

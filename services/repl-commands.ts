@@ -15,6 +15,14 @@ function print(helpers: TableHelpers, header: string[], rows: unknown[][]): void
   console.log(rows.length === 0 ? "(none)" : helpers.table([header, ...rows], options));
 }
 
+/** A detection's explanation as `key=value` pairs ("n=85 avg=22.412345"); "-" when it has none. */
+function why(explanation: unknown): string {
+  if (explanation === null || typeof explanation !== "object") return "-";
+  return Object.entries(explanation)
+    .map(([key, value]) => `${key}=${value === null ? "-" : String(value)}`)
+    .join(" ");
+}
+
 /** The configuration as detector.config answers it. */
 interface ConfigView {
   version: number;
@@ -46,8 +54,18 @@ export const replCommands = [
       const page: { items: Array<Record<string, unknown>> } = await broker.call("api.detections", query);
       print(
         helpers,
-        ["detected", "pattern", "action", "customer", "merchant", "amount", "chunk", "line"],
-        page.items.map((d) => [d.detectionTime, d.patternId, d.actionType, d.customer, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-"]),
+        ["detected", "pattern", "action", "customer", "merchant", "amount", "chunk", "line", "why"],
+        page.items.map((d) => [
+          d.detectionTime,
+          d.patternId,
+          d.actionType,
+          d.customer,
+          d.merchant,
+          d.amount ?? "-",
+          d.chunk,
+          d.line ?? "-",
+          why(d.explanation),
+        ]),
       );
     },
   },
@@ -75,8 +93,8 @@ export const replCommands = [
       );
       print(
         helpers,
-        ["pattern", "action", "customer", "chunk", "detected"],
-        r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime]),
+        ["pattern", "action", "customer", "chunk", "detected", "why"],
+        r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime, why(d.explanation)]),
       );
     },
   },
@@ -104,8 +122,8 @@ export const replCommands = [
       );
       print(
         helpers,
-        ["pattern", "action", "merchant", "amount", "chunk", "line", "detected"],
-        c.detections.map((d) => [d.patternId, d.actionType, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-", d.detectionTime]),
+        ["pattern", "action", "merchant", "amount", "chunk", "line", "detected", "why"],
+        c.detections.map((d) => [d.patternId, d.actionType, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-", d.detectionTime, why(d.explanation)]),
       );
     },
   },

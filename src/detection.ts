@@ -1,3 +1,7 @@
+import type { Explanation } from "./patterns/explanation";
+
+export type { Explanation };
+
 /**
  * A pattern that fired, as committed: the chunk that fired it and when.
  * PatId1–3 fire for a customer at a merchant, each (patternId, customer,
@@ -22,10 +26,13 @@ export interface Detection {
   readonly amount: string | null;
   /** The transaction's line in its chunk object (PatId4–6; null for the others). */
   readonly line: number | null;
+  /** The figures that made it fire (docs/rules.md); null for a detection committed before explanations were kept. */
+  readonly explanation: Explanation | null;
 }
 
 /** A detection as a rule fires it, before the commit gives it its chunk and times; amount and line for a transaction rule. */
 export type FiredDetection = Pick<Detection, "patternId" | "actionType" | "customer" | "merchant"> & {
   readonly amount?: string;
   readonly line?: number;
+  readonly explanation: Explanation;
 };

@@ -14,7 +14,8 @@ export interface PipelineEvent {
 }
 
 /** What a delivery carries: a detection, or a pipeline event. */
-export type Alert = { readonly type: "detection"; readonly detection: Detection } | { readonly type: "pipeline"; readonly event: PipelineEvent };
+export type Alert =
+  { readonly type: "detection"; readonly detection: Omit<Detection, "explanation"> } | { readonly type: "pipeline"; readonly event: PipelineEvent };
 
 /** The webhook's Idempotency-Key: the outbox id of a detection, `event-<id>` for a pipeline event. */
 export function idempotencyKey(alert: Alert): string {

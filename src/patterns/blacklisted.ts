@@ -5,4 +5,9 @@ export const blacklisted: TransactionRule = {
   patternId: "PatId5",
   actionType: "BLACKLISTED",
   fires: (txn, _amount, _history, s) => s.blacklist.size > 0 && (s.blacklist.has(txn.customer) || s.blacklist.has(txn.merchant)),
+  /** The customer's entry when both are listed. */
+  explain(txn, _amount, _history, s) {
+    const id = s.blacklist.has(txn.customer) ? txn.customer : txn.merchant;
+    return { id, reason: s.blacklist.get(id)! };
+  },
 };

@@ -1,4 +1,5 @@
-import { compare, decimalOf, multiply } from "../decimal";
+import { compare, decimalOf, multiply, unitsAt } from "../decimal";
+import { ratioFigure } from "./explanation";
 import type { PatternRule } from "./rule";
 
 /** PatId2: n(c,m) >= min and avg(c,m) < max, i.e. sum < max * n, exactly. */
@@ -10,5 +11,9 @@ export const child: PatternRule = {
     for (const agg of touched) {
       if (agg.n >= t.childMinTxns && compare(agg.amount, multiply(maxAvg, agg.n)) < 0) yield agg.customer;
     }
+  },
+  explain(merchant, customer) {
+    const { n, amount } = merchant.customers.get(customer)!;
+    return { n, avg: ratioFigure(unitsAt(amount, amount.scale), BigInt(n) * 10n ** BigInt(amount.scale)) };
   },
 };

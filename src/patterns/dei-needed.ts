@@ -7,4 +7,5 @@ export const deiNeeded: PatternRule = {
   *matches(merchant, _touched, t) {
     if (merchant.femaleCustomers > t.deiMinFemaleCustomers && merchant.femaleCustomers < merchant.maleCustomers) yield "";
   },
+  explain: (merchant) => ({ F: merchant.femaleCustomers, M: merchant.maleCustomers }),
 };

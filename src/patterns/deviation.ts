@@ -1,4 +1,5 @@
 import { approximate, unitsAt, type Decimal } from "../decimal";
+import { cutOffEstimate, millionthsText, ratioFigure, ratioMillionths, sqrtRatioFigure } from "./explanation";
 
 /** A customer's earlier transactions as ANOMALY reads them: count, exact sum and exact sum of squares. */
 export interface Moments {
@@ -62,4 +63,63 @@ function exactly(history: Moments, amount: Decimal, z: Factor): boolean {
   if (gap <= 0n) return false;
   const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
   return gap * gap * z.den * z.den > z.num * z.num * spread;
+}
+
+export interface DeviationFigures {
+  readonly n: number;
+  readonly mean: string;
+  readonly sd: string;
+  readonly z: string | null;
+}
+
+/**
+ * The earlier amounts' count n, mean S/n and population standard deviation
+ * sqrt(n*Q - S^2)/n, and the amount's z = (n*amount - S)/sqrt(n*Q - S^2) for
+ * an amount above the mean (one ANOMALY fired for), from
+ * the exact moments (see explanation.ts for the figures' form); z is null when
+ * every earlier amount was the same (sd 0). In doubles when they are sure to
+ * give the same digits (cold bigint code costs a few µs a detection, and
+ * ANOMALY fires thousands of times), else in bigints.
+ */
+export function deviationFigures(history: Moments, amount: Decimal): DeviationFigures {
+  return inDoubles(history, amount) ?? exactFigures(history, amount);
+}
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
+
+function inDoubles(history: Moments, amount: Decimal): DeviationFigures | undefined {
+  const { sum, sumSquares } = history;
+  const scale = sum.scale;
+  if (typeof sum.units !== "number" || typeof sumSquares.units !== "number" || typeof amount.units !== "number") return undefined;
+  if (amount.scale > scale || scale >= POWERS_OF_TEN.length) return undefined;
+  const n = history.n;
+  const s = sum.units;
+  const nq = n * sumSquares.units;
+  const ss = s * s;
+  const na = n * amount.units * POWERS_OF_TEN[scale - amount.scale];
+  const unit = n * POWERS_OF_TEN[scale];
+  if (!Number.isSafeInteger(nq) || !Number.isSafeInteger(ss) || !Number.isSafeInteger(na) || !Number.isSafeInteger(unit)) return undefined;
+  // Exact: differences of safe integers.
+  const spread = nq - ss;
+  const gap = na - s;
+  const mean = ratioMillionths(s, unit);
+  const sd = cutOffEstimate((Math.sqrt(spread) / unit) * 1e6);
+  const z = spread === 0 ? null : cutOffEstimate((gap / Math.sqrt(spread)) * 1e6);
+  if (mean === undefined || sd === undefined || z === undefined) return undefined;
+  return { n, mean: millionthsText(mean), sd: millionthsText(sd), z: z === null ? null : millionthsText(z) };
+}
+
+function exactFigures(history: Moments, amount: Decimal): DeviationFigures {
+  const scale = Math.max(amount.scale, history.sum.scale);
+  const n = BigInt(history.n);
+  const s = unitsAt(history.sum, scale);
+  const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
+  const gap = n * unitsAt(amount, scale) - s;
+  const unit = n * 10n ** BigInt(scale);
+  return {
+    n: history.n,
+    mean: ratioFigure(s, unit),
+    sd: sqrtRatioFigure(spread, unit * unit),
+    z: spread === 0n ? null : sqrtRatioFigure(gap * gap, spread),
+  };
 }

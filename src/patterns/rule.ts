@@ -1,4 +1,5 @@
 import type { Probability } from "../quantile";
+import type { Explanation } from "./explanation";
 import type { CustomerView, MerchantView } from "./merchant-view";
 
 /** Every threshold of every pattern; SPEC.md's numbers are the defaults. */
@@ -30,10 +31,12 @@ export interface BlacklistEntry {
  * A pattern over one merchant's cumulative aggregates. `matches` yields the
  * customers that match now ("" for a merchant-level pattern); `touched` holds
  * the aggregates of the customers the last chunk changed, for rules whose
- * verdict on a customer depends on that customer alone.
+ * verdict on a customer depends on that customer alone. `explain` gives the
+ * figures behind a match, called only for a detection that is emitted.
  */
 export interface PatternRule {
   readonly patternId: string;
   readonly actionType: string;
   matches(merchant: MerchantView, touched: Iterable<CustomerView>, thresholds: PatternThresholds): Iterable<string>;
+  explain(merchant: MerchantView, customer: string, thresholds: PatternThresholds): Explanation;
 }

@@ -2,6 +2,7 @@ import type { Transaction } from "../csv/transactions";
 import { decimalOf, type Decimal } from "../decimal";
 import type { CustomerHistory } from "../state/customer-history";
 import { factorOf, type Factor } from "./deviation";
+import type { Explanation } from "./explanation";
 import type { PatternThresholds } from "./rule";
 
 /** SPEC.md's defaults, also for configuration versions recorded before these rules existed. */
@@ -23,11 +24,13 @@ export interface TransactionSettings {
 /**
  * A rule that judges each valid transaction as it is applied, in stream order:
  * `history` is the customer's transactions before this one (none yet: undefined).
+ * `explain` gives the figures behind a verdict of `fires`, called only when it fired.
  */
 export interface TransactionRule {
   readonly patternId: string;
   readonly actionType: string;
   fires(txn: Transaction, amount: Decimal, history: CustomerHistory | undefined, settings: TransactionSettings): boolean;
+  explain(txn: Transaction, amount: Decimal, history: CustomerHistory | undefined, settings: TransactionSettings): Explanation;
 }
 
 const prepared = new WeakMap<PatternThresholds, TransactionSettings>();

@@ -8,8 +8,11 @@ import { formatIst } from "../time";
 export const DETECTION_FILE_HEADER = ["YStartTime", "detectionTime", "patternId", "ActionType", "customerName", "MerchantId", "chunk", "amount", "line"];
 export const DETECTIONS_PER_FILE = 50;
 
+/** A detection as its file row shows it: SPEC.md's fields; its explanation is in the database and the API. */
+export type FileDetection = Omit<Detection, "explanation">;
+
 /** A detection as a line of the S3 files (DETECTION_FILE_HEADER's columns), without the line break. */
-export function detectionCsvLine(d: Detection): string {
+export function detectionCsvLine(d: FileDetection): string {
   return csvLine([
     formatIst(d.yStartTime),
     formatIst(d.detectionTime),
@@ -23,7 +26,7 @@ export function detectionCsvLine(d: Detection): string {
   ]);
 }
 
-export function renderDetectionFile(rows: readonly Detection[]): string {
+export function renderDetectionFile(rows: readonly FileDetection[]): string {
   return `${[csvLine(DETECTION_FILE_HEADER), ...rows.map(detectionCsvLine)].join("\n")}\n`;
 }
 

@@ -124,6 +124,7 @@ export class PartitionAggregates {
             merchant: txn.merchant,
             amount: txn.amount,
             line: txn.line,
+            explanation: rule.explain(txn, amount, history, settings),
           });
         }
       }
@@ -171,7 +172,13 @@ export class PartitionAggregates {
         for (const customer of rule.matches(merchant, customers, thresholds)) {
           if (merchant.emitted.has(`${rule.patternId}|${customer}`)) continue;
           merchant.markEmitted(rule.patternId, customer);
-          fired.push({ patternId: rule.patternId, actionType: rule.actionType, customer, merchant: merchant.merchant });
+          fired.push({
+            patternId: rule.patternId,
+            actionType: rule.actionType,
+            customer,
+            merchant: merchant.merchant,
+            explanation: rule.explain(merchant, customer, thresholds),
+          });
         }
       }
     }

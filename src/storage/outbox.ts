@@ -1,5 +1,5 @@
 import type { DataSource } from "typeorm";
-import type { Detection } from "../detection";
+import type { FileDetection } from "../sinks/s3-detection-writer";
 import { S3_RESERVE_LOCK } from "./lock-keys";
 import { selectOne, selectRows, type SqlRunner } from "./sql";
 
@@ -17,10 +17,10 @@ export async function moveToPatternDetections(db: SqlRunner, limit: number): Pro
        SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE
      ), moved AS (
        UPDATE detection_outbox o SET db_done = true FROM picked WHERE o.id = picked.id
-       RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk, o.amount, o.line
+       RETURNING o.id, o.ystarttime, o.detectiontime, o.patternid, o.actiontype, o.customer, o.merchant, o.chunk, o.amount, o.line, o.explanation
      ), inserted AS (
-       INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line)
-       SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line FROM moved ORDER BY id
+       INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation)
+       SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation FROM moved ORDER BY id
        ON CONFLICT DO NOTHING
        RETURNING 1
      )
@@ -105,15 +105,15 @@ export class S3BatchStore {
   }
 
   /** The detections of each batch, in id order. */
-  async detections(batchNos: readonly number[]): Promise<Map<number, Detection[]>> {
-    const rows = await selectRows<Detection & { batchNo: number }>(
+  async detections(batchNos: readonly number[]): Promise<Map<number, FileDetection[]>> {
+    const rows = await selectRows<FileDetection & { batchNo: number }>(
       this.ds,
       `SELECT s3_batch AS "batchNo", id, ystarttime AS "yStartTime", detectiontime AS "detectionTime", patternid AS "patternId", actiontype AS "actionType",
               customer, merchant, chunk, amount::text AS amount, line
        FROM detection_outbox WHERE s3_batch = ANY($1) ORDER BY id`,
       [[...batchNos]],
     );
-    const byBatch = new Map<number, Detection[]>(batchNos.map((b) => [b, []]));
+    const byBatch = new Map<number, FileDetection[]>(batchNos.map((b) => [b, []]));
     for (const { batchNo, ...d } of rows) byBatch.get(batchNo)!.push(d);
     return byBatch;
   }

@@ -231,9 +231,9 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
     }
     if (c.detections.length > 0) {
       await em.query(
-        `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime, amount, line)
-         SELECT p, $1, $2, pid, act, cust, merch, $3, $4, amt, ln
-         FROM unnest($5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[], $11::int[]) AS t(p, pid, act, cust, merch, amt, ln)
+        `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime, amount, line, explanation)
+         SELECT p, $1, $2, pid, act, cust, merch, $3, $4, amt, ln, expl
+         FROM unnest($5::int[], $6::text[], $7::text[], $8::text[], $9::text[], $10::numeric[], $11::int[], $12::jsonb[]) AS t(p, pid, act, cust, merch, amt, ln, expl)
          ON CONFLICT DO NOTHING`,
         [
           c.seq,
@@ -247,6 +247,7 @@ async function commitChunk(ds: DataSource, c: ChunkCommit): Promise<void> {
           c.detections.map((m) => m.merchant),
           c.detections.map((m) => m.amount ?? null),
           c.detections.map((m) => m.line ?? null),
+          c.detections.map((m) => JSON.stringify(m.explanation)),
         ],
       );
     }

@@ -80,4 +80,18 @@ describe("api service", () => {
     expect(await bad.json()).toEqual({ error: { type: "INVALID_QUERY", message: expect.stringContaining("limit must be an integer") as string } });
     expect((await fetch(`${base}/api/$node/list`)).status).toBe(404);
   });
+
+  it("shows the figures that made each detection fire, and null for one committed before they were kept", async () => {
+    const latest = (await (await fetch(`${base}/api/detections?pattern=CHILD&limit=1`)).json()) as { items: Array<Record<string, unknown>> };
+    expect(latest.items).toMatchObject([{ customer: "C2", explanation: { n: 82, avg: "22.500000" } }]);
+    // As migration 1766000000000 leaves a detection of before: an empty object.
+    await (
+      await bed.rt.db()
+    ).query(
+      `INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation)
+       VALUES (now(), now(), 'PatId4', 'HIGH-VALUE', 'C9', 'M3', 'transaction-chunks/t/chunk-0.csv', 6000, 2, '{}')`,
+    );
+    const old = (await (await fetch(`${base}/api/detections?merchant=M3`)).json()) as { items: Array<Record<string, unknown>> };
+    expect(old.items).toMatchObject([{ patternId: "PatId4", amount: "6000", explanation: null }]);
+  });
 });

@@ -10,15 +10,19 @@ afterAll(async () => {
   await bed?.stop();
 });
 
-async function stored(): Promise<Array<{ customer: string }>> {
-  return (await bed.rt.db()).query(`SELECT customer FROM pattern_detections ORDER BY customer`);
+async function stored(): Promise<Array<{ customer: string; explanation: object }>> {
+  return (await bed.rt.db()).query(`SELECT customer, explanation FROM pattern_detections ORDER BY customer`);
 }
 
 describe("db-sink service", () => {
   it("copies committed detections into pattern_detections once, when told they were committed", async () => {
     await commitDetections(bed.rt, 3);
     void bed.broker.emit("detections.committed", { seq: 1, count: 3 });
-    expect(await eventually(stored, (rows) => rows.length === 3)).toEqual([{ customer: "C0" }, { customer: "C1" }, { customer: "C2" }]);
+    expect(await eventually(stored, (rows) => rows.length === 3)).toEqual([
+      { customer: "C0", explanation: { n: 80, avg: "22.500000" } },
+      { customer: "C1", explanation: { n: 81, avg: "22.500000" } },
+      { customer: "C2", explanation: { n: 82, avg: "22.500000" } },
+    ]);
     expect(await bed.broker.call("db-sink.sync")).toBe(0);
     expect(await stored()).toHaveLength(3);
   });

@@ -3,7 +3,7 @@ import path from "node:path";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
 import type { TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
-import { detectionKey, type ReferenceResult, type ReferenceThresholds } from "./reference";
+import { BLACKLIST_REASON, detectionKey, type ReferenceResult, type ReferenceThresholds } from "./reference";
 
 /**
  * Scaled so that all patterns fire on a few tens of thousands of generated rows. The blacklist is
@@ -39,7 +39,7 @@ export function withBlacklist(thresholds: ReferenceThresholds, ids: readonly str
 }
 
 /** A blacklist file as the pipeline reads it (`--blacklist PATH`): header `id,reason`, one id a row. */
-export function blacklistCsv(ids: readonly string[], reason = "test"): string {
+export function blacklistCsv(ids: readonly string[], reason = BLACKLIST_REASON): string {
   return ["id,reason", ...ids.map((id) => `${id},${reason}`)].join("\n") + "\n";
 }
 
@@ -66,10 +66,39 @@ export async function detectionsInDb(databaseUrl: string): Promise<string[]> {
     .sort();
 }
 
-/** Both sinks hold exactly the reference detections, PatId4–6 with their amounts; S3 files have the header and 50 rows (the last may have fewer). */
+/** An explanation as JSON with its keys sorted (jsonb keeps its own key order). */
+const canonical = (explanation: object | null | undefined): string =>
+  explanation ? JSON.stringify(Object.fromEntries(Object.entries(explanation).sort(([a], [b]) => (a < b ? -1 : 1)))) : String(explanation);
+
+/** Each detection in pattern_detections as its detectionKey and its explanation. */
+async function explanationsInDb(databaseUrl: string): Promise<string[]> {
+  const rows = await query<{ patternid: string; customer: string; merchant: string; chunk: string; line: number | null; explanation: object }>(
+    databaseUrl,
+    `SELECT patternid, customer, merchant, chunk, line, explanation FROM pattern_detections`,
+  );
+  return rows
+    .map((r) => {
+      const key = detectionKey({
+        patternId: r.patternid,
+        customer: r.customer,
+        merchant: r.merchant,
+        chunkIndex: chunkIndexOf(r.chunk),
+        line: r.line ?? undefined,
+      });
+      return `${key} ${canonical(r.explanation)}`;
+    })
+    .sort();
+}
+
+/**
+ * Both sinks hold exactly the reference detections, PatId4–6 with their amounts, and the database
+ * each with the reference's explanation; S3 files have the header and 50 rows (the last may have fewer).
+ */
 export async function expectExactResult(databaseUrl: string, s3: TestS3, reference: ReferenceResult): Promise<void> {
   const expected = reference.detections.map(keyWithAmount).sort();
   expect(await detectionsInDb(databaseUrl)).toEqual(expected);
+  const explained = reference.detections.map((d) => `${detectionKey(d)} ${canonical(reference.explanations.get(detectionKey(d)))}`).sort();
+  expect(await explanationsInDb(databaseUrl)).toEqual(explained);
 
   const keys = await s3.store.listKeys(DETECTION_PREFIX);
   const files = await Promise.all(keys.map(async (k) => (await s3.store.readText(k)).trim().split("\n")));

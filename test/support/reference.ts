@@ -19,9 +19,20 @@ export interface ReferenceThresholds {
   readonly anomalyMinHistory: number;
   /** PatId6: Z, plain decimal text (may have decimals, e.g. "3.5"). */
   readonly anomalyZ: string;
-  /** PatId5: customer or merchant ids. */
+  /** PatId5: customer or merchant ids, each listed with the reason BLACKLIST_REASON. */
   readonly blacklist: readonly string[];
 }
+
+/** The reason the tests list every blacklisted id with. */
+export const BLACKLIST_REASON = "test";
+
+/**
+ * The figures of a detection, by SPEC.md's symbols (docs/rules.md): counts as
+ * integers, amounts as written, anything divided or rooted from amounts as
+ * text with 6 decimals cut off (never reading higher than it is), weights
+ * (doubles) with 6 decimals to the nearest.
+ */
+export type ReferenceExplanation = Record<string, string | number | null>;
 
 export const SPEC_DEFAULTS: ReferenceThresholds = {
   upgradeMinMerchantTxns: 50_000,
@@ -54,6 +65,8 @@ export interface ReferenceResult {
   readonly chunks: number;
   /** n(c,m) and the exact sum of amounts (no trailing zeros) after the last chunk, by `merchant|customer`. */
   readonly aggregates: Map<string, { n: number; amount: string }>;
+  /** Each detection's figures, by its detectionKey. */
+  readonly explanations: Map<string, ReferenceExplanation>;
 }
 
 interface Row {
@@ -109,6 +122,27 @@ function parseRow(fields: string[], col: Map<string, number>, width: number): Ro
   return { customer: get("customer"), merchant: get("merchant"), gender: get("gender"), amount: value, amountText: get("amount") };
 }
 
+const MILLION = 1_000_000n;
+
+/** A non-negative integer count of millionths as text with 6 decimals. */
+const millionths = (units: bigint): string => {
+  const text = units.toString().padStart(7, "0");
+  return `${text.slice(0, -6)}.${text.slice(-6)}`;
+};
+
+/** The largest r with r*r*den <= num, by bisection: floor(sqrt(num/den)). */
+function floorSqrtOf(num: bigint, den: bigint): bigint {
+  let low = 0n;
+  let high = 1n;
+  while (high * high * den <= num) high *= 2n;
+  while (high - low > 1n) {
+    const mid = (low + high) / 2n;
+    if (mid * mid * den <= num) low = mid;
+    else high = mid;
+  }
+  return low;
+}
+
 /** q as an exact fraction num/den from its decimal text. */
 function fraction(text: string): { num: bigint; den: bigint } {
   const [whole, dec = ""] = text.split(".");
@@ -132,7 +166,7 @@ function meanWeights(importanceCsv: string): Map<string, number> {
   return new Map([...sums].map(([k, e]) => [k, e.sum / e.count]));
 }
 
-function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: ReferenceThresholds): Set<string> {
+function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: ReferenceThresholds): Map<string, ReferenceExplanation> {
   const maxAvg = amount(t.childMaxAvgAmount)!;
   // Every amount as an integer at the finest scale written so far: sums and the CHILD test are then exact integer arithmetic.
   const scale = finestScale(rows, maxAvg.scale);
@@ -145,7 +179,7 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
     agg.sum += atScale(r.amount, scale);
     customers.set(r.customer, agg);
   }
-  const out = new Set<string>();
+  const out = new Map<string, ReferenceExplanation>();
   const childSumBelow = atScale(maxAvg, scale);
   for (const [merchant, customers] of merchants) {
     let total = 0n;
@@ -157,9 +191,11 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
       if (a.gender === "M") male++;
     }
     for (const [customer, a] of customers) {
-      if (a.n >= BigInt(t.childMinTxns) && a.sum < childSumBelow * a.n) out.add(`PatId2|${customer}|${merchant}`);
+      if (a.n >= BigInt(t.childMinTxns) && a.sum < childSumBelow * a.n) {
+        out.set(`PatId2|${customer}|${merchant}`, { n: Number(a.n), avg: millionths((a.sum * MILLION) / (a.n * 10n ** BigInt(scale))) });
+      }
     }
-    if (female > t.deiMinFemaleCustomers && female < male) out.add(`PatId3||${merchant}`);
+    if (female > t.deiMinFemaleCustomers && female < male) out.set(`PatId3||${merchant}`, { F: female, M: male });
     if (total > BigInt(t.upgradeMinMerchantTxns)) {
       const counts = [...customers.values()].map((a) => a.n).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
       const ws = [...customers.keys()]
@@ -180,9 +216,12 @@ function matchesAfter(rows: readonly Row[], weights: Map<string, number>, t: Ref
       const wrem = hw % qw.den;
       const whi = Math.min(wlo + 1, ws.length - 1);
       const tw = wrem === 0n ? ws[wlo] : ws[wlo] + ((ws[whi] - ws[wlo]) * Number(wrem)) / Number(qw.den);
+      const tn = plain(counts[lo] * qc.den + rem * (counts[hi] - counts[lo]), qc.den.toString().length - 1);
       for (const [customer, a] of customers) {
         const w = weights.get(`${merchant}|${customer}`);
-        if (w !== undefined && w <= tw && atLeast(a.n)) out.add(`PatId1|${customer}|${merchant}`);
+        if (w !== undefined && w <= tw && atLeast(a.n)) {
+          out.set(`PatId1|${customer}|${merchant}`, { n: Number(a.n), Tn: tn, w: w.toFixed(6), Tw: tw.toFixed(6) });
+        }
       }
     }
   }
@@ -215,23 +254,39 @@ function addToHistory(h: History, a: Amount): void {
 }
 
 /** PatId4–6 with one chunk's thresholds: each valid transaction judged against the customer's earlier transactions (before adding it). */
-function transactionRules(t: ReferenceThresholds): (row: Row, history: History | undefined) => string[] {
+function transactionRules(t: ReferenceThresholds): (row: Row, history: History | undefined) => Array<[string, ReferenceExplanation]> {
   const min = amount(t.highValueMinAmount)!;
   const blacklist = new Set(t.blacklist);
   const minHistory = BigInt(t.anomalyMinHistory);
   const z = fraction(t.anomalyZ); // Z = num/den
   return (row, history) => {
-    const out: string[] = [];
+    const out: Array<[string, ReferenceExplanation]> = [];
     const common = Math.max(min.scale, row.amount.scale);
-    if (atScale(row.amount, common) >= atScale(min, common)) out.push("PatId4");
-    if (blacklist.has(row.customer) || blacklist.has(row.merchant)) out.push("PatId5");
+    if (atScale(row.amount, common) >= atScale(min, common)) out.push(["PatId4", { amount: row.amountText, threshold: t.highValueMinAmount }]);
+    if (blacklist.has(row.customer) || blacklist.has(row.merchant)) {
+      out.push(["PatId5", { id: blacklist.has(row.customer) ? row.customer : row.merchant, reason: BLACKLIST_REASON }]);
+    }
     if (history !== undefined && history.n >= minHistory) {
       const scale = Math.max(history.scale, row.amount.scale);
       const { sum, squares } = historyAt(history, scale);
       const x = atScale(row.amount, scale);
       const above = history.n * x - sum;
       // (n*x - S)^2 > (num/den)^2 * (n*Q - S^2), multiplied through by den^2
-      if (above > 0n && above * above * z.den * z.den > z.num * z.num * (history.n * squares - sum * sum)) out.push("PatId6");
+      const spread = history.n * squares - sum * sum;
+      if (above > 0n && above * above * z.den * z.den > z.num * z.num * spread) {
+        // mean = S/n, sd = sqrt(n*Q - S^2)/n, z = (n*x - S)/sqrt(n*Q - S^2); amounts here are integers at `scale`.
+        const unit = history.n * 10n ** BigInt(scale);
+        out.push([
+          "PatId6",
+          {
+            amount: row.amountText,
+            n: Number(history.n),
+            mean: millionths((sum * MILLION) / unit),
+            sd: millionths(floorSqrtOf(spread * MILLION * MILLION, unit * unit)),
+            z: spread === 0n ? null : millionths(floorSqrtOf(above * above * MILLION * MILLION, spread)),
+          },
+        ]);
+      }
     }
     return out;
   };
@@ -330,6 +385,7 @@ export function referenceDetections(
   const rows: Row[] = [];
   const badRows: Array<{ chunkIndex: number; line: number }> = [];
   const first = new Map<string, number>();
+  const explanations = new Map<string, ReferenceExplanation>();
   const transactionDetections: ReferenceDetection[] = [];
   const histories = new Map<string, History>();
   const chunks = Math.ceil(data.length / chunkRows);
@@ -348,15 +404,21 @@ export function referenceDetections(
       }
       rows.push(row);
       const history = histories.get(row.customer);
-      for (const patternId of judge(row, history)) {
-        transactionDetections.push({ patternId, customer: row.customer, merchant: row.merchant, chunkIndex: k, line, amount: row.amountText });
+      for (const [patternId, explanation] of judge(row, history)) {
+        const detection = { patternId, customer: row.customer, merchant: row.merchant, chunkIndex: k, line, amount: row.amountText };
+        transactionDetections.push(detection);
+        explanations.set(detectionKey(detection), explanation);
       }
       // Then it is history for the customer's later transactions, whether it fired or not.
       const h = history ?? { n: 0n, scale: 0, sum: 0n, squares: 0n };
       addToHistory(h, row.amount);
       histories.set(row.customer, h);
     }
-    for (const key of matchesAfter(rows, weights, thresholds)) if (!first.has(key)) first.set(key, k);
+    for (const [key, explanation] of matchesAfter(rows, weights, thresholds)) {
+      if (first.has(key)) continue;
+      first.set(key, k);
+      explanations.set(`${key}|${k}`, explanation);
+    }
   }
   const detections: ReferenceDetection[] = [
     ...[...first].map(([key, chunkIndex]) => {
@@ -375,7 +437,7 @@ export function referenceDetections(
     sums.set(key, a);
   }
   const aggregates = new Map([...sums].map(([key, a]) => [key, { n: a.n, amount: plain(a.sum, scale) }]));
-  return { detections, badRows, chunks, aggregates };
+  return { detections, badRows, chunks, aggregates, explanations };
 }
 
 /** PatId1–3: `patternId|customer|merchant|chunkIndex`; PatId4–6 (line defined): `…|chunkIndex|line`. */

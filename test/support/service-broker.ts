@@ -63,12 +63,16 @@ export async function eventually<T>(read: () => Promise<T>, done: (value: T) => 
   }
 }
 
-/** Puts `count` committed detections into the outbox, as merchant-state would: CHILD for customers C<first>, C<first+1>, ... at M1. */
+/**
+ * Puts `count` committed detections into the outbox, as merchant-state would: CHILD for customers
+ * C<first>, C<first+1>, ... at M1, C<i> with the explanation {"n": 80 + i, "avg": "22.500000"}.
+ */
 export async function commitDetections(rt: Runtime, count: number, first = 0): Promise<void> {
   const ds = await rt.db();
   await ds.query(
-    `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime)
-     SELECT 0, 1, 'transaction-chunks/t/chunk-1.csv', 'PatId2', 'CHILD', 'C' || i, 'M1', now(), now() FROM generate_series($2::int, $2::int + $1::int - 1) AS i`,
+    `INSERT INTO detection_outbox (partition, chunk_seq, chunk, patternid, actiontype, customer, merchant, ystarttime, detectiontime, explanation)
+     SELECT 0, 1, 'transaction-chunks/t/chunk-1.csv', 'PatId2', 'CHILD', 'C' || i, 'M1', now(), now(), jsonb_build_object('n', 80 + i, 'avg', '22.500000')
+     FROM generate_series($2::int, $2::int + $1::int - 1) AS i`,
     [count, first],
   );
 }

@@ -47,7 +47,7 @@ describe("a candidate configuration", () => {
 });
 
 describe("comparing two replays", () => {
-  const d = (patternId: string, customer: string, seq: number, line?: number): ReplayedDetection => ({
+  const d = (patternId: string, customer: string, seq: number, line?: number, explanation = {}): ReplayedDetection => ({
     patternId,
     actionType: patternId,
     customer,
@@ -55,6 +55,7 @@ describe("comparing two replays", () => {
     seq,
     chunk: `chunk-${seq}`,
     ...(line === undefined ? {} : { line, amount: "10" }),
+    explanation,
   });
   const patterns = [
     { patternId: "PatId2", actionType: "CHILD" },
@@ -71,6 +72,12 @@ describe("comparing two replays", () => {
     expect(child.removedExamples.map((e) => e.customer)).toEqual(["C"]);
     expect(highValue).toMatchObject({ live: 1, candidate: 2, added: 1, removed: 0 });
     expect(highValue.addedExamples).toEqual([{ customer: "A", merchant: "M1", seq: 3, chunk: "chunk-3", line: 8, amount: "10" }]);
+  });
+
+  it("matches detections by identity, not by the figures that made them fire", () => {
+    const live = [d("PatId2", "A", 3, undefined, { n: 20, avg: "22.000000" }), d("PatId4", "A", 3, 7, { amount: "10", threshold: "5" })];
+    const candidate = [d("PatId2", "A", 3, undefined, { n: 12, avg: "21.500000" }), d("PatId4", "A", 3, 7, { amount: "10", threshold: "2" })];
+    for (const pattern of compareDetections(patterns, live, candidate, { fromSeq: 1, toSeq: 4 })) expect(pattern).toMatchObject({ added: 0, removed: 0 });
   });
 
   it("gives at most the asked number of examples, in chunk order", () => {
