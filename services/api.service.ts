@@ -145,16 +145,6 @@ function changer(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${ctx.meta.user!.name}`;
 }
 
-/** A backtest's `from` or `to`: a ledger sequence, as a number or its digits; absent: undefined. */
-function chunkSeq(value: unknown, name: string): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const seq = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
-  if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 1) {
-    throw new Errors.MoleculerClientError(`${name} must be a chunk sequence (an integer from 1 up), got ${JSON.stringify(value)}`, 400, "INVALID_BACKTEST");
-  }
-  return seq;
-}
-
 /** A query the API cannot use, as the 400 it answers. */
 function invalidQuery(err: unknown): unknown {
   return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
@@ -295,19 +285,9 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         },
       },
       startBacktest: {
-        handler: (ctx: Context<{ candidate?: unknown; from?: unknown; to?: unknown }, ApiMeta>) => {
-          const by = changer(ctx);
-          const { candidate, from, to, ...rest } = ctx.params;
-          const unknown = Object.keys(rest);
-          if (unknown.length > 0 || candidate === undefined) {
-            throw new Errors.MoleculerClientError(
-              `a backtest is {"candidate": {settings}, "from": SEQ, "to": SEQ} (from and to optional)${unknown.length > 0 ? `; unknown: ${unknown.join(", ")}` : ""}`,
-              400,
-              "INVALID_BACKTEST",
-            );
-          }
-          return ctx.call("detector.backtest", { candidate, from: chunkSeq(from, "from"), to: chunkSeq(to, "to"), by });
-        },
+        // The body is checked against its route's definition: a candidate, and `from`, `to` as chunk sequences.
+        handler: (ctx: Context<{ candidate: unknown; from?: number; to?: number }, ApiMeta>) =>
+          ctx.call("detector.backtest", { candidate: ctx.params.candidate, from: ctx.params.from, to: ctx.params.to, by: changer(ctx) }),
       },
       /** A page of detections, newest first, with their reviews; with `Accept: text/csv`, the export. */
       detections: {

@@ -215,7 +215,7 @@ describe("npm run backtest", () => {
       });
       expect(await api("POST", "backtests", ADMIN, { candidate, from: "x" })).toMatchObject({
         status: 400,
-        body: { error: { message: 'from must be a chunk sequence (an integer from 1 up), got "x"' } },
+        body: { error: { message: 'from must be an integer from 1; got "x"' } },
       });
       expect((await api("POST", "backtests", ADMIN, { candidat: candidate })).status).toBe(400);
       // One at a time on a node: the second is refused while the first runs.
