@@ -75,5 +75,5 @@ export function natsConnection(transporter: string): { servers: string[]; authen
 function logLevels(level: Config["logLevel"]): Record<string, string> {
   if (level === "debug") return { "**": "debug" };
   const quiet = level === "info" ? "warn" : level;
-  return { BROKER: quiet, REGISTRY: quiet, TRANSIT: quiet, TRANSPORTER: quiet, $NODE: quiet, DISCOVERY: quiet, API: quiet, "**": level };
+  return { BROKER: quiet, REGISTRY: quiet, TRANSIT: quiet, TRANSPORTER: quiet, $NODE: quiet, DISCOVERY: quiet, API: quiet, METRICS: quiet, "**": level };
 }

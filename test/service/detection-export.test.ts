@@ -22,15 +22,16 @@ beforeAll(async () => {
   const ds = await bed.rt.db();
   // Three CHILD detections first (a customer id that needs quoting among them), then 100k HIGH-VALUE ones.
   await ds.query(
-    `INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk)
+    `INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, explanation)
      SELECT '2026-11-23T10:00:00+05:30'::timestamptz + i * interval '1 minute', '2026-11-23T10:00:01.5+05:30'::timestamptz + i * interval '1 minute',
-       'PatId2', 'CHILD', (ARRAY['C"1,a', 'C2', 'C3'])[i], 'M1', 'transaction-chunks/t/chunk-1.csv'
+       'PatId2', 'CHILD', (ARRAY['C"1,a', 'C2', 'C3'])[i], 'M1', 'transaction-chunks/t/chunk-1.csv', '{"n": 3, "avg": "20.000000"}'
      FROM generate_series(1, 3) AS i`,
   );
   await ds.query(
-    `INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line)
+    `INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation)
      SELECT '2026-11-24T00:00:00Z'::timestamptz + i * interval '1 second', '2026-11-24T00:00:02Z'::timestamptz + i * interval '1 second',
-       'PatId4', 'HIGH-VALUE', 'C' || i, 'M' || (i % 10), 'transaction-chunks/t/chunk-' || (i / 1000) || '.csv', ((5000 + i % 997) || '.25')::numeric, i % 1000 + 2
+       'PatId4', 'HIGH-VALUE', 'C' || i, 'M' || (i % 10), 'transaction-chunks/t/chunk-' || (i / 1000) || '.csv', ((5000 + i % 997) || '.25')::numeric, i % 1000 + 2,
+       jsonb_build_object('amount', (5000 + i % 997) || '.25', 'threshold', '5000')
      FROM generate_series(1, $1::int) AS i`,
     [ROWS],
   );
