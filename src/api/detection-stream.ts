@@ -50,6 +50,8 @@ export class DetectionStreams {
       stream.wake.ring();
     };
     res.once("close", stop);
+    // A client that left while the stream was being set up closed before the listener above.
+    if (res.destroyed || !res.socket || res.socket.destroyed) stop();
     try {
       res.writeHead(200, {
         "Content-Type": "text/event-stream; charset=utf-8",

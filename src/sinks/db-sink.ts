@@ -1,12 +1,12 @@
 import type { LoopPolicy } from "../work-loop";
 import { moveToPatternDetections } from "../storage/outbox";
-import type { SqlRunner } from "../storage/sql";
+import type { DataSource } from "typeorm";
 
 const BATCH = 1000;
 const IDLE_MS = 500;
 
 /** Moves every committed detection from the outbox into pattern_detections; returns how many. */
-export async function drainOutbox(db: SqlRunner): Promise<number> {
+export async function drainOutbox(db: DataSource): Promise<number> {
   let total = 0;
   for (let moved = BATCH; moved === BATCH; total += moved) moved = await moveToPatternDetections(db, BATCH);
   return total;

@@ -50,9 +50,9 @@ export async function findDetections(ds: DataSource, f: DetectionQuery): Promise
 
 /**
  * Up to `limit` detections after `afterId`, oldest first. Ids become visible
- * in increasing order: every move into pattern_detections locks the outbox
- * rows it takes in id order (src/storage/outbox.ts), so one move waits for
- * the move before it to commit before it draws its ids.
+ * in increasing order (moves into pattern_detections take turns, see
+ * moveToPatternDetections), so a reader that resumes after the last id it
+ * saw misses none.
  */
 export async function detectionsAfter(ds: DataSource, f: DetectionSelection, afterId: number, limit: number): Promise<Detection[]> {
   return selected(ds, f).andWhere("d.id > :afterId", { afterId }).orderBy("d.id", "ASC").limit(limit).getMany();

@@ -11,6 +11,8 @@ export const IMPORTANCE_LOCK = 7_700_002;
 export const LEDGER_LOCK = 7_700_003;
 /** Serialises reservations of outbox rows for the S3 sink. */
 export const S3_RESERVE_LOCK = 7_700_004;
+/** Serialises moves into pattern_detections, so that their ids become visible in increasing order. */
+export const DB_SINK_MOVE_LOCK = 7_700_006;
 /**
  * Orders configuration versions against chunk commits: a commit holds it
  * shared, recording a version holds it exclusively, so a version's first

@@ -1,19 +1,24 @@
 import type { DataSource } from "typeorm";
 import type { FileDetection } from "../sinks/s3-detection-writer";
-import { S3_RESERVE_LOCK } from "./lock-keys";
-import { selectOne, selectRows, type SqlRunner } from "./sql";
+import { DB_SINK_MOVE_LOCK, S3_RESERVE_LOCK } from "./lock-keys";
+import { selectOne, selectRows } from "./sql";
 
 /**
  * Moves up to `limit` detections from the outbox into pattern_detections in
  * one statement: marking and inserting commit together, so a crash leaves
  * either both or neither. Rows another sink holds (the S3 sink reserving a
  * batch, alerts fanning out) are waited for, not skipped: a skipped row
- * would wait for the next wake-up, up to a second later.
+ * would wait for the next wake-up, up to a second later. Moves take turns
+ * (DB_SINK_MOVE_LOCK, also across db-sink nodes): each draws its ids after
+ * the one before committed, so ids become visible in increasing order, which
+ * the detection stream relies on.
  */
-export async function moveToPatternDetections(db: SqlRunner, limit: number): Promise<number> {
-  const row = await selectOne<{ moved: number }>(
-    db,
-    `WITH picked AS (
+export async function moveToPatternDetections(ds: DataSource, limit: number): Promise<number> {
+  return ds.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock($1)`, [DB_SINK_MOVE_LOCK]);
+    const row = await selectOne<{ moved: number }>(
+      em,
+      `WITH picked AS (
        SELECT id FROM detection_outbox WHERE NOT db_done ORDER BY id LIMIT $1 FOR UPDATE
      ), moved AS (
        UPDATE detection_outbox o SET db_done = true FROM picked WHERE o.id = picked.id
@@ -25,9 +30,10 @@ export async function moveToPatternDetections(db: SqlRunner, limit: number): Pro
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved`,
-    [limit],
-  );
-  return row.moved;
+      [limit],
+    );
+    return row.moved;
+  });
 }
 
 export interface S3Batch {
