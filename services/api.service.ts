@@ -167,7 +167,11 @@ function csvDownload(rt: Runtime, ctx: Context<Record<string, unknown>, Download
   return rt.db().then((ds) => detectionCsv(ds, filter));
 }
 
-/** Settles moleculer-web's alias call once a stream has ended: its response is already complete. */
+/**
+ * What a stream's alias handler settles moleculer-web's call with once the
+ * stream has ended: the gateway treats any settled call without an action as
+ * an error, and its error handler only ends a response whose headers are sent.
+ */
 const STREAM_ENDED = new Errors.MoleculerClientError("the stream ended", 400, "STREAM_ENDED");
 
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
@@ -260,15 +264,13 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           ctx.call("detector.addToBlacklist", { change: ctx.params.entries ?? ctx.params, by: changer(ctx) }),
       },
       removeFromBlacklist: {
-        params: { id: { type: "string", min: 1 } },
         handler: (ctx: Context<{ id: string }, ApiMeta>) => ctx.call("detector.removeFromBlacklist", { change: ctx.params.id, by: changer(ctx) }),
       },
       failedAlerts: {
-        params: { limit: { type: "number", integer: true, min: 1, max: 1000, convert: true, optional: true } },
-        handler: async (ctx: Context<{ limit?: number }>) => ({ items: await failedDeliveries(await rt.db(), ctx.params.limit ?? 100) }),
+        // The query's limit, checked by the route's definition, arrives as text.
+        handler: async (ctx: Context<{ limit?: string }>) => ({ items: await failedDeliveries(await rt.db(), Number(ctx.params.limit ?? 100)) }),
       },
       redeliverAlert: {
-        params: { id: { type: "string", pattern: /^[1-9][0-9]{0,17}$/ } },
         async handler(ctx: Context<{ id: string }, ApiMeta>) {
           const id = Number(ctx.params.id);
           const outcome = await redeliver(await rt.db(), id);

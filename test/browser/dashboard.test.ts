@@ -95,7 +95,7 @@ describe("the dashboard in a real headless Chromium, with API keys", () => {
     await page.locator("#queue-status").selectOption("confirmed");
     await page.locator(`#queue-rows tr[data-id="${id}"]`).waitFor();
     mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: SCREENSHOT });
   });
 
   it("shows a visible error when the API stops answering", async () => {
