@@ -1,9 +1,10 @@
-import { readFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chunkKey } from "../../src/chunker/chunker";
 import { selectRows } from "../../src/storage/sql";
-import { uniqueName } from "../support/infra";
-import { freePort } from "../support/pipeline";
+import { tempDir, uniqueName } from "../support/infra";
+import { freePort, waitFor } from "../support/pipeline";
 import { parsePrometheusText } from "../support/prometheus-text";
 import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type ServiceTestBed } from "../support/service-broker";
 
@@ -120,6 +121,50 @@ describe("the Grafana dashboard", () => {
       const names = bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) expect({ panel, name, exposed: exposed.has(name) }).toEqual({ panel, name, exposed: true });
+    }
+  });
+
+  it("is fed by a real Prometheus with the compose file's scrape configuration, and every PromQL query evaluates", async () => {
+    const binary = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
+    if (!existsSync(binary))
+      throw new Error(
+        `this test runs a real Prometheus: install it (apt-get install prometheus; .ci/run does as root) or set PROMETHEUS_PATH; none at ${binary}`,
+      );
+    const dir = tempDir();
+    const port = await freePort();
+    // ops/prometheus/prometheus.yml as compose mounts it, pointed at this api, scraping every second.
+    const config = readFileSync(path.join(ROOT, "ops/prometheus/prometheus.yml"), "utf8")
+      .replace('"api:3000"', `"127.0.0.1:${apiPort}"`)
+      .replace(/credentials_file: \S+/, `credentials_file: ${path.join(dir, "api-key")}`)
+      .replace(/scrape_interval: \S+/, "scrape_interval: 1s");
+    writeFileSync(path.join(dir, "api-key"), "any-key-the-api-ignores-without-keys");
+    writeFileSync(path.join(dir, "prometheus.yml"), config);
+    const prometheus: ChildProcess = spawn(
+      binary,
+      [`--config.file=${path.join(dir, "prometheus.yml")}`, `--storage.tsdb.path=${path.join(dir, "data")}`, `--web.listen-address=127.0.0.1:${port}`],
+      { stdio: "ignore" },
+    );
+    const query = async (promql: string) =>
+      (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(promql)}`)).json()) as {
+        status: string;
+        error?: string;
+        data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+      };
+    try {
+      // Two scrapes at least, so that rate() and increase() have their two samples.
+      await waitFor("two scrapes of the api", async () => Number((await query("count_over_time(up[1m])")).data.result[0]?.value[1] ?? 0) >= 3, 30_000, 500);
+      const targetsState = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as {
+        data: { activeTargets: Array<{ health: string; lastError: string }> };
+      };
+      expect(targetsState.data.activeTargets.map((t) => ({ health: t.health, lastError: t.lastError }))).toEqual([{ health: "up", lastError: "" }]);
+      for (const { panel, expr } of targets("prometheus")) {
+        const answer = await query(expr!.replace(/\$__rate_interval/g, "1m").replace(/\$__interval/g, "15s"));
+        expect({ panel, expr, status: answer.status, error: answer.error }).toEqual({ panel, expr, status: "success", error: undefined });
+      }
+      const rows = await query("sum(tm_rows_applied_total)");
+      expect(rows.data.result[0].value[1]).toBe("81");
+    } finally {
+      prometheus.kill("SIGTERM");
     }
   });
 });
