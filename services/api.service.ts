@@ -22,7 +22,8 @@ import { describeError } from "../src/retry";
 import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
 import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
 import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
-import { databaseMetricSamples } from "../src/storage/metric-figures";
+import { databaseFigures } from "../src/storage/metric-figures";
+import { databaseSamples } from "../src/metrics/database-samples";
 import type { ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
 import { gatherNodeMetrics } from "./node-metrics";
@@ -380,7 +381,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       metrics: {
         async handler(ctx: Context<unknown, { $responseType?: string }>) {
           ctx.meta.$responseType = "text/plain; version=0.0.4; charset=utf-8";
-          const [fromNodes, fromDatabase] = await Promise.all([gatherNodeMetrics(this.broker), rt.db().then(databaseMetricSamples)]);
+          const [fromNodes, fromDatabase] = await Promise.all([gatherNodeMetrics(this.broker), rt.db().then(databaseFigures).then(databaseSamples)]);
           return renderExposition(ALL_METRICS, new Map([...fromNodes, ...fromDatabase]));
         },
       },

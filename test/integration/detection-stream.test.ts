@@ -67,19 +67,29 @@ describe("the detection stream across disconnects and restarts of the pipeline a
       "the outbox drained",
       async () => (await query<{ n: number }>(databaseUrl, `SELECT count(*)::int AS n FROM detection_outbox WHERE NOT db_done`))[0].n === 0,
     );
-    const stored = await query<{ id: number; patternid: string; customer: string; merchant: string; chunk: string; line: number | null }>(
+    const stored = await query<{ id: number; patternid: string; customer: string; merchant: string; chunk: string; line: number | null; explanation: unknown }>(
       databaseUrl,
-      `SELECT id::int, patternid, customer, merchant, chunk, line FROM pattern_detections ORDER BY id`,
+      `SELECT id::int, patternid, customer, merchant, chunk, line, explanation FROM pattern_detections ORDER BY id`,
     );
     await waitFor("the stream to catch up", async () => third.lastEventId === String(stored[stored.length - 1].id), 20_000);
     await third.close();
 
     const received = [...first.events, ...second.events, ...third.events].map((e) => {
-      const d = JSON.parse(e.data) as { id: number; patternId: string; customer: string; merchant: string; chunk: string; line: number | null };
+      const d = JSON.parse(e.data) as {
+        id: number;
+        patternId: string;
+        customer: string;
+        merchant: string;
+        chunk: string;
+        line: number | null;
+        explanation: unknown;
+      };
       expect(e.id).toBe(String(d.id));
-      return { id: d.id, patternid: d.patternId, customer: d.customer, merchant: d.merchant, chunk: d.chunk, line: d.line };
+      return { id: d.id, patternid: d.patternId, customer: d.customer, merchant: d.merchant, chunk: d.chunk, line: d.line, explanation: d.explanation };
     });
     expect(stored.length).toBeGreaterThan(100);
+    // Each event carries the figures that made its detection fire.
+    expect(stored.every((d) => d.explanation !== null && Object.keys(d.explanation as object).length > 0)).toBe(true);
     expect(received).toEqual(stored);
   });
 });
