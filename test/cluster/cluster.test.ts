@@ -56,6 +56,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
     start("db-sink", "db-sink");
     start("s3-sink", "s3-sink", [], { FAULT_S3_SINK_PAUSE_AFTER_WRITE_MS: "3000" });
     start("api", "api");
+    start("alerts", "alerts");
     start("ingest-1", "ingest", ["--importance", files.importance]);
     start("chunker", "chunker", ["--source", files.transactions]);
 
@@ -86,6 +87,14 @@ describeWithNats("a cluster of real processes over NATS", () => {
     start("ingest-2", "ingest", ["--importance", files.importance]);
 
     await waitFor("every chunk applied", async () => (await applied()) === reference.chunks, 120_000);
+    // Each lost state node is one pipeline alert, saying where its partitions went.
+    const lost = await query<{ subject: string; message: string }>(
+      databaseUrl,
+      `SELECT subject, message FROM alert_events WHERE kind = 'node-lost' ORDER BY occurred_at`,
+    );
+    expect(lost.map((e) => e.subject.split("/")[0])).toEqual(["ms-2", "cs-2"]);
+    expect(lost[0].message).toMatch(/^merchant-state node ms-2 was lost; its partitions moved to ms-[13], ms-[13]$/);
+    expect(lost[1].message).toBe("customer-state node cs-2 was lost; its partitions moved to cs-1");
     const owners = await query<{ owner: string }>(databaseUrl, `SELECT DISTINCT owner FROM partition_state ORDER BY owner`);
     expect(owners.map((o) => o.owner)).toEqual(expect.arrayContaining(["ms-4"]));
     expect(owners.map((o) => o.owner)).not.toContain("ms-2");
