@@ -11,7 +11,7 @@ import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { openApiDocument } from "../src/api/openapi";
 import { authorize, checkContentType, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
-import { ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
+import { definedRoute, ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
 import { pipelineStats } from "../src/api/stats";
 import { ALL_METRICS } from "../src/metrics/catalogue";
 import { renderExposition } from "../src/metrics/exposition";
@@ -56,6 +56,7 @@ interface MatchedAlias {
 const gatewayPath = (path: string): string => path.replace(/\{(\w+)\}/g, ":$1");
 
 const DEFINITIONS = new Map(ROUTES.map((r) => [`${r.method} ${gatewayPath(r.path)}`, r]));
+const DETECTION_LIST = definedRoute("GET", "/api/detections");
 
 function definitionOf(alias: MatchedAlias): RouteDefinition {
   const route = DEFINITIONS.get(`${alias.method} ${alias.fullPath}`);
@@ -70,7 +71,10 @@ function definitionOf(alias: MatchedAlias): RouteDefinition {
  */
 function checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
   const route = definitionOf(alias);
-  checkContentType(req.method ?? "GET", req.headers["content-type"]);
+  // moleculer-web also matches an OPTIONS request to the route its Access-Control-Request-Method names.
+  if (req.method !== route.method)
+    throw new RequestRefused(405, "METHOD_NOT_ALLOWED", `${req.method ?? "this method"} is not allowed here; use ${route.method}`);
+  checkContentType(route.method, req.headers["content-type"]);
   checkNoNul(req.$params);
   const query = req.query ?? {};
   const pathNames = Object.keys(route.pathParameters?.properties ?? {});
@@ -269,7 +273,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       },
       failedAlerts: {
         // The query's limit, checked by the route's definition, arrives as text.
-        handler: async (ctx: Context<{ limit?: string }>) => ({ items: await failedDeliveries(await rt.db(), Number(ctx.params.limit ?? 100)) }),
+        handler: async (ctx: Context<{ limit?: string }>) => ({ items: await failedDeliveries(await rt.db(), Number(ctx.params.limit || 100)) }),
       },
       redeliverAlert: {
         async handler(ctx: Context<{ id: string }, ApiMeta>) {
@@ -295,6 +299,8 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       /** A page of detections, newest first, with their reviews; with `Accept: text/csv`, the export. */
       detections: {
         async handler(ctx: Context<Record<string, unknown>, ApiMeta & DownloadMeta>) {
+          // Checked here too for callers other than the gateway (the REPL's `detections`).
+          checkRouteRequest(DETECTION_LIST, { query: ctx.params, path: {}, headers: {}, body: undefined });
           if (acceptsCsvFirst(ctx.meta.accept)) return csvDownload(rt, ctx);
           const filters = filtersOf(parseDetectionFilters, ctx.params);
           const ds = await rt.db();
@@ -326,10 +332,8 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       /** Changes a detection's review (any of status, assignee, notes); returns the detection with its review. */
       reviewDetection: {
         async handler(ctx: Context<{ id: string } & ReviewChange, ApiMeta>) {
+          // The body is checked against its route's definition: at least one of status, assignee, notes.
           const { id: idText, ...change } = ctx.params;
-          if (Object.keys(change).length === 0) {
-            throw new Errors.MoleculerClientError("a review change is a JSON object of any of status, assignee, notes", 400, "INVALID_REVIEW");
-          }
           const id = Number(idText);
           const ds = await rt.db();
           const review = await changeReview(ds, id, change, changer(ctx));

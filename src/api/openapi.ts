@@ -55,7 +55,7 @@ function operation(route: RouteDefinition): Json {
       ? {
           requestBody: {
             required: true,
-            content: { "application/json": { schema: route.body, ...(example.body === undefined ? {} : { example: example.body }) } },
+            content: { "application/json": { schema: published(route.body), ...(example.body === undefined ? {} : { example: example.body }) } },
           },
         }
       : {}),
@@ -69,9 +69,18 @@ function parametersOf(schema: ObjectSchema | undefined, where: "path" | "query" 
     in: where,
     required: where === "path" || (schema?.required ?? []).includes(name),
     ...(property.description ? { description: property.description } : {}),
-    schema: property,
+    schema: published(property),
     ...(examples[name] === undefined ? {} : { example: examples[name] }),
   }));
+}
+
+/** A schema as JSON Schema reads it: an object without `additionalProperties` takes no other property here, so say so. */
+function published(schema: Schema): Json {
+  if ("anyOf" in schema) return { ...schema, anyOf: schema.anyOf.map(published) };
+  if (schema.type === "array") return { ...schema, items: published(schema.items) };
+  if (schema.type !== "object") return { ...schema };
+  const properties = Object.fromEntries(Object.entries(schema.properties).map(([name, p]) => [name, published(p)]));
+  return { ...schema, properties, additionalProperties: schema.additionalProperties ?? false };
 }
 
 function response(route: RouteDefinition, status: number, description: string): Json {

@@ -41,8 +41,9 @@ export interface ObjectSchema extends Described {
   readonly type: "object";
   readonly properties: Readonly<Record<string, Schema>>;
   readonly required?: readonly string[];
-  /** Absent: no other property is allowed. */
+  /** Absent: no other property is allowed (the OpenAPI document says `false`). */
   readonly additionalProperties?: boolean;
+  readonly minProperties?: number;
   /** What an unknown property is called in a 400's message (a setting, a parameter). */
   readonly "x-noun"?: string;
 }
@@ -84,6 +85,10 @@ export function checkObject(schema: ObjectSchema, values: Readonly<Record<string
         throw new ParameterError(`unknown ${noun} "${name}"${within}; ${known.length > 0 ? `use ${known.join(", ")}` : "it takes none"}`);
       }
     }
+  }
+  const given = Object.keys(values).filter((name) => values[name] !== undefined);
+  if (schema.minProperties !== undefined && given.length < schema.minProperties) {
+    throw new ParameterError(`${path ?? "the request"} takes at least ${schema.minProperties === 1 ? "one" : schema.minProperties} of ${known.join(", ")}`);
   }
   for (const name of schema.required ?? []) {
     if (values[name] === undefined || values[name] === "") throw new ParameterError(`${named(name)} is required`);

@@ -6,7 +6,7 @@ import type { RouteDefinition } from "./routes";
 export class RequestRefused extends Error {
   override name = "RequestRefused";
   constructor(
-    readonly status: 400 | 401 | 403 | 415,
+    readonly status: 400 | 401 | 403 | 405 | 415,
     readonly type: string,
     message: string,
   ) {

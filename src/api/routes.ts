@@ -164,6 +164,7 @@ export const ROUTES: readonly RouteDefinition[] = [
         assignee: orNull({ type: "string", maxLength: MAX_ASSIGNEE_LENGTH, description: "who works on it" }),
         notes: orNull({ type: "string", maxLength: MAX_NOTES_LENGTH }),
       },
+      minProperties: 1,
       description: "any of status, assignee, notes; null clears assignee or notes",
     },
     responses: { 200: "the detection with its new review", 400: "a bad status, an over-long text, an empty change", 404: "no such detection" },
@@ -356,4 +357,11 @@ export const ROUTES: readonly RouteDefinition[] = [
 /** The key of a route in the api service's table of handlers: `GET /api/detections/{id}`. */
 export function routeKey(route: Pick<RouteDefinition, "method" | "path">): string {
   return `${route.method} ${route.path}`;
+}
+
+/** The definition of `method path`; a name that is not defined is a programming error. */
+export function definedRoute(method: Method, path: string): RouteDefinition {
+  const route = ROUTES.find((r) => r.method === method && r.path === path);
+  if (!route) throw new Error(`no route ${method} ${path} in src/api/routes.ts`);
+  return route;
 }

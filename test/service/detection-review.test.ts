@@ -124,7 +124,7 @@ describe("case review", () => {
   });
 
   it.each([
-    [{}, "a review change is a JSON object of any of status, assignee, notes"],
+    [{}, "the request takes at least one of status, assignee, notes"],
     [{ status: "closed" }, "status must be one of new, reviewing, confirmed, dismissed"],
     [{ status: "confirmed", colour: "red" }, 'unknown property "colour"; use status, assignee, notes'],
     [{ notes: "x".repeat(2001) }, "notes must be at most 2000 characters"],

@@ -51,6 +51,11 @@ describe("GET /api/openapi.json", () => {
     ).toEqual(served);
     const ids = operations().map((o) => o.op.operationId);
     expect(new Set(ids).size).toBe(ids.length);
+    // What the gateway refuses, the document says: no other properties, and a review changes at least one field.
+    const review = doc.paths["/api/detections/{id}"].patch as unknown as {
+      requestBody: { content: { "application/json": { schema: Record<string, unknown> } } };
+    };
+    expect(review.requestBody.content["application/json"].schema).toMatchObject({ additionalProperties: false, minProperties: 1 });
   });
 
   it("has examples that the API accepts: each answers a status the document lists, never a refusal of the request's form", async () => {
@@ -82,5 +87,22 @@ describe("GET /api/openapi.json", () => {
     expect(withKey.status).toBe(200);
     expect(withKey.headers.get("content-type")).toContain("text/html");
     expect(await withKey.text()).toContain('fetch("openapi.json"');
+  });
+
+  it("serves each route only with its own method: an OPTIONS preflight naming another is refused", async () => {
+    const res = await fetch(`${base}/api/detections/flush`, {
+      method: "OPTIONS",
+      headers: { Authorization: `Bearer ${ADMIN}`, "Access-Control-Request-Method": "POST" },
+    });
+    expect(res.status).toBe(405);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe("METHOD_NOT_ALLOWED");
+  });
+
+  it("checks the list's parameters also for callers other than the gateway (the REPL)", async () => {
+    await expect(bed.broker.call("api.detections", { pattern: "PatId9" })).rejects.toMatchObject({
+      status: 400,
+      message: expect.stringContaining("pattern must be one of") as string,
+    });
+    await expect(bed.broker.call("api.detections", { limit: "abc" })).rejects.toMatchObject({ status: 400 });
   });
 });

@@ -58,4 +58,10 @@ describe("requests checked against their route's definition", () => {
     expect(refusal(route("POST", "/api/detections/flush"), { body: { now: true } })?.message).toBe('unknown property "now"; it takes none');
     expect(refusal(route("GET", "/api/stats"), { query: { x: "1" } })?.message).toBe('unknown parameter "x"; it takes none');
   });
+
+  it("requires at least one field of a review change", () => {
+    expect(refusal(route("PATCH", "/api/detections/{id}"), { path: { id: "1" }, body: {} })?.message).toBe(
+      "the request takes at least one of status, assignee, notes",
+    );
+  });
 });
