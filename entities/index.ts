@@ -11,6 +11,7 @@ import { Backtests1765700000000 } from "./migrations/1765700000000-backtests";
 import { ChunkCategoryStats1765800000000 } from "./migrations/1765800000000-chunk-category-stats";
 import { DetectionReviews1765900000000 } from "./migrations/1765900000000-detection-reviews";
 import { Explanations1766000000000 } from "./migrations/1766000000000-explanations";
+import { DetectionCounts1766100000000 } from "./migrations/1766100000000-detection-counts";
 import { PartitionRecordEntity } from "./partition-record.entity";
 import { PatternDetectionEntity } from "./pattern-detection.entity";
 
@@ -28,4 +29,5 @@ export const MIGRATIONS = [
   ChunkCategoryStats1765800000000,
   DetectionReviews1765900000000,
   Explanations1766000000000,
+  DetectionCounts1766100000000,
 ];

@@ -82,10 +82,8 @@ export async function newestDetectionId(ds: DataSource): Promise<number> {
   return row.id;
 }
 
+/** Detections in pattern_detections per pattern, as the moves into it count them. */
 export async function countDetections(ds: DataSource): Promise<Record<string, number>> {
-  const rows = await selectRows<{ patternId: string; n: number }>(
-    ds,
-    `SELECT patternid AS "patternId", count(*)::int AS n FROM pattern_detections GROUP BY patternid ORDER BY patternid`,
-  );
+  const rows = await selectRows<{ patternId: string; n: number }>(ds, `SELECT patternid AS "patternId", n::int FROM detection_counts ORDER BY patternid`);
   return Object.fromEntries(rows.map((r) => [r.patternId, r.n]));
 }

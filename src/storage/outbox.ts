@@ -11,7 +11,7 @@ import { selectOne, selectRows } from "./sql";
  * would wait for the next wake-up, up to a second later. Moves take turns
  * (DB_SINK_MOVE_LOCK, also across db-sink nodes): each draws its ids after
  * the one before committed, so ids become visible in increasing order, which
- * the detection stream relies on.
+ * the detection stream relies on. The same statement keeps detection_counts.
  */
 export async function moveToPatternDetections(ds: DataSource, limit: number): Promise<number> {
   return ds.transaction(async (em) => {
@@ -27,7 +27,10 @@ export async function moveToPatternDetections(ds: DataSource, limit: number): Pr
        INSERT INTO pattern_detections (ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation)
        SELECT ystarttime, detectiontime, patternid, actiontype, customer, merchant, chunk, amount, line, explanation FROM moved ORDER BY id
        ON CONFLICT DO NOTHING
-       RETURNING 1
+       RETURNING patternid
+     ), counted AS (
+       INSERT INTO detection_counts (patternid, n) SELECT patternid, count(*) FROM inserted GROUP BY patternid
+       ON CONFLICT (patternid) DO UPDATE SET n = detection_counts.n + excluded.n
      )
      SELECT (SELECT count(*) FROM moved)::int AS moved`,
       [limit],
@@ -48,25 +51,24 @@ export interface OutboxCounts {
   readonly byPattern: Record<string, number>;
 }
 
+/**
+ * What the outbox holds, per pattern: the detections stored (detection_counts)
+ * and those the db-sink has not moved yet, each read through a partial index,
+ * so the cost follows what waits, not how many detections there are.
+ */
 export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
-  const rows = await selectRows<{ patternId: string; total: number; dbPending: number; s3Pending: number }>(
-    ds,
-    `SELECT patternid AS "patternId", count(*)::int AS total,
-            count(*) FILTER (WHERE NOT db_done)::int AS "dbPending",
-            count(*) FILTER (WHERE s3_batch IS NULL)::int AS "s3Pending"
-     FROM detection_outbox GROUP BY patternid`,
-  );
+  const [stored, dbWaiting, s3Waiting] = await Promise.all([
+    selectRows<{ patternId: string; n: number }>(ds, `SELECT patternid AS "patternId", n::int FROM detection_counts`),
+    selectRows<{ patternId: string; n: number }>(
+      ds,
+      `SELECT patternid AS "patternId", count(*)::int AS n FROM detection_outbox WHERE NOT db_done GROUP BY patternid`,
+    ),
+    selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`),
+  ]);
   const byPattern: Record<string, number> = {};
-  let total = 0,
-    dbPending = 0,
-    s3Pending = 0;
-  for (const r of rows) {
-    byPattern[r.patternId] = r.total;
-    total += r.total;
-    dbPending += r.dbPending;
-    s3Pending += r.s3Pending;
-  }
-  return { total, dbPending, s3Pending, byPattern };
+  for (const { patternId, n } of [...stored, ...dbWaiting]) byPattern[patternId] = (byPattern[patternId] ?? 0) + n;
+  const dbPending = dbWaiting.reduce((sum, r) => sum + r.n, 0);
+  return { total: Object.values(byPattern).reduce((sum, n) => sum + n, 0), dbPending, s3Pending: s3Waiting.n, byPattern };
 }
 
 /** Batches of detections for S3: reserved in the database first, so a rewrite after a crash is byte-identical. */

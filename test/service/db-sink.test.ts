@@ -28,7 +28,7 @@ describe("db-sink service", () => {
   });
 
   it("drains a backlog larger than one batch, without being told", async () => {
-    await (await bed.rt.db()).query(`TRUNCATE detection_outbox, pattern_detections, detection_reviews, detection_review_changes`);
+    await (await bed.rt.db()).query(`TRUNCATE detection_outbox, pattern_detections, detection_reviews, detection_review_changes, detection_counts`);
     await commitDetections(bed.rt, 1500);
     await eventually(stored, (rows) => rows.length === 1500);
     expect(await bed.broker.call("db-sink.sync")).toBe(0);

@@ -99,6 +99,11 @@ export async function expectExactResult(databaseUrl: string, s3: TestS3, referen
   expect(await detectionsInDb(databaseUrl)).toEqual(expected);
   const explained = reference.detections.map((d) => `${detectionKey(d)} ${canonical(reference.explanations.get(detectionKey(d)))}`).sort();
   expect(await explanationsInDb(databaseUrl)).toEqual(explained);
+  // The counts the stats read, kept by the moves into pattern_detections, crashes or not.
+  const perPattern: Record<string, number> = {};
+  for (const d of reference.detections) perPattern[d.patternId] = (perPattern[d.patternId] ?? 0) + 1;
+  const counted = await query<{ patternid: string; n: number }>(databaseUrl, `SELECT patternid, n::int FROM detection_counts`);
+  expect(Object.fromEntries(counted.map((r) => [r.patternid, r.n]))).toEqual(perPattern);
 
   const keys = await s3.store.listKeys(DETECTION_PREFIX);
   const files = await Promise.all(keys.map(async (k) => (await s3.store.readText(k)).trim().split("\n")));
