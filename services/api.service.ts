@@ -23,6 +23,7 @@ import { failedDeliveries, redeliver } from "../src/storage/alert-deliveries";
 import { detectionsAfter, findDetection, findDetections, newestDetectionId } from "../src/storage/detection-query";
 import { changeReview, reviewHistory, reviewsOf } from "../src/storage/detection-reviews";
 import { databaseFigures } from "../src/storage/metric-figures";
+import { timeline } from "../src/storage/timeline";
 import { databaseSamples } from "../src/metrics/database-samples";
 import type { ReviewChange } from "../src/review";
 import { nodesRunning } from "./cluster";
@@ -211,6 +212,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         "PATCH /api/detections/{id}": "api.reviewDetection",
         "POST /api/detections/flush": "api.flush",
         "GET /api/stats": "api.stats",
+        "GET /api/timeline": "api.timeline",
         "GET /api/merchants/{id}": "merchant-state.merchant",
         "GET /api/customers/{id}": "customer-state.customer",
         "GET /api/partitions": "merchant-state.partitions",
@@ -343,6 +345,10 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       },
       stats: {
         handler: async () => pipelineStats(await rt.db()),
+      },
+      timeline: {
+        // The query's minutes, checked by the route's definition, arrive as text.
+        handler: async (ctx: Context<{ minutes?: string }>) => timeline(await rt.db(), Number(ctx.params.minutes || 60)),
       },
       health: {
         async handler(ctx: Context<unknown, { $statusCode?: number }>) {

@@ -189,6 +189,16 @@ export const ROUTES: readonly RouteDefinition[] = [
   },
   {
     method: "GET",
+    path: "/api/timeline",
+    summary: "Per minute, oldest first: detections stored per pattern, chunks and rows applied",
+    description: "Only the minutes that had any; what the dashboard's charts show.",
+    access: "read",
+    query: { type: "object", properties: { minutes: { type: "integer", minimum: 1, maximum: 1440, description: "how far back (default 60)" } } },
+    responses: { 200: "`[{at, detections: {PatId1: n, …}, chunks, rows}]`" },
+    example: { query: { minutes: "60" } },
+  },
+  {
+    method: "GET",
     path: "/api/merchants/{id}",
     summary: "A merchant's live aggregates and the patterns it fired",
     access: "read",

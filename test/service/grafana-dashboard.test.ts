@@ -106,6 +106,18 @@ describe("the Grafana dashboard", () => {
     }
   });
 
+  it("has what the built-in dashboard charts in /api/timeline: this minute's detections per pattern, chunks and rows", async () => {
+    const minutes = (await (await fetch(`http://127.0.0.1:${apiPort}/api/timeline?minutes=5`)).json()) as Array<{
+      at: string;
+      detections: Record<string, number>;
+      chunks: number;
+      rows: number;
+    }>;
+    const sum = (f: (m: (typeof minutes)[number]) => number) => minutes.reduce((a, m) => a + f(m), 0);
+    expect({ chunks: sum((m) => m.chunks), rows: sum((m) => m.rows), child: sum((m) => m.detections.PatId2 ?? 0) }).toEqual({ chunks: 1, rows: 81, child: 1 });
+    for (const m of minutes) expect(new Date(m.at).getUTCSeconds()).toBe(0);
+  });
+
   it("names in its PromQL only metrics that /metrics exposes", async () => {
     const families = parsePrometheusText(await (await fetch(`http://127.0.0.1:${apiPort}/metrics`)).text());
     const exposed = new Set([...families].flatMap(([name, f]) => (f.type === "histogram" ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name])));
