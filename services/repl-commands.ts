@@ -1,3 +1,4 @@
+import { explanationText, type Explanation } from "../src/patterns/explanation";
 import type { ServiceBroker } from "moleculer";
 
 interface CommandArgs {
@@ -16,11 +17,9 @@ function print(helpers: TableHelpers, header: string[], rows: unknown[][]): void
 }
 
 /** A detection's explanation as `key=value` pairs ("n=85 avg=22.412345"); "-" when it has none. */
+/** An explanation as the API gives it (null: none recorded). */
 function why(explanation: unknown): string {
-  if (explanation === null || typeof explanation !== "object") return "-";
-  return Object.entries(explanation)
-    .map(([key, value]) => `${key}=${value === null ? "-" : String(value)}`)
-    .join(" ");
+  return explanation !== null && typeof explanation === "object" ? explanationText(explanation as Explanation) : "-";
 }
 
 /** The configuration as detector.config answers it. */

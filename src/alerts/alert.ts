@@ -1,4 +1,5 @@
 import type { Detection } from "../detection";
+import { explanationText } from "../patterns/explanation";
 
 /** Problems of the pipeline itself that alert like detections do (table `alert_events`). */
 export type PipelineEventKind = "chunk-failed" | "node-lost" | "sink-stuck" | "quarantine-rate";
@@ -14,8 +15,7 @@ export interface PipelineEvent {
 }
 
 /** What a delivery carries: a detection, or a pipeline event. */
-export type Alert =
-  { readonly type: "detection"; readonly detection: Omit<Detection, "explanation"> } | { readonly type: "pipeline"; readonly event: PipelineEvent };
+export type Alert = { readonly type: "detection"; readonly detection: Detection } | { readonly type: "pipeline"; readonly event: PipelineEvent };
 
 /** The webhook's Idempotency-Key: the outbox id of a detection, `event-<id>` for a pipeline event. */
 export function idempotencyKey(alert: Alert): string {
@@ -40,6 +40,7 @@ export function alertBody(alert: Alert): string {
     line: d.line,
     yStartTime: d.yStartTime.toISOString(),
     detectionTime: d.detectionTime.toISOString(),
+    explanation: d.explanation,
   });
 }
 
@@ -48,5 +49,6 @@ export function alertLine(alert: Alert): string {
   if (alert.type === "pipeline") return `${alert.event.occurredAt.toISOString()} PIPELINE ${alert.event.kind}: ${alert.event.message}`;
   const d = alert.detection;
   const transaction = d.line === null ? "" : ` amount ${d.amount} (line ${d.line} of ${d.chunk})`;
-  return `${d.detectionTime.toISOString()} ${d.patternId} ${d.actionType} customer ${d.customer} at merchant ${d.merchant}${transaction} [detection ${d.id}]`;
+  const why = d.explanation === null ? "" : ` because ${explanationText(d.explanation)}`;
+  return `${d.detectionTime.toISOString()} ${d.patternId} ${d.actionType} customer ${d.customer} at merchant ${d.merchant}${transaction}${why} [detection ${d.id}]`;
 }

@@ -11,6 +11,14 @@
 export type Explanation = Readonly<Record<string, string | number | null>>;
 
 export const FIGURE_DECIMALS = 6;
+
+/** An explanation on one line, `n=83 avg=19.019253`; "-" when there is none. */
+export function explanationText(explanation: Explanation | null): string {
+  if (explanation === null || Object.keys(explanation).length === 0) return "-";
+  return Object.entries(explanation)
+    .map(([key, value]) => `${key}=${value === null ? "-" : String(value)}`)
+    .join(" ");
+}
 const SCALE = 10n ** BigInt(FIGURE_DECIMALS);
 const MILLION = 10 ** FIGURE_DECIMALS;
 

@@ -1,3 +1,4 @@
+import type { Explanation } from "../patterns/explanation";
 import type { Alert, PipelineEventKind } from "../alerts/alert";
 import { selectFirst, selectOne, selectRows, type SqlRunner } from "./sql";
 
@@ -159,6 +160,8 @@ interface DueRow {
   line: number | null;
   yStartTime: Date;
   detectionTime: Date;
+  /** Null for a detection committed before explanations were kept. */
+  explanation: Explanation | null;
   eventId: number | null;
   kind: PipelineEventKind;
   subject: string;
@@ -173,6 +176,7 @@ export async function dueDeliveries(db: SqlRunner, channel: string, limit: numbe
     `SELECT d.id, d.channel, d.attempts, d.detection_id AS "detectionId",
             o.patternid AS "patternId", o.actiontype AS "actionType", o.customer, o.merchant, o.chunk, o.amount::text AS amount, o.line,
             o.ystarttime AS "yStartTime", o.detectiontime AS "detectionTime",
+            nullif(o.explanation, '{}'::jsonb) AS explanation,
             d.event_id AS "eventId", e.kind, e.subject, e.message, e.occurred_at AS "occurredAt"
      FROM alert_deliveries d
      LEFT JOIN detection_outbox o ON o.id = d.detection_id
@@ -200,6 +204,7 @@ export async function dueDeliveries(db: SqlRunner, channel: string, limit: numbe
               line: r.line,
               yStartTime: r.yStartTime,
               detectionTime: r.detectionTime,
+              explanation: r.explanation,
             },
           }
         : { type: "pipeline", event: { id: r.eventId, kind: r.kind, subject: r.subject, message: r.message, occurredAt: r.occurredAt } },

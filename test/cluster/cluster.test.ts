@@ -126,8 +126,13 @@ describeWithNats("a cluster of real processes over NATS", () => {
 
     // Stopping cleanly checkpoints every partition: the persisted aggregates must be
     // exactly one application of every chunk, so no chunk was applied twice or skipped, with sums exact to the last decimal.
-    for (const name of ["ms-1", "ms-3", "ms-4", "cs-1"]) running.get(name)!.child.kill("SIGTERM");
-    for (const name of ["ms-1", "ms-3", "ms-4", "cs-1"]) expect(await running.get(name)!.exited).toBe(0);
+    // One node after the other: nodes stopped at once may leave a partition's checkpoint a few chunks behind
+    // its fence (README, Known limits; the next node to load it replays them), and the aggregates read below
+    // are those of the checkpoints.
+    for (const name of ["ms-1", "ms-3", "ms-4", "cs-1"]) {
+      running.get(name)!.child.kill("SIGTERM");
+      expect(await running.get(name)!.exited).toBe(0);
+    }
     const fences = await query<{ applied: number; checkpoint: number }>(
       databaseUrl,
       `SELECT DISTINCT applied_seq::int AS applied, checkpoint_seq::int AS checkpoint FROM partition_state`,

@@ -62,7 +62,7 @@ describe("alerts by email", () => {
     expect(digest.from?.text).toBe("alerts@example.com");
     const lines = digest.text!.trim().split("\n");
     expect(lines).toHaveLength(101); // ALERT_EMAIL_DIGEST_MAX (100) listed, then the count of the rest
-    expect(lines[0]).toMatch(/ PatId2 CHILD customer C\d+ at merchant M1 \[detection \d+\]$/);
+    expect(lines[0]).toMatch(/ PatId2 CHILD customer C\d+ at merchant M1 because n=\d+ avg=22\.500000 \[detection \d+\]$/);
     expect(lines[100]).toBe("… and 400 more (GET /api/detections lists them all)");
 
     // Within the interval (default 60 s), new detections wait for the next digest.
