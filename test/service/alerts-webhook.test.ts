@@ -85,7 +85,14 @@ describe("alerts to a webhook", () => {
     );
     // The figures that made it fire travel with it (commitDetections: C<i> has n = 80 + i).
     const i = Number((sample.customer as string).slice(1));
-    expect(sample).toMatchObject({ patternId: "PatId2", actionType: "CHILD", merchant: "M1", amount: null, line: null, explanation: { n: 80 + i, avg: "22.500000" } });
+    expect(sample).toMatchObject({
+      patternId: "PatId2",
+      actionType: "CHILD",
+      merchant: "M1",
+      amount: null,
+      line: null,
+      explanation: { n: 80 + i, avg: "22.500000" },
+    });
   });
 
   it("dead-letters after the last attempt; GET /api/alerts/failed lists it and POST /api/alerts/:id/redeliver sends it again", async () => {
