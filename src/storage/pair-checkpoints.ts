@@ -82,13 +82,23 @@ export class PackedHistories {
   }
 }
 
-/** Appends the partitions' checkpoints as of chunk `seq` to their logs; a full set drops the rows before it. */
+/**
+ * Appends the partitions' checkpoints as of chunk `seq` to their logs; a full
+ * set drops the rows before it. A partition may already have a row at `seq`:
+ * nodes stopping together can each checkpoint a partition one took over from
+ * the other. That row, with the rows before it, already gives the state at
+ * `seq`, so it stays, and this node's full set drops nothing it may rest on.
+ */
 export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly PartitionCheckpoint[], seq: number): Promise<void> {
   const written = checkpoints.filter((c) => c.pairs.count > 0 || c.histories.count > 0);
+  const inserted = new Set<number>();
   if (written.length > 0) {
-    await db.query(
+    const rows = await selectRows<{ partition: number }>(
+      db,
       `INSERT INTO pair_checkpoints (partition, seq, full_set, pair_count, pairs, history_count, histories)
-       SELECT p, $1, f, n, t, hn, ht FROM unnest($2::int[], $3::boolean[], $4::int[], $5::text[], $6::int[], $7::text[]) AS x(p, f, n, t, hn, ht)`,
+       SELECT p, $1, f, n, t, hn, ht FROM unnest($2::int[], $3::boolean[], $4::int[], $5::text[], $6::int[], $7::text[]) AS x(p, f, n, t, hn, ht)
+       ON CONFLICT (partition, seq) DO NOTHING
+       RETURNING partition`,
       [
         seq,
         written.map((c) => c.partition),
@@ -99,8 +109,9 @@ export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly
         written.map((c) => c.histories.text),
       ],
     );
+    for (const r of rows) inserted.add(r.partition);
   }
-  const full = checkpoints.filter((c) => c.fullSet).map((c) => c.partition);
+  const full = checkpoints.filter((c) => c.fullSet && (inserted.has(c.partition) || !written.includes(c))).map((c) => c.partition);
   if (full.length > 0) await db.query(`DELETE FROM pair_checkpoints WHERE partition = ANY($1) AND seq < $2`, [full, seq]);
 }
 

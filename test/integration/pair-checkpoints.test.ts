@@ -124,4 +124,32 @@ describe("the checkpoint log of a partition", () => {
     const { pairs } = await readPairCheckpoints(ds, [5]);
     expect(pairs).toEqual([{ partition: 5, ...odd }]);
   });
+
+  it("keeps the row a partition has at a chunk when a second node checkpoints it at the same chunk (nodes stopping together), and the other partitions of that checkpoint with it", async () => {
+    const none = new PackedHistories();
+    await appendPairCheckpoints(ds, [{ partition: 10, fullSet: true, histories: none, pairs: packed(pair("C1", 1, "1")) }], 18);
+    // The node that held partition 10 checkpoints it as it stops, at chunk 21.
+    await appendPairCheckpoints(ds, [{ partition: 10, fullSet: false, histories: none, pairs: packed(pair("C1", 4, "4")) }], 21);
+    // Another node took it over from chunk 18's checkpoint, replayed to 21, and stops too: a full set of 10 and a delta of 11.
+    await appendPairCheckpoints(
+      ds,
+      [
+        { partition: 10, fullSet: true, histories: none, pairs: packed(pair("C1", 4, "4")) },
+        { partition: 11, fullSet: false, histories: none, pairs: packed(pair("C7", 2, "7")) },
+      ],
+      21,
+    );
+    const { pairs } = await readPairCheckpoints(ds, [10, 11]);
+    // The entries in order: folded (the latest of each pair), partition 10 holds C1 4 times, as both nodes had it.
+    expect(pairs.map((p) => `${p.partition}:${p.customer}:${p.n}:${formatDecimal(p.amount)}`)).toEqual(["10:C1:1:1", "10:C1:4:4", "11:C7:2:7"]);
+    // The first node's row stays, and the rows it rests on were not dropped for the second node's full set.
+    const rows = await selectRows<{ seq: number; fullSet: boolean }>(
+      ds,
+      `SELECT seq::int, full_set AS "fullSet" FROM pair_checkpoints WHERE partition = 10 ORDER BY seq`,
+    );
+    expect(rows).toEqual([
+      { seq: 18, fullSet: true },
+      { seq: 21, fullSet: false },
+    ]);
+  });
 });
