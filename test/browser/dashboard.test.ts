@@ -21,7 +21,7 @@ let page: Page;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
-      `the dashboard test drives a real Chromium: install it (apt-get install chromium; .ci/run does when it runs as root) or set CHROMIUM_PATH; none at ${CHROMIUM}`,
+      `the dashboard test drives a real Chromium: install it (apt-get install chromium; npm test does when it runs as root) or set CHROMIUM_PATH; none at ${CHROMIUM}`,
     );
   }
   files = await generate({ rows: 16_000, seed: 31, outDir: tempDir(), dirty: 0, customers: 150, merchants: 6 });

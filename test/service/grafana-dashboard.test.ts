@@ -140,7 +140,7 @@ describe("the Grafana dashboard", () => {
     const binary = process.env.PROMETHEUS_PATH ?? "/usr/bin/prometheus";
     if (!existsSync(binary))
       throw new Error(
-        `this test runs a real Prometheus: install it (apt-get install prometheus; .ci/run does as root) or set PROMETHEUS_PATH; none at ${binary}`,
+        `this test runs a real Prometheus: install it (apt-get install prometheus; npm test does when it runs as root) or set PROMETHEUS_PATH; none at ${binary}`,
       );
     const dir = tempDir();
     const port = await freePort();
