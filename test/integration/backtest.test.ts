@@ -113,6 +113,18 @@ beforeAll(async () => {
   indexBySeq = new Map(ledger.map((c) => [c.seq, chunkIndexOf(c.key)]));
 });
 
+/** A replayed detection in the reference's terms (its chunk by index), to compare the two. */
+function asReference(d: ReplayedDetection): string {
+  return keyWithAmount({
+    patternId: d.patternId,
+    customer: d.customer,
+    merchant: d.merchant,
+    chunkIndex: chunkIndexOf(d.chunk),
+    line: d.line,
+    amount: d.amount,
+  });
+}
+
 describe("npm run backtest", () => {
   let full: BacktestReport;
 
@@ -146,15 +158,6 @@ describe("npm run backtest", () => {
         { candidate },
       );
       const outcome = await prepared.run();
-      const asReference = (d: ReplayedDetection) =>
-        keyWithAmount({
-          patternId: d.patternId,
-          customer: d.customer,
-          merchant: d.merchant,
-          chunkIndex: chunkIndexOf(d.chunk),
-          line: d.line,
-          amount: d.amount,
-        });
       expect(outcome.live.map(asReference).sort()).toEqual(await detectionsInDb(databaseUrl));
       expect(outcome.candidate.map(asReference).sort()).toEqual(candidateReference.detections.map(keyWithAmount).sort());
     } finally {
@@ -268,15 +271,6 @@ describe("npm run backtest", () => {
     try {
       const sources = { db: await rt.db(), store: rt.store, partitions: rt.config.partitions, maxRecordBytes: rt.config.maxRecordBytes };
       const outcome = await (await prepareBacktest(sources, { candidate: { anomalyZ: "2.5" } })).run();
-      const asReference = (d: ReplayedDetection) =>
-        keyWithAmount({
-          patternId: d.patternId,
-          customer: d.customer,
-          merchant: d.merchant,
-          chunkIndex: chunkIndexOf(d.chunk),
-          line: d.line,
-          amount: d.amount,
-        });
       expect(outcome.live.map(asReference).sort()).toEqual(keys(asLive));
       expect(outcome.candidate.map(asReference).sort()).toEqual(keys(withCandidate));
     } finally {
