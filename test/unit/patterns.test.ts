@@ -273,6 +273,16 @@ describe("explanations of PatId4–6", () => {
     expect(judgedLast(history(...skewed, "30"))).toEqual({ PatId6: { amount: "30", n: 20, mean: "10.500000", sd: "2.179449", z: "8.947213" } });
   });
 
+  it("ANOMALY needs ANOMALY_MIN_HISTORY earlier transactions, counted at any merchant", () => {
+    // The customer's earlier transactions alternate between M1 and M2; the judged one is at M3.
+    const spread = (n: number): Transaction[] => [
+      ...Array.from({ length: n }, (_, i) => ({ ...txns("C1", i % 2 === 0 ? "M1" : "M2", 1, i % 2 === 0 ? "10" : "20")[0], line: i + 2 })),
+      { ...txns("C1", "M3", 1, "1000")[0], line: n + 2 },
+    ];
+    expect(judgedLast(spread(19))).toEqual({}); // 19 earlier: too few, however far above
+    expect(judgedLast(spread(20))).toEqual({ PatId6: { amount: "1000", n: 20, mean: "15.000000", sd: "5.000000", z: "197.000000" } });
+  });
+
   it("ANOMALY after equal amounts: sd 0 and no z", () => {
     expect(judgedLast(history(...Array<string>(20).fill("10"), "10.01"))).toEqual({
       PatId6: { amount: "10.01", n: 20, mean: "10.000000", sd: "0.000000", z: null },
