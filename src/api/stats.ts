@@ -28,10 +28,11 @@ interface ChunkerProgressRow {
 /** Progress of the whole pipeline, from the durable state (so it is the same whichever node answers). */
 export async function pipelineStats(ds: DataSource): Promise<PipelineStats> {
   const ledger = new ChunkLedger(ds);
+  const stored = countDetections(ds);
   const [chunks, detections, inDatabase, s3Files, progress, failures, rejectedPackets] = await Promise.all([
     ledger.summary(),
-    outboxCounts(ds),
-    countDetections(ds),
+    outboxCounts(ds, stored),
+    stored,
     new S3BatchStore(ds, DETECTION_PREFIX).writtenCount(),
     selectOne<ChunkerProgressRow>(
       ds,

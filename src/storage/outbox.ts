@@ -1,5 +1,6 @@
 import type { DataSource } from "typeorm";
 import type { FileDetection } from "../sinks/s3-detection-writer";
+import { countDetections } from "./detection-query";
 import { DB_SINK_MOVE_LOCK, S3_RESERVE_LOCK } from "./lock-keys";
 import { selectOne, selectRows } from "./sql";
 
@@ -52,13 +53,13 @@ export interface OutboxCounts {
 }
 
 /**
- * What the outbox holds, per pattern: the detections stored (detection_counts)
+ * What the outbox holds, per pattern: the detections stored (`inDatabase`, from detection_counts)
  * and those the db-sink has not moved yet, each read through a partial index,
  * so the cost follows what waits, not how many detections there are.
  */
-export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
+export async function outboxCounts(ds: DataSource, inDatabase: Promise<Record<string, number>> = countDetections(ds)): Promise<OutboxCounts> {
   const [stored, dbWaiting, s3Waiting] = await Promise.all([
-    selectRows<{ patternId: string; n: number }>(ds, `SELECT patternid AS "patternId", n::int FROM detection_counts`),
+    inDatabase,
     selectRows<{ patternId: string; n: number }>(
       ds,
       `SELECT patternid AS "patternId", count(*)::int AS n FROM detection_outbox WHERE NOT db_done GROUP BY patternid`,
@@ -66,7 +67,9 @@ export async function outboxCounts(ds: DataSource): Promise<OutboxCounts> {
     selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`),
   ]);
   const byPattern: Record<string, number> = {};
-  for (const { patternId, n } of [...stored, ...dbWaiting]) byPattern[patternId] = (byPattern[patternId] ?? 0) + n;
+  for (const { patternId, n } of [...Object.entries(stored).map(([patternId, n]) => ({ patternId, n })), ...dbWaiting]) {
+    byPattern[patternId] = (byPattern[patternId] ?? 0) + n;
+  }
   const dbPending = dbWaiting.reduce((sum, r) => sum + r.n, 0);
   return { total: Object.values(byPattern).reduce((sum, n) => sum + n, 0), dbPending, s3Pending: s3Waiting.n, byPattern };
 }
