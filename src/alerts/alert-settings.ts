@@ -1,4 +1,4 @@
-import { ALL_RULES } from "../patterns";
+import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
 import { redactSetting } from "../redact";
 
 /** A bad alert setting; config.ts turns it into a ConfigError. */
@@ -78,7 +78,7 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** `ALERT_WEBHOOKS=ops-hook=https://…,audit=https://…` */
-export function parseWebhooks(text: string): WebhookChannel[] {
+function parseWebhooks(text: string): WebhookChannel[] {
   const channels: WebhookChannel[] = [];
   for (const entry of text
     .split(",")
@@ -109,7 +109,7 @@ export function parseWebhooks(text: string): WebhookChannel[] {
  * pattern id or action type (PatId1, CHILD, …), `pipeline`, or `*` for every pattern.
  * Empty: everything goes to every channel.
  */
-export function parseRoutes(text: string, channels: readonly string[]): AlertRoute[] {
+function parseRoutes(text: string, channels: readonly string[]): AlertRoute[] {
   const patterns = ALL_RULES.map((r) => r.patternId);
   if (text === "") return [...patterns, PIPELINE_SOURCE].flatMap((source) => channels.map((channel) => ({ source, channel })));
   const routes = new Map<string, AlertRoute>();
@@ -134,12 +134,7 @@ export function parseRoutes(text: string, channels: readonly string[]): AlertRou
       }
     }
     for (const name of list(rule.slice(0, eq))) {
-      const sources =
-        name === "*"
-          ? patterns
-          : name === PIPELINE_SOURCE
-            ? [PIPELINE_SOURCE]
-            : [ALL_RULES.find((r) => r.patternId === name || r.actionType === name)?.patternId];
+      const sources = name === "*" ? patterns : name === PIPELINE_SOURCE ? [PIPELINE_SOURCE] : [ruleByPatternOrAction(name)?.patternId];
       if (sources[0] === undefined) {
         throw new AlertSettingError(`ALERT_ROUTES: unknown source "${name}"; known: ${patterns.join(", ")}, their action types, ${PIPELINE_SOURCE}, *`);
       }
