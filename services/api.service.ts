@@ -31,13 +31,15 @@ import { gatherNodeMetrics } from "./node-metrics";
 
 // services/ when run from source (tests), dist/services/ when built.
 const ROOT = [path.join(__dirname, ".."), path.join(__dirname, "..", "..")].find((dir) => existsSync(path.join(dir, "package.json")))!;
-const DASHBOARD = path.join(ROOT, "services", "dashboard.html");
-const API_DOCS = path.join(ROOT, "services", "api-docs.html");
 const VERSION = (JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string }).version;
 
-function page(ctx: Context<unknown, { $responseType?: string }>, file: string): string {
-  ctx.meta.$responseType = "text/html; charset=utf-8";
-  return readFileSync(file, "utf8");
+/** A page the api serves as it is, read once when the api is created. */
+function pageFrom(file: string): (ctx: Context<unknown, { $responseType?: string }>) => string {
+  const html = readFileSync(path.join(ROOT, "services", file), "utf8");
+  return (ctx) => {
+    ctx.meta.$responseType = "text/html; charset=utf-8";
+    return html;
+  };
 }
 
 const BASIC_CHALLENGE = 'Basic realm="transaction monitoring", charset="UTF-8"';
@@ -396,10 +398,10 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         },
       },
       dashboard: {
-        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, DASHBOARD),
+        handler: pageFrom("dashboard.html"),
       },
       docs: {
-        handler: (ctx: Context<unknown, { $responseType?: string }>) => page(ctx, API_DOCS),
+        handler: pageFrom("api-docs.html"),
       },
       openapi: {
         handler: () => openApiDocument(ROUTES, VERSION),
