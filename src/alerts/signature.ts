@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /** How old a signed request may be before a receiver should refuse it. */
-export const SIGNATURE_MAX_AGE_SECONDS = 300;
+const SIGNATURE_MAX_AGE_SECONDS = 300;
 
 /** The headers that sign one webhook request: HMAC-SHA256 over `<timestamp>.<body>`. */
 export interface SignatureHeaders {
@@ -9,7 +9,7 @@ export interface SignatureHeaders {
   readonly "X-Signature": string;
 }
 
-export function signatureOf(secret: string, timestamp: string, body: string): string {
+function signatureOf(secret: string, timestamp: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
 }
 

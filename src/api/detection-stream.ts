@@ -14,7 +14,7 @@ const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2000;
 
 /** One detection as a Server-Sent Event: its id as the event id, the detection as JSON. */
-export function detectionEvent(d: Detection): string {
+function detectionEvent(d: Detection): string {
   return `id: ${d.id}\ndata: ${JSON.stringify(d)}\n\n`;
 }
 

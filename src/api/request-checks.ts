@@ -16,7 +16,7 @@ export class RequestRefused extends Error {
 
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-export function changesState(method: string): boolean {
+function changesState(method: string): boolean {
   return STATE_CHANGING.has(method.toUpperCase());
 }
 

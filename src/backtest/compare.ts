@@ -35,7 +35,7 @@ export interface PatternComparison {
  * merchant) for PatId1–3, which fire once per pair, wherever; (pattern, chunk,
  * line) for PatId4–6, which fire per transaction.
  */
-export function detectionIdentity(d: ReplayedDetection): string {
+function detectionIdentity(d: ReplayedDetection): string {
   return d.line === undefined ? `${d.patternId}|${d.customer}|${d.merchant}` : `${d.patternId}|${d.chunk}|${d.line}`;
 }
 

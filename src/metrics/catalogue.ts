@@ -58,6 +58,6 @@ export const ALERT_QUEUE = metric("tm_alert_deliveries_waiting", "gauge", "Alert
 ]);
 export const REJECTED_PACKETS = metric("tm_rejected_packets_total", "counter", "Cluster packets a node dropped for failing authentication", ["node"]);
 
-export const DATABASE_METRICS: readonly MetricDefinition[] = [CHUNK_LAG, SINK_BACKLOG, ALERT_QUEUE, REJECTED_PACKETS];
+const DATABASE_METRICS: readonly MetricDefinition[] = [CHUNK_LAG, SINK_BACKLOG, ALERT_QUEUE, REJECTED_PACKETS];
 
 export const ALL_METRICS: readonly MetricDefinition[] = [...NODE_METRICS, ...DATABASE_METRICS];

@@ -72,7 +72,7 @@ export function blacklistRemoval(id: string): ConfigEdit {
 }
 
 /** One setting's change between two versions; for the blacklist, the entries added and removed. */
-export type SettingChange =
+type SettingChange =
   | { readonly setting: string; readonly from: unknown; readonly to: unknown }
   | { readonly setting: "blacklist"; readonly added: readonly BlacklistEntry[]; readonly removed: readonly BlacklistEntry[] };
 

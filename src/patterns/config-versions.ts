@@ -85,8 +85,8 @@ function patternIdsOf(ids: unknown, what: string): string[] {
  * Every configuration version holds its whole blacklist, and every partition
  * load reads every version: the list is kept to a size that stays cheap.
  */
-export const MAX_BLACKLIST_ENTRIES = 100_000;
-export const MAX_BLACKLIST_REASON_CHARS = 500;
+const MAX_BLACKLIST_ENTRIES = 100_000;
+const MAX_BLACKLIST_REASON_CHARS = 500;
 
 function blacklistOf(entries: unknown, what: string): BlacklistEntry[] {
   if (!Array.isArray(entries)) throw new Error(`${what}: blacklist must be a list of {id, reason}`);

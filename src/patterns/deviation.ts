@@ -65,7 +65,7 @@ function exactly(history: Moments, amount: Decimal, z: Factor): boolean {
   return gap * gap * z.den * z.den > z.num * z.num * spread;
 }
 
-export interface DeviationFigures {
+interface DeviationFigures {
   readonly n: number;
   readonly mean: string;
   readonly sd: string;

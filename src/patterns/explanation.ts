@@ -10,7 +10,7 @@
  */
 export type Explanation = Readonly<Record<string, string | number | null>>;
 
-export const FIGURE_DECIMALS = 6;
+const FIGURE_DECIMALS = 6;
 
 /** An explanation on one line, `n=83 avg=19.019253`; "-" when there is none. */
 export function explanationText(explanation: Explanation | null): string {

@@ -86,7 +86,7 @@ const MAX_CATEGORY_CHARS = 100;
  * that PostgreSQL text cannot hold NUL or a lone surrogate, and a key cannot
  * be very long.
  */
-export function statsCategory(category: string): string {
+function statsCategory(category: string): string {
   const cut = category.length > MAX_CATEGORY_CHARS ? category.slice(0, MAX_CATEGORY_CHARS) : category;
   // PostgreSQL stores a lone surrogate (one cut in half, or one in the data) as U+FFFD: so do we, so that
   // two categories equal there are one key here too.

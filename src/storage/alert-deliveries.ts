@@ -3,7 +3,7 @@ import type { Alert, PipelineEventKind } from "../alerts/alert";
 import { selectFirst, selectOne, selectRows, type SqlRunner } from "./sql";
 
 /** One row of `alert_deliveries`: an alert on its way to one channel. */
-export interface DeliveryRecord {
+interface DeliveryRecord {
   readonly id: number;
   readonly channel: string;
   readonly status: "pending" | "delivered" | "failed";
