@@ -65,15 +65,9 @@ export interface DecimalSum {
   scale: number;
 }
 
-/** sum += text (validated earlier; throws naming `what` if it is not a plain decimal), allocating nothing while both fit a safe integer at one scale. */
+/** sum += text (validated earlier; throws naming `what` if it is not a plain decimal), allocating nothing while both fit a safe integer. */
 export function addTo(sum: DecimalSum, text: string, what: string): void {
-  if (scanDecimal(text) && scannedScale === sum.scale && typeof sum.units === "number") {
-    const total = sum.units + scannedUnits;
-    if (Number.isSafeInteger(total)) {
-      sum.units = total;
-      return;
-    }
-  }
+  if (scanDecimal(text) && addUnitsInPlace(sum, scannedUnits, scannedScale)) return;
   const total = add(sum, decimalOf(text, what));
   sum.units = total.units;
   sum.scale = total.scale;
@@ -91,18 +85,36 @@ export function readInto(into: DecimalSum, text: string, what: string): void {
   into.scale = d.scale;
 }
 
-/** sum += d, allocating nothing while both fit a safe integer at one scale. */
+/** sum += d, allocating nothing while both fit a safe integer. */
 export function addDecimalTo(sum: DecimalSum, d: Decimal): void {
-  if (typeof d.units === "number" && typeof sum.units === "number" && d.scale === sum.scale) {
-    const total = sum.units + d.units;
-    if (Number.isSafeInteger(total)) {
-      sum.units = total;
-      return;
-    }
-  }
+  if (typeof d.units === "number" && addUnitsInPlace(sum, d.units, d.scale)) return;
   const total = add(sum, d);
   sum.units = total.units;
   sum.scale = total.scale;
+}
+
+/** sum += d², allocating nothing while both fit a safe integer; the sum's scale stays twice that of the largest d added. */
+export function addSquareTo(sum: DecimalSum, d: Decimal): void {
+  if (typeof d.units === "number") {
+    const squared = d.units * d.units;
+    if (Number.isSafeInteger(squared) && addUnitsInPlace(sum, squared, 2 * d.scale)) return;
+  }
+  addDecimalTo(sum, square(d));
+}
+
+/**
+ * sum += units × 10^-scale in place, at the larger of the two scales (as `add`
+ * gives): false, leaving the sum as it was, when the sum is a bigint or the
+ * result would not be a safe integer. Amounts of mixed scales ("4.5", "4.55")
+ * stay on this path.
+ */
+function addUnitsInPlace(sum: DecimalSum, units: number, scale: number): boolean {
+  if (typeof sum.units !== "number") return false;
+  const total = scale <= sum.scale ? sum.units + rescaled(units, sum.scale - scale) : rescaled(sum.units, scale - sum.scale) + units;
+  if (!Number.isSafeInteger(total)) return false; // of two non-negatives: not safe whenever either term is not
+  sum.units = total;
+  if (scale > sum.scale) sum.scale = scale;
+  return true;
 }
 
 /** parseDecimal for text validated earlier (configured, stored, sent); throws naming `what` if it is not. */

@@ -1,4 +1,4 @@
-import { add, square, type Decimal, type DecimalSum } from "../decimal";
+import { addDecimalTo, addSquareTo, type Decimal, type DecimalSum } from "../decimal";
 import type { Moments } from "../patterns/deviation";
 
 /**
@@ -14,20 +14,11 @@ export class CustomerHistory implements Moments {
 
   constructor(readonly customer: string) {}
 
-  /** Adds an amount in place: with no allocation while the sums are safe integers at the amount's scale. */
+  /** Adds an amount in place, allocating nothing while the sums are safe integers. */
   add(amount: Decimal): void {
     this.n++;
-    const units = amount.units;
-    if (typeof units === "number" && amount.scale === this.sum.scale && typeof this.sum.units === "number" && typeof this.sumSquares.units === "number") {
-      const sum = this.sum.units + units;
-      const sumSquares = this.sumSquares.units + units * units; // not safe whenever units² is not
-      if (Number.isSafeInteger(sum) && Number.isSafeInteger(sumSquares)) {
-        this.sum.units = sum;
-        this.sumSquares.units = sumSquares;
-        return;
-      }
-    }
-    this.restore(this.n, add(this.sum, amount), add(this.sumSquares, square(amount)));
+    addDecimalTo(this.sum, amount);
+    addSquareTo(this.sumSquares, amount);
   }
 
   restore(n: number, sum: Decimal, sumSquares: Decimal): void {

@@ -1,4 +1,19 @@
-import { add, compare, decimalOf, divideDown, formatDecimal, isPlainDecimal, multiply, parseDecimal, ZERO, type Decimal } from "../../src/decimal";
+import {
+  add,
+  addDecimalTo,
+  addSquareTo,
+  addTo,
+  compare,
+  decimalOf,
+  divideDown,
+  formatDecimal,
+  isPlainDecimal,
+  multiply,
+  parseDecimal,
+  ZERO,
+  type Decimal,
+  type DecimalSum,
+} from "../../src/decimal";
 import { amountProblem, MAX_AMOUNT_DIGITS, moneySetting } from "../../src/money";
 
 const d = (text: string): Decimal => decimalOf(text, "test value");
@@ -25,6 +40,29 @@ describe("exact decimals", () => {
     expect(sum("4.55", "12", "0.125")).toBe("16.675");
     // back under the safe limit, a sum continues on the fast path
     expect(add(d("0.0000000000000000001"), d("0.0000000000000000001"))).toEqual({ units: 2, scale: 19 });
+  });
+
+  it("sums in place across scales exactly as add does, staying a number while the sum is a safe integer", () => {
+    const texts = ["4.55", "12", "0.125", "7.5", "9007199254740.991", "0.0001", "3", "123456789012345678901234567890.5", "1.25"];
+    const fromText: DecimalSum = { units: 0, scale: 0 };
+    const fromDecimal: DecimalSum = { units: 0, scale: 0 };
+    const squares: DecimalSum = { units: 0, scale: 0 };
+    let expected: Decimal = ZERO;
+    let expectedSquares: Decimal = ZERO;
+    for (const text of texts) {
+      addTo(fromText, text, "test value");
+      addDecimalTo(fromDecimal, d(text));
+      addSquareTo(squares, d(text));
+      expected = add(expected, d(text));
+      expectedSquares = add(expectedSquares, { units: BigInt(d(text).units) ** 2n, scale: 2 * d(text).scale });
+      expect(fromText).toEqual(expected);
+      expect(fromDecimal).toEqual(expected);
+      expect(formatDecimal(squares)).toBe(formatDecimal(expectedSquares));
+      expect(squares.scale).toBe(2 * fromText.scale);
+    }
+    const early: DecimalSum = { units: 0, scale: 0 };
+    for (const text of ["4.55", "12", "0.125", "7.5"]) addTo(early, text, "test value");
+    expect(early).toEqual({ units: 24175, scale: 3 });
   });
 
   it("compares exactly across scales", () => {
