@@ -14,6 +14,7 @@ import { startEmbeddedPostgres } from "../src/app/embedded-postgres";
 import { processUsage } from "../src/bench/process-usage";
 import { measureCadenceLatency } from "../src/bench/cadence";
 import { createBucket, freshDatabase } from "../src/bench/end-to-end";
+import { StreamProfile } from "../src/bench/stream-profile";
 import { runVersusPeer } from "../src/bench/versus-peer";
 import { stopAll } from "../src/app/launch";
 import { NODE_FLAGS } from "../src/app/node-flags";
@@ -27,7 +28,7 @@ import { selectOne, type SqlRunner } from "../src/storage/sql";
 /** Chunks timed at the seeds' cadence. */
 const CADENCE_CHUNKS = 20;
 
-const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N]";
+const USAGE = "usage: npm run bench -- [--cluster N [--kill-one | --join-one]] [--rows N] [--customers N] [--merchants N] [--cpu-profile FILE]";
 
 const HELP = `
 ${USAGE}
@@ -40,6 +41,9 @@ steady rate (-> last chunk committed), chunk latency, the size of the state
 (customer-merchant pairs, customers, merchants), peak RSS and CPU seconds
 of each process. --cluster N: N processes of merchant-state and customer-state over NATS;
 --kill-one: kill one of them halfway; --join-one: start another one halfway.
+--cpu-profile FILE: write a V8 CPU profile of the bench process over the
+stream window (first chunk read -> last detection in both sinks; in one
+process that is every service) to FILE, for Chrome DevTools.
 In one process it then times \`node dist/bin/start.js --once\` on the same data
 (spawn to exit, fresh database and bucket) and the plain-PostgreSQL peer
 (src/bench/peer.ts) on another fresh database, prints both rates, their
@@ -65,7 +69,8 @@ async function main(): Promise<void> {
   const settings = loadBenchSettings(process.env);
   const flags = parseFlags(process.argv.slice(2));
   for (const name of flags.keys())
-    if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one"].includes(name)) throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
+    if (!["cluster", "rows", "customers", "merchants", "kill-one", "join-one", "cpu-profile"].includes(name))
+      throw new ConfigError(`unknown flag --${name}\n${USAGE}`);
   const count = (name: string): number | undefined => {
     const v = flags.get(name);
     if (v !== undefined && !/^\d+$/.test(v)) throw new ConfigError(`--${name} must be a positive integer\n${USAGE}`);
@@ -77,6 +82,9 @@ async function main(): Promise<void> {
   const merchants = count("merchants");
   const killOne = flags.get("kill-one") === "true";
   const joinOne = flags.get("join-one") === "true";
+  const cpuProfileFile = flags.get("cpu-profile");
+  if (cpuProfileFile === "true") throw new ConfigError(`--cpu-profile needs a file name\n${USAGE}`);
+  const profile = cpuProfileFile === undefined ? undefined : new StreamProfile(path.resolve(cpuProfileFile));
   if (killOne && nodes < 2) throw new ConfigError(`--kill-one needs --cluster 2 or more\n${USAGE}`);
   if (joinOne && (nodes < 1 || killOne)) throw new ConfigError(`--join-one needs --cluster 1 or more, and no --kill-one\n${USAGE}`);
 
@@ -192,6 +200,7 @@ async function main(): Promise<void> {
       );
       if (!streaming && started > 0) {
         sample();
+        await profile?.start();
         benchCpuAtStart = process.cpuUsage();
         streaming = true;
       }
@@ -209,6 +218,7 @@ async function main(): Promise<void> {
     await broker.call("db-sink.sync");
     await broker.call("s3-sink.flush");
     const sinksDone = Date.now();
+    await profile?.stop();
     clearInterval(sampler);
     sample();
     const benchCpu = process.cpuUsage(benchCpuAtStart);
@@ -261,6 +271,7 @@ async function main(): Promise<void> {
     );
     for (const c of children) console.log(`                    ${c.name}: ${c.cpuSeconds.toFixed(1)} s`);
     if (nodes > 0) console.log(`process logs:       ${logs}`);
+    if (cpuProfileFile) console.log(`CPU profile:        ${path.resolve(cpuProfileFile)} (this process, the stream window)`);
     if (nodes === 0) {
       const vs = await runVersusPeer({
         startScript: path.join(__dirname, "start.js"),
