@@ -1,4 +1,4 @@
-import { approximate, unitsAt, type Decimal } from "../decimal";
+import { approximate, POW10, unitsAt, type Decimal } from "../decimal";
 import { cutOffEstimate, millionthsText, ratioFigure, ratioMillionths, sqrtRatioFigure } from "./explanation";
 
 /** A customer's earlier transactions as ANOMALY reads them: count, exact sum and exact sum of squares. */
@@ -85,19 +85,17 @@ export function deviationFigures(history: Moments, amount: Decimal): DeviationFi
   return inDoubles(history, amount) ?? exactFigures(history, amount);
 }
 
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, k) => 10 ** k);
-
 function inDoubles(history: Moments, amount: Decimal): DeviationFigures | undefined {
   const { sum, sumSquares } = history;
   const scale = sum.scale;
   if (typeof sum.units !== "number" || typeof sumSquares.units !== "number" || typeof amount.units !== "number") return undefined;
-  if (amount.scale > scale || scale >= POWERS_OF_TEN.length) return undefined;
+  if (amount.scale > scale || scale >= POW10.length) return undefined;
   const n = history.n;
   const s = sum.units;
   const nq = n * sumSquares.units;
   const ss = s * s;
-  const na = n * amount.units * POWERS_OF_TEN[scale - amount.scale];
-  const unit = n * POWERS_OF_TEN[scale];
+  const na = n * amount.units * POW10[scale - amount.scale];
+  const unit = n * POW10[scale];
   if (!Number.isSafeInteger(nq) || !Number.isSafeInteger(ss) || !Number.isSafeInteger(na) || !Number.isSafeInteger(unit)) return undefined;
   // Exact: differences of safe integers.
   const spread = nq - ss;
