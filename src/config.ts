@@ -8,6 +8,7 @@ import { moneySetting } from "./money";
 import { TRANSACTION_RULE_DEFAULTS, type PatternThresholds } from "./patterns";
 import { parseProbability } from "./quantile";
 import { redactSetting, urlSecrets } from "./redact";
+import { MIN_SECRET_LENGTH } from "./secret-length";
 
 /** A setting that cannot work; reported as one line, and the process exits non-zero. */
 export class ConfigError extends Error {
@@ -340,8 +341,6 @@ function alertSettings(raw: (s: Setting) => string, int: (s: Setting, min: numbe
     throw err;
   }
 }
-
-const MIN_SECRET_LENGTH = 16;
 
 /** `CLUSTER_SECRET=new,old`: the first seals, any opens. Required, and long enough, once packets leave the process. */
 function clusterSecretsFrom(text: string, transporter: string | undefined): string[] {

@@ -1,5 +1,6 @@
 import { ALL_RULES, ruleByPatternOrAction } from "../patterns";
 import { redactSetting } from "../redact";
+import { MIN_SECRET_LENGTH } from "../secret-length";
 
 /** A bad alert setting; config.ts turns it into a ConfigError. */
 export class AlertSettingError extends Error {
@@ -72,8 +73,6 @@ export interface AlertNumbers {
   readonly sinkStuckMs: number;
   readonly quarantineRate: number;
 }
-
-export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
 const CHANNEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
@@ -148,9 +147,9 @@ function parseRoutes(text: string, channels: readonly string[]): AlertRoute[] {
 export function parseAlertSettings(text: AlertSettingsText, numbers: AlertNumbers): AlertSettings {
   const webhooks = parseWebhooks(text.webhooks);
   const webhookSecret = text.webhookSecret || undefined;
-  if (webhooks.length > 0 && (webhookSecret === undefined || webhookSecret.length < MIN_WEBHOOK_SECRET_LENGTH)) {
+  if (webhooks.length > 0 && (webhookSecret === undefined || webhookSecret.length < MIN_SECRET_LENGTH)) {
     throw new AlertSettingError(
-      `ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOKS and needs at least ${MIN_WEBHOOK_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
+      `ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOKS and needs at least ${MIN_SECRET_LENGTH} characters (e.g. \`openssl rand -hex 32\`)`,
     );
   }
   let email: EmailChannel | undefined;

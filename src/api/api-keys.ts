@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { MIN_SECRET_LENGTH } from "../secret-length";
 
 /** `read`: every GET. `review`: also the review of detections. `admin`: also every other change of state. */
 export type Scope = "read" | "review" | "admin";
@@ -17,7 +18,6 @@ export class ApiKeyFormatError extends Error {
 /** Each scope grants what the ones before it do. */
 const SCOPES: readonly Scope[] = ["read", "review", "admin"];
 const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-const MIN_SECRET_LENGTH = 16;
 
 /** Parses API_KEYS: comma-separated `name:scope:secret`; empty text means no keys (the API is open). */
 export function parseApiKeys(text: string): ApiKey[] {
