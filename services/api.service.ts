@@ -10,7 +10,7 @@ import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilt
 import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { openApiDocument } from "../src/api/openapi";
-import { authorize, checkContentType, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
+import { authorize, checkContentType, checkHost, checkNoNul, checkRouteRequest, RequestRefused } from "../src/api/request-checks";
 import { definedRoute, ROUTES, routeKey, type RouteDefinition } from "../src/api/routes";
 import { pipelineStats } from "../src/api/stats";
 import { ALL_METRICS } from "../src/metrics/catalogue";
@@ -72,7 +72,7 @@ function definitionOf(alias: MatchedAlias): RouteDefinition {
  * nothing from a 400: the route's definition (the same as in the OpenAPI
  * document), NUL characters, and JSON bodies only for changes of state.
  */
-function checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias): void {
+function checkAgainstDefinition(ctx: Context<unknown, ApiMeta>, req: GatewayRequest, alias: MatchedAlias): void {
   const route = definitionOf(alias);
   // moleculer-web also matches an OPTIONS request to the route its Access-Control-Request-Method names.
   if (req.method !== route.method)
@@ -245,7 +245,11 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
     // Before the gateway closes its server, which waits for every open response.
     stopped: () => streams.closeAll(),
     methods: {
-      checkRequest,
+      /** moleculer-web's authorization step, on every route (health too), after authenticate. */
+      checkRequest(ctx: Context<unknown, ApiMeta>, _route: unknown, req: GatewayRequest, _res: ServerResponse, alias: MatchedAlias) {
+        checkHost(keyring.enabled, req.headers.host);
+        checkAgainstDefinition(ctx, req, alias);
+      },
       /** With API_KEYS set: the key the request carries (Bearer, or Basic from a browser), else 401/403. */
       authenticate(_ctx: Context, _route: unknown, req: IncomingMessage, res: ServerResponse, alias: MatchedAlias) {
         const route = definitionOf(alias);

@@ -1,3 +1,5 @@
+import { isLoopback } from "../config";
+import { printable } from "../csv/fields";
 import { grants, type ApiKey, type ApiKeyring, type Scope } from "./api-keys";
 import { checkObject, ParameterError, type ObjectSchema } from "./parameters";
 import type { RouteDefinition } from "./routes";
@@ -56,6 +58,24 @@ export function authorize(keyring: ApiKeyring, authorization: string | undefined
   if (!key) throw new RequestRefused(401, "UNAUTHORIZED", secret === undefined ? "an API key is required (Authorization: Bearer <secret>)" : "unknown API key");
   if (!grants(key.scope, needed)) throw new RequestRefused(403, "FORBIDDEN", `API key "${key.name}" has scope ${key.scope}; this request needs ${needed}`);
   return key;
+}
+
+/**
+ * Without API keys the API listens on loopback only and reads are open, yet a
+ * web page the user opens could still reach it by DNS rebinding (its own name
+ * made to resolve to 127.0.0.1): such a request carries that name in Host, so
+ * without keys only loopback names are served. With keys, the key admits a
+ * request, whatever name it used (a proxy's, a load balancer's).
+ */
+export function checkHost(keysConfigured: boolean, host: string | undefined): void {
+  if (keysConfigured || host === undefined) return;
+  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
+  if (isLoopback(name) || name.toLowerCase().endsWith(".localhost")) return;
+  throw new RequestRefused(
+    403,
+    "FORBIDDEN_HOST",
+    `Host "${printable(host, 100)}" is not a loopback name: without API_KEYS the API answers requests to localhost, 127.0.0.1 or [::1] only`,
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { request } from "node:http";
 import { networkInterfaces } from "node:os";
 import { generate } from "../../src/demo/generator";
 import { sleep } from "../../src/retry";
@@ -38,6 +39,20 @@ afterAll(async () => {
   await dropDatabase(new URL(databaseUrl).pathname.slice(1));
   await query(process.env.TEST_DATABASE_URL!, `DROP ROLE IF EXISTS ${role}`);
 });
+
+/** GET with a Host header of our choosing, as a page on a rebound name would send it (fetch does not let a caller set Host). */
+function getWithHost(url: string, host: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: { ...headers, Host: host } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (part: string) => (body += part));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 async function stop(run: RunningProcess): Promise<void> {
   if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGTERM");
@@ -116,6 +131,11 @@ describe("the API with API_KEYS, on a running pipeline", () => {
   it("serves every read route with a read key", async () => {
     for (const path of ["/api/stats", "/api/detections", "/api/partitions"]) expect((await get(path)).status).toBe(200);
     expect((await get("/api/stats", bearer(ADMIN_SECRET))).status).toBe(200);
+  });
+
+  it("with keys, serves a request whatever host name it used (a proxy's), the key admitting it", async () => {
+    expect((await getWithHost(`${base}/api/stats`, "monitoring.bank.example", bearer(READ_SECRET))).status).toBe(200);
+    expect((await getWithHost(`${base}/api/stats`, "monitoring.bank.example")).status).toBe(401);
   });
 
   it("the flush needs admin: 403 with a read key", async () => {
@@ -203,6 +223,14 @@ describe("the API without keys", () => {
     try {
       await waitFor("the API", async () => (await fetch(`http://127.0.0.1:${port}/api/health`)).ok);
       expect((await fetch(`http://127.0.0.1:${port}/api/stats`)).status).toBe(200);
+      for (const host of [`localhost:${port}`, `127.0.0.1:${port}`, `[::1]:${port}`, `app.localhost:${port}`])
+        expect((await getWithHost(`http://127.0.0.1:${port}/api/stats`, host)).status).toBe(200);
+      // DNS rebinding: a page on attacker.example, its name now resolving to 127.0.0.1, reading the open API.
+      for (const path of ["/api/stats", "/api/detections", "/api/health", "/"]) {
+        const rebound = await getWithHost(`http://127.0.0.1:${port}${path}`, `attacker.example:${port}`);
+        expect(rebound.status).toBe(403);
+        expect(JSON.parse(rebound.body)).toMatchObject({ error: { type: "FORBIDDEN_HOST" } });
+      }
       const address = externalAddress();
       if (address) await expect(fetch(`http://${address}:${port}/api/health`)).rejects.toThrow();
     } finally {
