@@ -11,7 +11,10 @@ import { describeError, sleep } from "../retry";
 import type { EmbeddedServer } from "./embedded";
 
 const PG_USER = "postgres";
-const PG_PASSWORD = "postgres";
+/** The password of clusters initialised before each got a random one (see passwordFor). */
+const LEGACY_PASSWORD = "postgres";
+/** PostgreSQL's "password authentication failed". */
+const INVALID_PASSWORD = "28P01";
 /** As root the server runs as this system user, from binaries and a data folder under here (see placeFor). */
 const ROOT_HOME = "/var/lib/transaction-monitoring";
 const READY_TIMEOUT_MS = 60_000;
@@ -39,9 +42,11 @@ interface Place {
  * server of a killed one, which is reused.
  */
 export async function startEmbeddedPostgres(dir: string, port: number, log: Log): Promise<EmbeddedPostgres> {
-  const url = `postgres://${PG_USER}:${PG_PASSWORD}@127.0.0.1:${port}/postgres`;
   await mkdir(path.dirname(dir), { recursive: true });
   const place = await placeFor(dir);
+  const passwordFile = embeddedPasswordFile(dir);
+  const initialised = existsSync(path.join(place.dataDir, "PG_VERSION"));
+  const url = `postgres://${PG_USER}:${encodeURIComponent(await passwordFor(passwordFile, initialised))}@127.0.0.1:${port}/postgres`;
   const owner = path.join(path.dirname(dir), "postgres-owner.pid");
   const otherOwner = liveOwner(owner);
   const leftOver = runningPostmaster(place.dataDir);
@@ -58,16 +63,35 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
     return { url, dataDir: place.dataDir, stop: () => stopPostmaster(leftOver).finally(release) };
   }
   try {
-    if (!existsSync(path.join(place.dataDir, "PG_VERSION"))) {
+    if (!initialised) {
       log.info("initialising embedded PostgreSQL", { dir: place.dataDir });
-      await initialise(place);
+      await initialise(place, passwordFile);
     }
-    const server = await startServer(place, port, url);
+    const server = await startServer(place, port, url, passwordFile);
     return { url, dataDir: place.dataDir, stop: () => stopPostmaster(server.pid!).finally(release) };
   } catch (err) {
     await release();
     throw err;
   }
+}
+
+/** Where the embedded server's password is kept: beside its data (`dir`), readable by this user only. */
+export function embeddedPasswordFile(dir: string): string {
+  return path.join(path.dirname(dir), "postgres-password");
+}
+
+/**
+ * The password the server at `dir` takes: for a new cluster a random one,
+ * written to `file` (0600) before initdb sets it, so that no other local user
+ * can log in with a well-known one; for an existing cluster the one in `file`,
+ * or, without the file, the fixed one clusters were initialised with before.
+ */
+async function passwordFor(file: string, initialised: boolean): Promise<string> {
+  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
+  if (initialised) return LEGACY_PASSWORD;
+  const password = randomBytes(24).toString("hex");
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 /** The version a package.json declares. */
@@ -128,11 +152,12 @@ async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
   }
 }
 
-async function initialise(place: Place): Promise<void> {
+/** initdb with the password in `ownPasswordFile`, copied where the server's user can read it (as root, another user). */
+async function initialise(place: Place, ownPasswordFile: string): Promise<void> {
   await mkdir(place.dataDir, { recursive: true, mode: 0o700 });
   if (place.runAs) await chown(place.dataDir, place.runAs.uid, place.runAs.gid);
   const passwordFile = path.join(place.dataDir, "..", `.pg-password-${randomBytes(4).toString("hex")}`);
-  await writeFile(passwordFile, `${PG_PASSWORD}\n`, { mode: 0o600 });
+  await writeFile(passwordFile, await readFile(ownPasswordFile), { mode: 0o600 });
   if (place.runAs) await chown(passwordFile, place.runAs.uid, place.runAs.gid);
   try {
     const initdb = spawn(
@@ -150,7 +175,7 @@ async function initialise(place: Place): Promise<void> {
 }
 
 /** Starts the postmaster detached (its own session), its log in the data folder; resolves once it accepts connections. */
-async function startServer(place: Place, port: number, url: string): Promise<ChildProcess> {
+async function startServer(place: Place, port: number, url: string, passwordFile: string): Promise<ChildProcess> {
   const logFile = path.join(place.dataDir, "server.log");
   const child = spawn(path.join(place.binDir, "postgres"), ["-D", place.dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], {
     ...place.runAs,
@@ -170,6 +195,13 @@ async function startServer(place: Place, port: number, url: string): Promise<Chi
       return child;
     } catch (err) {
       await client.end().catch(() => undefined);
+      if ((err as { code?: string }).code === INVALID_PASSWORD) {
+        child.kill("SIGINT");
+        throw new ConfigError(
+          `the embedded PostgreSQL in ${place.dataDir} refused the password in ${passwordFile}` +
+            `${existsSync(passwordFile) ? "" : " (the file is missing)"}; restore that file, or delete DATA_DIR to start over`,
+        );
+      }
       if (Date.now() > deadline) {
         child.kill("SIGQUIT");
         throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`, {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { generate } from "../../src/demo/generator";
 import { SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS } from "../support/expectations";
@@ -30,7 +30,9 @@ async function embeddedEnv(dataDir: string): Promise<Record<string, string>> {
   return env;
 }
 
-const embeddedDatabase = (env: Record<string, string>) => `postgres://postgres:postgres@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres`;
+/** The embedded server's URL, with the password it was initialised with (DATA_DIR/postgres-password). */
+const embeddedDatabase = (env: Record<string, string>, password = readFileSync(path.join(env.DATA_DIR, "postgres-password"), "utf8").trim()) =>
+  `postgres://postgres:${password}@127.0.0.1:${env.EMBEDDED_PG_PORT}/postgres`;
 
 describe("an embedded one-process run", () => {
   it("Ctrl-C to the whole process group stops it cleanly, the database last; the next run resumes and completes exactly", async () => {
@@ -41,6 +43,10 @@ describe("an embedded one-process run", () => {
       "3 chunks applied",
       async () => (await query<{ n: number }>(embeddedDatabase(env), `SELECT count(*)::int AS n FROM chunks WHERE status = 'applied'`))[0].n >= 3,
     );
+    // Its password is random, kept for this user only: no other local user logs in with a well-known one.
+    expect(statSync(path.join(env.DATA_DIR, "postgres-password")).mode & 0o777).toBe(0o600);
+    expect(readFileSync(path.join(env.DATA_DIR, "postgres-password"), "utf8").trim()).toMatch(/^[0-9a-f]{48}$/);
+    await expect(query(embeddedDatabase(env, "postgres"), "SELECT 1")).rejects.toThrow(/password authentication failed/);
     process.kill(-first.child.pid!, "SIGINT"); // what a terminal's Ctrl-C does
     expect(await first.exited).toBe(0);
     expect(first.output()).not.toMatch(/terminating connection|administrator command|Connection terminated|ECONNREFUSED|ERROR|WARN/);
@@ -76,6 +82,22 @@ describe("an embedded one-process run", () => {
       first.child.kill("SIGTERM");
       expect(await first.exited).toBe(0);
     }
+  });
+
+  it("a lost password file is one line saying which file, not a minute of retries", async () => {
+    const dataDir = path.join(tempDir(), "data");
+    const env = { ...(await embeddedEnv(dataDir)), LOG_LEVEL: "warn" };
+    const first = startProgram("start", ["--services", "detector"], env);
+    await waitFor("the database", async () => (await query(embeddedDatabase(env), "SELECT 1")).length === 1);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    rmSync(path.join(dataDir, "postgres-password"));
+    const second = startProgram("start", ["--services", "detector"], env);
+    expect(await second.exited).toBe(2);
+    expect(second.output().trim()).toMatch(
+      /^configuration error: the embedded PostgreSQL in \S+ refused the password in \S+postgres-password \(the file is missing\)/,
+    );
+    expect(second.output().trim().split("\n")).toHaveLength(1);
   });
 
   it("the API port in use is one line, not a stack trace", async () => {
