@@ -88,7 +88,8 @@ describe("merchant-state service", () => {
       transactions: 3,
       customers: 1,
       topCustomers: [{ customer: "C1", transactions: 3, totalAmount: "6.00", averageAmount: "2.00" }],
-      detections: [{ patternId: "PatId2", actionType: "CHILD", customer: "C1", chunk: chunkKey("service-test", 0) }],
+      // Each detection with the figures that made it fire: C1's 3 transactions at M1 averaging 2.00.
+      detections: [{ patternId: "PatId2", actionType: "CHILD", customer: "C1", chunk: chunkKey("service-test", 0), explanation: { n: 3, avg: "2.000000" } }],
     });
     await expect(bed.broker.call("merchant-state.merchant", { id: "M-unknown" })).rejects.toMatchObject({ code: 404, type: "MERCHANT_NOT_FOUND" });
   });
@@ -134,7 +135,7 @@ describe("merchant-state service", () => {
         { merchant: "M2", transactions: 1, totalAmount: "2.00" },
         { merchant: "M3", transactions: 1, totalAmount: "6.00" },
       ],
-      detections: [{ patternId: "PatId2", merchant: "M1", line: null }],
+      detections: [{ patternId: "PatId2", merchant: "M1", line: null, explanation: { n: 3, avg: "2.000000" } }],
     });
     await expect(bed.broker.call("customer-state.customer", { id: "C-unknown" })).rejects.toMatchObject({ code: 404, type: "CUSTOMER_NOT_FOUND" });
   });
