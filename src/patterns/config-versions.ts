@@ -128,8 +128,3 @@ export function sameThresholds(a: PatternThresholds, b: PatternThresholds): bool
     a.disabledPatterns.join() === b.disabledPatterns.join()
   );
 }
-
-/** Whether the latest recorded thresholds differ from `settings` in a way a rule would notice (see sameThresholds). */
-export function differsFrom(settings: PatternThresholds): (latest: RecordedThresholds) => boolean {
-  return (latest) => !sameThresholds(thresholdsOf(latest, "the latest configuration version"), settings);
-}

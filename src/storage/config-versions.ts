@@ -36,31 +36,14 @@ export function readConfigVersions(db: SqlRunner): Promise<ConfigVersionRow[]> {
 }
 
 /**
- * Records `thresholds` as a new version unless `differs` says the latest one
- * holds the same; returns every version, oldest first. The first version
- * applies from the first chunk; a later one from the chunk after the last
- * chunk any partition has committed. The exclusive CONFIG_LOCK waits for
- * commits in progress and holds back new ones, and every commit checks that
- * it computed with the version in force for its chunk (`configVersionAt`), so
- * no chunk is ever committed under two versions; detectors starting at once
- * take turns, and the second finds the first one's version.
- */
-export async function recordConfigVersion(
-  ds: DataSource,
-  thresholds: RecordedThresholds,
-  recordedBy: string,
-  differs: (latest: RecordedThresholds) => boolean,
-): Promise<ConfigVersionRow[]> {
-  return recordNextVersion(ds, recordedBy, (versions) => {
-    const latest = versions.at(-1);
-    return !latest || differs(latest.thresholds) ? thresholds : undefined;
-  });
-}
-
-/**
- * Records the version `next` makes of the versions so far, oldest first
- * (under CONFIG_LOCK, so concurrent changes each build on the one before);
+ * Records the version `next` makes of the versions so far, oldest first;
  * `next` returns undefined when nothing would change. Returns every version.
+ * The first version applies from the first chunk; a later one from the chunk
+ * after the last chunk any partition has committed. The exclusive
+ * CONFIG_LOCK waits for commits in progress and holds back new ones, and
+ * every commit checks that it computed with the version in force for its
+ * chunk (`configVersionAt`), so no chunk is ever committed under two
+ * versions; concurrent changes take turns, each building on the one before.
  */
 export async function recordNextVersion(
   ds: DataSource,

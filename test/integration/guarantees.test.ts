@@ -6,7 +6,7 @@ import type { ApplyRequest } from "../../src/ingest/apply-request";
 import { pipelineStats } from "../../src/api/stats";
 import { Ingest } from "../../src/ingest/ingest";
 import { customerPartitionOf, partitionOf } from "../../src/partitioning";
-import { differsFrom, PATTERN_RULES, recordedThresholds, TRANSACTION_RULES, type PatternThresholds } from "../../src/patterns";
+import { PATTERN_RULES, TRANSACTION_RULES, type PatternThresholds } from "../../src/patterns";
 import { parseProbability } from "../../src/quantile";
 import { renderDetectionFile, S3DetectionWriter } from "../../src/sinks/s3-detection-writer";
 import { PartitionHost, type PartitionHostOptions } from "../../src/state/partition-host";
@@ -16,13 +16,13 @@ import type { PartitionStore } from "../../src/state/partition-store";
 import { PgPartitionStore } from "../../src/storage/partition-store";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
-import { recordConfigVersion } from "../../src/storage/config-versions";
 import { LivenessLock, livenessKey } from "../../src/storage/liveness-lock";
 import { readProgress, saveProgress } from "../../src/storage/chunker-progress";
 import { ensurePartitions, openDatabase } from "../../src/storage/database";
 import { CHUNK_PREFIX, DETECTION_PREFIX, QUARANTINE_PREFIX } from "../../src/storage/object-store";
 import { moveToPatternDetections, S3BatchStore } from "../../src/storage/outbox";
 import { selectOne, selectRows } from "../../src/storage/sql";
+import { recordThresholds as recordVersion } from "../support/config-versions";
 import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/infra";
 import { waitFor } from "../support/pipeline";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
@@ -66,9 +66,9 @@ afterAll(async () => {
   for (const d of open) await d.destroy();
 });
 
-/** What the detector does on start: the version in force from the next chunk on. */
+/** A new configuration version, in force from the next chunk on, as a change through the API records it. */
 async function recordThresholds(t: PatternThresholds): Promise<void> {
-  await recordConfigVersion(ds, recordedThresholds(t), "test", differsFrom(t));
+  await recordVersion(ds, t, "test");
 }
 
 function host(nodeId: string, overrides: Partial<PartitionHostOptions> = {}, store: PartitionStore = new PgPartitionStore(ds)): PartitionHost {

@@ -3,11 +3,10 @@ import { chunkKey } from "../../src/chunker/chunker";
 import { readChunk } from "../../src/ingest/chunk-reader";
 import type { ApplyRequest, ApplyResult } from "../../src/ingest/apply-request";
 import { partitionOf } from "../../src/partitioning";
-import { differsFrom, recordedThresholds } from "../../src/patterns";
 import { loadConfig } from "../../src/config";
 import { ChunkLedger } from "../../src/storage/chunk-ledger";
 import { moveToPatternDetections } from "../../src/storage/outbox";
-import { recordConfigVersion } from "../../src/storage/config-versions";
+import { recordThresholds } from "../support/config-versions";
 import { eventually, startServices, TRANSACTIONS_HEADER, transactionLine, type ServiceTestBed } from "../support/service-broker";
 
 const PARTITIONS = 4;
@@ -113,7 +112,7 @@ describe("merchant-state service", () => {
 
   it("computes a chunk with the configuration version in force for it, also one recorded while the node runs", async () => {
     const raised = { ...thresholds, childMinTxns: 5 };
-    await recordConfigVersion(await bed.rt.db(), recordedThresholds(raised), "another detector", differsFrom(raised)); // from chunk 2
+    await recordThresholds(await bed.rt.db(), raised, "another detector"); // from chunk 2
     expect((await apply(chunk(2, rows("C2", "M1", 4)))).detections).toBe(0); // 4 transactions: enough for version 1, not for version 2
     expect((await apply(chunk(3, rows("C2", "M1", 1)))).detections).toBe(1);
   });
