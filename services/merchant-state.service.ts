@@ -1,11 +1,11 @@
 import { Errors, type Context, type ServiceSchema } from "moleculer";
 import type { Runtime } from "../src/app/runtime";
 import { PartitionRecordEntity } from "../entities/partition-record.entity";
-import { assignStatePartitions, partitionOf, STATE_SERVICES } from "../src/partitioning";
+import { partitionOf } from "../src/partitioning";
 import { customerAtMerchants } from "../src/state/customer-summary";
 import { summarizeMerchant } from "../src/state/merchant-summary";
 import { firedPatterns } from "../src/storage/fired-patterns";
-import { nodesRunning } from "./cluster";
+import { statePartitionAssignments } from "./cluster";
 import { assignedElsewhere, partitionState } from "./partition-state";
 
 /** Per-merchant aggregates (PatId1–3) for the merchant partitions assigned to this node. */
@@ -19,9 +19,7 @@ export function merchantStateService(rt: Runtime): ServiceSchema {
       partitions: {
         async handler() {
           const rows = await (await rt.db()).getRepository(PartitionRecordEntity).find({ order: { partition: "ASC" } });
-          const assigned = new Map(
-            STATE_SERVICES.flatMap((service) => [...assignStatePartitions(service, rt.config.partitions, nodesRunning(state.broker(), service))]),
-          );
+          const assigned = statePartitionAssignments(state.broker(), rt.config.partitions);
           return rows.map((r) => ({ ...r, kind: r.partition < rt.config.partitions ? "merchant" : "customer", assignedTo: assigned.get(r.partition) ?? null }));
         },
       },

@@ -1,9 +1,9 @@
 import { Errors, type ServiceBroker } from "moleculer";
 import type { ApplyRequest, ApplyResult } from "../src/ingest/apply-request";
 import type { Log } from "../src/log";
-import { assignStatePartitions, STATE_SERVICES, stateServiceOf, type StateService } from "../src/partitioning";
+import { STATE_SERVICES, stateServiceOf, type StateService } from "../src/partitioning";
 import { backoffDelay, describeError, sleep } from "../src/retry";
-import { nodesRunning } from "./cluster";
+import { nodesRunning, statePartitionAssignments } from "./cluster";
 import { registryChange } from "./service-availability";
 
 /**
@@ -46,7 +46,7 @@ export async function dispatchChunk(
       await registryChange(broker, 500);
       continue;
     }
-    const assignments = new Map(STATE_SERVICES.flatMap((service) => [...assignStatePartitions(service, partitions, nodesRunning(broker, service))]));
+    const assignments = statePartitionAssignments(broker, partitions);
     const byTarget = new Map<string, { service: StateService; nodeID: string; parts: ApplyRequest["partitions"][number][] }>();
     for (const [p, part] of pending) {
       const service = stateServiceOf(p, partitions);
