@@ -55,8 +55,7 @@ async function main(): Promise<void> {
   const { config: resolved, embedded } = await resolveDefaults({ ...config, services: [] }, quiet);
   const runtime = new Runtime(resolved, quiet);
   try {
-    const sources = { db: await runtime.db(), store: runtime.store, partitions: resolved.partitions, maxRecordBytes: resolved.maxRecordBytes };
-    const started = await startRecordedBacktest(sources, { candidate, fromSeq, toSeq }, "cli");
+    const started = await startRecordedBacktest(await runtime.backtestSources(), { candidate, fromSeq, toSeq }, "cli");
     const { report } = await started.done;
     process.stdout.write(
       `${flags.has("json") ? JSON.stringify({ id: started.id, ...report }, null, 2) : `backtest ${started.id}\n${renderReport(report, candidate)}`}\n`,

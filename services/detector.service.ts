@@ -14,7 +14,6 @@ import {
 } from "../src/patterns/config-change";
 import { readConfigVersions, recordNextVersion, recordStartupVersion, type ConfigVersionRow } from "../src/storage/config-versions";
 import { BacktestRequestError } from "../src/backtest/candidate";
-import type { BacktestSources } from "../src/backtest/backtest";
 import { BacktestBusyError, BacktestRunner } from "../src/backtest/runner";
 import { listBacktests, readBacktest } from "../src/storage/backtests";
 
@@ -94,12 +93,6 @@ export function detectorService(rt: Runtime): ServiceSchema {
     }
   };
 
-  const sources = async (): Promise<BacktestSources> => ({
-    db: await rt.db(),
-    store: rt.store,
-    partitions: rt.config.partitions,
-    maxRecordBytes: rt.config.maxRecordBytes,
-  });
   /** Set when the service is created, with its logger. */
   let backtests: BacktestRunner;
   /** Records a backtest and runs it in the background; answers at once. A bad candidate or range: 400; one under way already: 409. */
@@ -192,7 +185,7 @@ export function detectorService(rt: Runtime): ServiceSchema {
       },
     },
     created() {
-      backtests = new BacktestRunner(sources, this.logger);
+      backtests = new BacktestRunner(() => rt.backtestSources(), this.logger);
     },
     async started() {
       const blacklist = rt.config.blacklist ? [...(await readBlacklist(rt.config.blacklist, rt.config.s3))].map(([id, reason]) => ({ id, reason })) : undefined;

@@ -1,4 +1,5 @@
 import type { DataSource } from "typeorm";
+import type { BacktestSources } from "../backtest/backtest";
 import type { Config, S3Settings } from "../config";
 import type { Log } from "../log";
 import { ensurePartitions, openDatabase } from "../storage/database";
@@ -35,6 +36,11 @@ export class Runtime {
       },
     );
     return this.database;
+  }
+
+  /** What a backtest reads: the recorded chunks in S3, read and split as ingest does, and the database. */
+  async backtestSources(): Promise<BacktestSources> {
+    return { db: await this.db(), store: this.store, partitions: this.config.partitions, maxRecordBytes: this.config.maxRecordBytes };
   }
 
   async close(): Promise<void> {
