@@ -1,11 +1,8 @@
-import { readFileSync } from "node:fs";
-import { generate } from "../../src/demo/generator";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, expectExactStats, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
-import { freshBucket, freshDatabase, tempDir } from "../support/infra";
+import { expectExactAggregates, expectExactResult, expectExactStats, scaledCase } from "../support/expectations";
+import { freshBucket, freshDatabase } from "../support/infra";
 import { freePort, pipelineEnv, query, startProgram, waitFor, type RunningProcess } from "../support/pipeline";
 import { parsePrometheusText } from "../support/prometheus-text";
-import { referenceDetections } from "../support/reference";
 
 const natsUrl = process.env.TEST_NATS_URL;
 const describeWithNats = natsUrl ? describe : describe.skip;
@@ -18,15 +15,7 @@ describeWithNats("a cluster of real processes over NATS", () => {
   });
 
   it("survives kill -9 of merchant-state (merchants' and customers' state), ingest and s3-sink mid-stream and ends exactly at SPEC.md", async () => {
-    const dir = tempDir();
-    const files = await generate({ rows: 40_000, seed: 11, outDir: dir, dirty: 0.005, customers: 300, merchants: 12 });
-    const blacklist = scaledBlacklist(files.transactions, dir);
-    const reference = referenceDetections(
-      readFileSync(files.transactions, "utf8"),
-      readFileSync(files.importance, "utf8"),
-      TEST_CHUNK_ROWS,
-      blacklist.thresholds,
-    );
+    const { files, blacklist, reference } = await scaledCase(40_000, 11, 0.005);
     expect(new Set(reference.detections.map((d) => d.patternId)).size).toBe(6);
     const [databaseUrl, s3, apiPort] = await Promise.all([freshDatabase(), freshBucket(), freePort()]);
     const env = pipelineEnv(databaseUrl, s3, {

@@ -27,21 +27,10 @@ import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/inf
 import { waitFor } from "../support/pipeline";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { SPEC_THRESHOLDS } from "../support/expectations";
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
-const T: PatternThresholds = {
-  upgradeMinMerchantTxns: 50_000,
-  upgradeCountQuantile: parseProbability("0.9", "q"),
-  upgradeWeightQuantile: parseProbability("0.1", "q"),
-  childMinTxns: 3,
-  childMaxAvgAmount: "23",
-  deiMinFemaleCustomers: 100,
-  highValueMinAmount: "5000",
-  anomalyMinHistory: 20,
-  anomalyZ: "4",
-  blacklist: [],
-  disabledPatterns: [],
-};
+const T: PatternThresholds = { ...SPEC_THRESHOLDS, childMinTxns: 3 };
 /** Merchant partitions; customer partitions are PARTITIONS … 2·PARTITIONS − 1, and one host here holds both kinds. */
 const PARTITIONS = 4;
 const ALL = Array.from({ length: 2 * PARTITIONS }, (_, p) => p);

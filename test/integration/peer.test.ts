@@ -2,22 +2,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runPeer, peerDetections } from "../../src/bench/peer";
 import { loadConfig } from "../../src/config";
-import { generate } from "../../src/demo/generator";
-import { SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS, scaledBlacklist } from "../support/expectations";
+import { SCALED_ENV, SCALED_THRESHOLDS, TEST_CHUNK_ROWS, scaledCase } from "../support/expectations";
 import { freshDatabase, tempDir } from "../support/infra";
 import { detectionKey, referenceDetections } from "../support/reference";
 
 describe("the bench's plain-PostgreSQL peer", () => {
   it("finds exactly the SPEC.md detections of all six patterns, each with the same chunk (and line), skipping the bad rows", async () => {
-    const dir = tempDir();
-    const files = await generate({ rows: 24_000, seed: 7, outDir: dir, dirty: 0.01, customers: 300, merchants: 12 });
-    const blacklist = scaledBlacklist(files.transactions, dir);
-    const reference = referenceDetections(
-      readFileSync(files.transactions, "utf8"),
-      readFileSync(files.importance, "utf8"),
-      TEST_CHUNK_ROWS,
-      blacklist.thresholds,
-    );
+    const { files, blacklist, reference } = await scaledCase(24_000, 7, 0.01);
     const databaseUrl = await freshDatabase();
 
     const run = await runPeer({

@@ -1,10 +1,8 @@
-import { readFileSync } from "node:fs";
-import { generate } from "../../src/demo/generator";
 import { QUARANTINE_PREFIX } from "../../src/storage/object-store";
-import { expectExactAggregates, expectExactResult, expectExactStats, scaledBlacklist, TEST_CHUNK_ROWS } from "../support/expectations";
-import { freshBucket, freshDatabase, tempDir } from "../support/infra";
+import { expectExactAggregates, expectExactResult, expectExactStats, scaledCase } from "../support/expectations";
+import { freshBucket, freshDatabase } from "../support/infra";
 import { chunkIndexOf, freePort, pipelineEnv, query, startProgram, waitFor } from "../support/pipeline";
-import { referenceDetections, type ReferenceResult } from "../support/reference";
+import type { ReferenceResult } from "../support/reference";
 
 let files: { transactions: string; importance: string };
 let reference: ReferenceResult;
@@ -12,11 +10,9 @@ let reference: ReferenceResult;
 let SCALED_ENV: Record<string, string>;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  files = await generate({ rows: 24_000, seed: 7, outDir: dir, dirty: 0.01, customers: 300, merchants: 12 });
-  const blacklist = scaledBlacklist(files.transactions, dir);
-  SCALED_ENV = blacklist.env;
-  reference = referenceDetections(readFileSync(files.transactions, "utf8"), readFileSync(files.importance, "utf8"), TEST_CHUNK_ROWS, blacklist.thresholds);
+  const scaled = await scaledCase(24_000, 7, 0.01);
+  ({ files, reference } = scaled);
+  SCALED_ENV = scaled.blacklist.env;
 });
 
 describe("the pipeline, one process, real PostgreSQL and S3", () => {

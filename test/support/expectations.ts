@@ -1,9 +1,27 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { generate, type GeneratedFiles } from "../../src/demo/generator";
+import type { PatternThresholds } from "../../src/patterns";
+import { parseProbability } from "../../src/quantile";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
-import type { TestS3 } from "./infra";
+import { tempDir, type TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
-import { BLACKLIST_REASON, detectionKey, type ReferenceResult, type ReferenceThresholds } from "./reference";
+import { BLACKLIST_REASON, detectionKey, referenceDetections, type ReferenceResult, type ReferenceThresholds } from "./reference";
+
+/** SPEC.md's default thresholds, as the production rules take them. */
+export const SPEC_THRESHOLDS: PatternThresholds = {
+  upgradeMinMerchantTxns: 50_000,
+  upgradeCountQuantile: parseProbability("0.90", "q"),
+  upgradeWeightQuantile: parseProbability("0.10", "q"),
+  childMinTxns: 80,
+  childMaxAvgAmount: "23",
+  deiMinFemaleCustomers: 100,
+  highValueMinAmount: "5000",
+  anomalyMinHistory: 20,
+  anomalyZ: "4",
+  blacklist: [],
+  disabledPatterns: [],
+};
 
 /**
  * Scaled so that all patterns fire on a few tens of thousands of generated rows. The blacklist is
@@ -183,4 +201,25 @@ export async function expectExactStats(databaseUrl: string, reference: Reference
     anomaly: String(ofPattern("PatId6").length),
     chunks: String(reference.chunks),
   });
+}
+
+/** What an end-to-end test compares the pipeline with: generated data, its blacklist (scaledBlacklist) and the reference's result at the scaled thresholds. */
+export interface ScaledCase {
+  readonly files: GeneratedFiles;
+  readonly blacklist: { readonly thresholds: ReferenceThresholds; readonly env: Record<string, string> };
+  readonly reference: ReferenceResult;
+}
+
+/** Generated data of 300 customers at 12 merchants, in chunks of TEST_CHUNK_ROWS, with a blacklist of one customer and one merchant. */
+export async function scaledCase(rows: number, seed: number, dirty: number): Promise<ScaledCase> {
+  const dir = tempDir();
+  const files = await generate({ rows, seed, outDir: dir, dirty, customers: 300, merchants: 12 });
+  const blacklist = scaledBlacklist(files.transactions, dir);
+  const reference = referenceDetections(
+    readFileSync(files.transactions, "utf8"),
+    readFileSync(files.importance, "utf8"),
+    TEST_CHUNK_ROWS,
+    blacklist.thresholds,
+  );
+  return { files, blacklist, reference };
 }

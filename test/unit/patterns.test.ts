@@ -1,24 +1,10 @@
 import type { Transaction } from "../../src/csv/transactions";
 import type { Explanation } from "../../src/detection";
 import { PATTERN_RULES, TRANSACTION_RULES, type PatternThresholds } from "../../src/patterns";
-import { parseProbability } from "../../src/quantile";
 import { summarizeMerchant } from "../../src/state/merchant-summary";
 import { unpackPairs, type PartitionPairAggregate } from "../../src/storage/pair-checkpoints";
 import { PartitionAggregates, type PartitionWeights } from "../../src/state/partition-aggregates";
-
-const SPEC: PatternThresholds = {
-  upgradeMinMerchantTxns: 50_000,
-  upgradeCountQuantile: parseProbability("0.90", "q"),
-  upgradeWeightQuantile: parseProbability("0.10", "q"),
-  childMinTxns: 80,
-  childMaxAvgAmount: "23",
-  deiMinFemaleCustomers: 100,
-  highValueMinAmount: "5000",
-  anomalyMinHistory: 20,
-  anomalyZ: "4",
-  blacklist: [],
-  disabledPatterns: [],
-};
+import { SPEC_THRESHOLDS as SPEC } from "../support/expectations";
 
 function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {
   return Array.from({ length: count }, (_, i) => ({ customer, merchant, gender, amount, line: i + 2, category: "es_food" }));
