@@ -6,19 +6,13 @@ import { parseProbability } from "../../src/quantile";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
 import { tempDir, type TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
-import { BLACKLIST_REASON, detectionKey, referenceDetections, type ReferenceResult, type ReferenceThresholds } from "./reference";
+import { BLACKLIST_REASON, detectionKey, referenceDetections, SPEC_DEFAULTS, type ReferenceResult, type ReferenceThresholds } from "./reference";
 
-/** SPEC.md's default thresholds, as the production rules take them. */
+/** SPEC.md's default thresholds (the reference's SPEC_DEFAULTS), as the production rules take them. */
 export const SPEC_THRESHOLDS: PatternThresholds = {
-  upgradeMinMerchantTxns: 50_000,
-  upgradeCountQuantile: parseProbability("0.90", "q"),
-  upgradeWeightQuantile: parseProbability("0.10", "q"),
-  childMinTxns: 80,
-  childMaxAvgAmount: "23",
-  deiMinFemaleCustomers: 100,
-  highValueMinAmount: "5000",
-  anomalyMinHistory: 20,
-  anomalyZ: "4",
+  ...SPEC_DEFAULTS,
+  upgradeCountQuantile: parseProbability(SPEC_DEFAULTS.upgradeCountQuantile, "q"),
+  upgradeWeightQuantile: parseProbability(SPEC_DEFAULTS.upgradeWeightQuantile, "q"),
   blacklist: [],
   disabledPatterns: [],
 };
