@@ -45,8 +45,6 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
   await mkdir(path.dirname(dir), { recursive: true });
   const place = await placeFor(dir);
   const passwordFile = embeddedPasswordFile(dir);
-  const initialised = existsSync(path.join(place.dataDir, "PG_VERSION"));
-  const url = `postgres://${PG_USER}:${encodeURIComponent(await passwordFor(passwordFile, initialised))}@127.0.0.1:${port}/postgres`;
   const owner = path.join(path.dirname(dir), "postgres-owner.pid");
   const otherOwner = liveOwner(owner);
   const leftOver = runningPostmaster(place.dataDir);
@@ -58,21 +56,27 @@ export async function startEmbeddedPostgres(dir: string, port: number, log: Log)
   }
   await writeFile(owner, `${process.pid}\n`);
   const release = () => rm(owner, { force: true });
-  if (leftOver) {
-    log.info("reusing the embedded PostgreSQL a previous run left running", { pid: leftOver, dir: place.dataDir });
-    return { url, dataDir: place.dataDir, stop: () => stopPostmaster(leftOver).finally(release) };
-  }
   try {
-    if (!initialised) {
-      log.info("initialising embedded PostgreSQL", { dir: place.dataDir });
-      await initialise(place, passwordFile);
-    }
-    const server = await startServer(place, port, url, passwordFile);
-    return { url, dataDir: place.dataDir, stop: () => stopPostmaster(server.pid!).finally(release) };
+    if (leftOver) log.info("reusing the embedded PostgreSQL a previous run left running", { pid: leftOver, dir: place.dataDir });
+    const server = leftOver ?? (await startOwnServer(place, port, passwordFile, log));
+    const password = await adoptPassword(port, passwordFile, place.dataDir, log).catch(async (err) => {
+      if (!leftOver) await stopPostmaster(server);
+      throw err;
+    });
+    return { url: urlWith(port, password), dataDir: place.dataDir, stop: () => stopPostmaster(server).finally(release) };
   } catch (err) {
     await release();
     throw err;
   }
+}
+
+/** Initialises the cluster if there is none yet (with a new random password), and starts it; returns the postmaster's pid. */
+async function startOwnServer(place: Place, port: number, passwordFile: string, log: Log): Promise<number> {
+  if (!existsSync(path.join(place.dataDir, "PG_VERSION"))) {
+    log.info("initialising embedded PostgreSQL", { dir: place.dataDir });
+    await initialise(place, await newPassword(passwordFile));
+  }
+  return (await startServer(place, port)).pid!;
 }
 
 /** Where the embedded server's password is kept: beside its data (`dir`), readable by this user only. */
@@ -80,18 +84,62 @@ export function embeddedPasswordFile(dir: string): string {
   return path.join(path.dirname(dir), "postgres-password");
 }
 
-/**
- * The password the server at `dir` takes: for a new cluster a random one,
- * written to `file` (0600) before initdb sets it, so that no other local user
- * can log in with a well-known one; for an existing cluster the one in `file`,
- * or, without the file, the fixed one clusters were initialised with before.
- */
-async function passwordFor(file: string, initialised: boolean): Promise<string> {
-  if (existsSync(file)) return (await readFile(file, "utf8")).trim();
-  if (initialised) return LEGACY_PASSWORD;
+/** A random password for a new cluster, written to `file` (0600) before initdb sets it; one a failed initdb left there is taken again. */
+async function newPassword(file: string): Promise<string> {
   const password = randomBytes(24).toString("hex");
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  try {
+    await writeFile(file, `${password}\n`, { mode: 0o600, flag: "wx" });
+    return password;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    return (await readFile(file, "utf8")).trim();
+  }
+}
+
+/**
+ * The password to log in to the running server on `port` with: the one in
+ * `file`. A cluster made before passwords were random still has the fixed
+ * one: it gets a random one now (written to `file` first, so a crash before
+ * the change leaves a file the next start finishes the change with), so that
+ * no other local user can log in with a well-known password.
+ */
+async function adoptPassword(port: number, file: string, dataDir: string, log: Log): Promise<string> {
+  const kept = existsSync(file) ? (await readFile(file, "utf8")).trim() : undefined;
+  if (kept !== undefined && (await logsIn(port, kept))) return kept;
+  if (!(await logsIn(port, LEGACY_PASSWORD))) {
+    throw new ConfigError(
+      `the embedded PostgreSQL in ${dataDir} refused the password in ${file}${kept === undefined ? " (the file is missing)" : ""}; ` +
+        "restore that file, or delete DATA_DIR to start over",
+    );
+  }
+  const password = kept ?? (await newPassword(file));
+  const client = new Client({ connectionString: urlWith(port, LEGACY_PASSWORD) });
+  await client.connect();
+  try {
+    await client.query(`ALTER ROLE ${PG_USER} PASSWORD '${password}'`); // hex digits: nothing to quote
+  } finally {
+    await client.end();
+  }
+  log.info("gave the embedded PostgreSQL a random password in place of its old fixed one", { file });
   return password;
+}
+
+/** Whether the server on `port` takes `password`; false when it refuses it (28P01). */
+async function logsIn(port: number, password: string): Promise<boolean> {
+  const client = new Client({ connectionString: urlWith(port, password), connectionTimeoutMillis: 5000 });
+  try {
+    await client.connect();
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === INVALID_PASSWORD) return false;
+    throw err;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+function urlWith(port: number, password: string): string {
+  return `postgres://${PG_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 }
 
 /** The version a package.json declares. */
@@ -152,12 +200,12 @@ async function systemUser(name: string): Promise<{ uid: number; gid: number }> {
   }
 }
 
-/** initdb with the password in `ownPasswordFile`, copied where the server's user can read it (as root, another user). */
-async function initialise(place: Place, ownPasswordFile: string): Promise<void> {
+/** initdb with `password`, passed in a file the server's user can read (as root, another user). */
+async function initialise(place: Place, password: string): Promise<void> {
   await mkdir(place.dataDir, { recursive: true, mode: 0o700 });
   if (place.runAs) await chown(place.dataDir, place.runAs.uid, place.runAs.gid);
   const passwordFile = path.join(place.dataDir, "..", `.pg-password-${randomBytes(4).toString("hex")}`);
-  await writeFile(passwordFile, await readFile(ownPasswordFile), { mode: 0o600 });
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
   if (place.runAs) await chown(passwordFile, place.runAs.uid, place.runAs.gid);
   try {
     const initdb = spawn(
@@ -174,8 +222,8 @@ async function initialise(place: Place, ownPasswordFile: string): Promise<void> 
   }
 }
 
-/** Starts the postmaster detached (its own session), its log in the data folder; resolves once it accepts connections. */
-async function startServer(place: Place, port: number, url: string, passwordFile: string): Promise<ChildProcess> {
+/** Starts the postmaster detached (its own session), its log in the data folder; resolves once it answers a login. */
+async function startServer(place: Place, port: number): Promise<ChildProcess> {
   const logFile = path.join(place.dataDir, "server.log");
   const child = spawn(path.join(place.binDir, "postgres"), ["-D", place.dataDir, "-p", String(port), "-c", "listen_addresses=127.0.0.1"], {
     ...place.runAs,
@@ -188,20 +236,15 @@ async function startServer(place: Place, port: number, url: string, passwordFile
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited) throw new Error(`the embedded PostgreSQL on port ${port} exited at start: ${lastLines(logFile)}`);
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+    // Ready once it answers a login, whether or not it takes this password (adoptPassword sorts that out).
+    const client = new Client({ connectionString: urlWith(port, LEGACY_PASSWORD), connectionTimeoutMillis: 1000 });
     try {
       await client.connect();
       await client.end();
       return child;
     } catch (err) {
       await client.end().catch(() => undefined);
-      if ((err as { code?: string }).code === INVALID_PASSWORD) {
-        child.kill("SIGINT");
-        throw new ConfigError(
-          `the embedded PostgreSQL in ${place.dataDir} refused the password in ${passwordFile}` +
-            `${existsSync(passwordFile) ? "" : " (the file is missing)"}; restore that file, or delete DATA_DIR to start over`,
-        );
-      }
+      if ((err as { code?: string }).code === INVALID_PASSWORD) return child;
       if (Date.now() > deadline) {
         child.kill("SIGQUIT");
         throw new Error(`the embedded PostgreSQL on port ${port} did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${describeError(err)}`, {

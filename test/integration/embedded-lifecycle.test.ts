@@ -100,6 +100,36 @@ describe("an embedded one-process run", () => {
     expect(second.output().trim().split("\n")).toHaveLength(1);
   });
 
+  it("a data folder from before random passwords gets one at its next start, and the old fixed one stops working", async () => {
+    const dataDir = path.join(tempDir(), "data");
+    const env = { ...(await embeddedEnv(dataDir)), LOG_LEVEL: "info" };
+    const first = startProgram("start", ["--services", "detector"], env);
+    // Started: the launcher has settled the server's password, which the change below must come after.
+    await waitFor("the first start", async () => first.output().includes("LAUNCHER: started"));
+    // What a folder made by an earlier version looks like: the fixed password, and no password file.
+    await query(embeddedDatabase(env), "ALTER ROLE postgres PASSWORD 'postgres'");
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    rmSync(path.join(dataDir, "postgres-password"));
+
+    const second = startProgram("start", ["--services", "detector"], env);
+    try {
+      const exitedEarly = second.exited.then((code) => {
+        throw new Error(`start exited with ${code}: ${second.output()}`);
+      });
+      await Promise.race([
+        waitFor("the database with the new password", async () => (await query(embeddedDatabase(env), "SELECT 1")).length === 1),
+        exitedEarly,
+      ]);
+      expect(statSync(path.join(dataDir, "postgres-password")).mode & 0o777).toBe(0o600);
+      await expect(query(embeddedDatabase(env, "postgres"), "SELECT 1")).rejects.toThrow(/password authentication failed/);
+      await waitFor("the log line", async () => second.output().includes("gave the embedded PostgreSQL a random password in place of its old fixed one"));
+    } finally {
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    }
+  });
+
   it("the API port in use is one line, not a stack trace", async () => {
     const dataDir = path.join(tempDir(), "data");
     const env = await embeddedEnv(dataDir);
