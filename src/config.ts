@@ -358,18 +358,23 @@ function clusterSecretsFrom(text: string, transporter: string | undefined): stri
   return secrets;
 }
 
+/** A webhook URL's path and query this long may hold a token, and are hidden in output; shorter ones (`/alerts`) are shown. */
+const TOKEN_PATH_LENGTH = 16;
+
 /** The password of a webhook URL, and its path and query when long enough to hold a token (as Slack's do). */
 function webhookUrlSecrets(url: string): string[] {
   if (!URL.canParse(url)) return [];
   const { pathname, search } = new URL(url);
   const rest = pathname.slice(1) + search;
-  return [...urlSecrets(url), ...(rest.length >= MIN_SECRET_LENGTH ? [rest] : [])];
+  return [...urlSecrets(url), ...(rest.length >= TOKEN_PATH_LENGTH ? [rest] : [])];
 }
 
-/** localhost, 127.0.0.0/8 and ::1 (also as an IPv4-mapped address). */
+/** localhost, 127.0.0.0/8 and ::1 (also as an IPv4-mapped address, dotted or in hex as URLs write it: ::ffff:7f00:1). */
 export function isLoopback(host: string): boolean {
   const address = host.replace(/^\[(.*)\]$/, "$1").toLowerCase();
   if (address === "localhost") return true;
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):[0-9a-f]{1,4}$/.exec(address);
+  if (mappedHex) return parseInt(mappedHex[1], 16) >> 8 === 127;
   const v4 = address.startsWith("::ffff:") ? address.slice(7) : address;
   if (isIP(v4) === 4) return v4.startsWith("127.");
   return isIP(address) === 6 && /^(0{0,4}:){2,7}0{0,3}1$|^::1$/.test(address);

@@ -68,13 +68,14 @@ export function authorize(keyring: ApiKeyring, authorization: string | undefined
  * request, whatever name it used (a proxy's, a load balancer's).
  */
 export function checkHost(keysConfigured: boolean, host: string | undefined): void {
+  // A request without Host cannot come from a browser (Node's server refuses an HTTP/1.1 one): curl -H 'Host:' may.
   if (keysConfigured || host === undefined) return;
-  const name = host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0];
-  if (isLoopback(name) || name.toLowerCase().endsWith(".localhost")) return;
+  const name = (host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]).toLowerCase().replace(/\.$/, "");
+  if (isLoopback(name) || name.endsWith(".localhost")) return;
   throw new RequestRefused(
     403,
     "FORBIDDEN_HOST",
-    `Host "${printable(host, 100)}" is not a loopback name: without API_KEYS the API answers requests to localhost, 127.0.0.1 or [::1] only`,
+    `Host "${printable(host, 100)}" is not a loopback name: without API_KEYS the API answers requests to localhost, *.localhost, 127.0.0.1 or [::1] only`,
   );
 }
 

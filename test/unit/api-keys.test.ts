@@ -1,5 +1,5 @@
 import { ApiKeyFormatError, ApiKeyring, grants, parseApiKeys } from "../../src/api/api-keys";
-import { authorize, checkContentType, checkNoNul, presentedSecret, RequestRefused, requiredScope } from "../../src/api/request-checks";
+import { authorize, checkContentType, checkHost, checkNoNul, presentedSecret, RequestRefused, requiredScope } from "../../src/api/request-checks";
 import { ROUTES } from "../../src/api/routes";
 
 const READ_SECRET = "read-secret-0123456789";
@@ -127,6 +127,27 @@ describe("request checks", () => {
     expect(refusal(() => checkContentType("DELETE", undefined))).toBeUndefined(); // no body, and no form can send one
     expect(refusal(() => checkContentType("POST", "application/json; charset=utf-8"))).toBeUndefined();
     expect(refusal(() => checkContentType("GET", undefined))).toBeUndefined();
+  });
+
+  it("without keys serves only loopback host names (no DNS rebinding); with keys, any", () => {
+    const loopback = [
+      "localhost:3000",
+      "LOCALHOST",
+      "localhost.",
+      "app.localhost:3000",
+      "127.0.0.1:3000",
+      "127.9.9.9",
+      "[::1]:3000",
+      "[::ffff:127.0.0.1]",
+      "[::ffff:7f00:1]:3000",
+    ];
+    for (const host of loopback) expect(() => checkHost(false, host)).not.toThrow();
+    const elsewhere = ["attacker.example:3000", "127.0.0.1.nip.io", "localhost.attacker.example", "", "[::1", "user@localhost", "10.0.0.1", "[::ffff:a00:1]"];
+    for (const host of elsewhere) {
+      expect(() => checkHost(false, host)).toThrow(RequestRefused);
+      expect(() => checkHost(true, host)).not.toThrow();
+    }
+    expect(() => checkHost(false, "attacker.example")).toThrow(/not a loopback name: without API_KEYS the API answers requests to localhost, \*\.localhost/);
   });
 
   it("refuses NUL characters anywhere in the parameters", () => {
