@@ -16,7 +16,7 @@ export const ZERO: Decimal = { units: 0, scale: 0 };
 /** Digits, optionally a point and more digits: `4.55`, `12`, `0.125`. */
 const PLAIN_DECIMAL = /^\d+(?:\.\d+)?$/;
 /** 10^k for the scale differences that keep number units exact. */
-export const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
+const POW10 = Array.from({ length: 16 }, (_, k) => 10 ** k);
 /** Up to 15 digits always fit a safe integer. */
 const SAFE_DIGITS = 15;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);

@@ -1,5 +1,5 @@
-import { compare, decimalOf, multiply, unitsAt } from "../decimal";
-import { ratioFigure } from "./explanation";
+import { compare, decimalOf, divideDown, formatDecimal, multiply } from "../decimal";
+import { FIGURE_DECIMALS } from "./explanation";
 import type { PatternRule } from "./rule";
 
 /** PatId2: n(c,m) >= min and avg(c,m) < max, i.e. sum < max * n, exactly. */
@@ -14,6 +14,6 @@ export const child: PatternRule = {
   },
   explain(merchant, customer) {
     const { n, amount } = merchant.customers.get(customer)!;
-    return { n, avg: ratioFigure(unitsAt(amount, amount.scale), BigInt(n) * 10n ** BigInt(amount.scale)) };
+    return { n, avg: formatDecimal(divideDown(amount, n, FIGURE_DECIMALS)) };
   },
 };

@@ -1,5 +1,5 @@
-import { approximate, POW10, unitsAt, type Decimal } from "../decimal";
-import { cutOffEstimate, millionthsText, ratioFigure, ratioMillionths, sqrtRatioFigure } from "./explanation";
+import { approximate, divideDown, formatDecimal, unitsAt, type Decimal } from "../decimal";
+import { FIGURE_DECIMALS, sqrtRatioFigure } from "./explanation";
 
 /** A customer's earlier transactions as ANOMALY reads them: count, exact sum and exact sum of squares. */
 export interface Moments {
@@ -56,13 +56,20 @@ export function exceedsDeviations(history: Moments, amount: Decimal, z: Factor):
 }
 
 function exactly(history: Moments, amount: Decimal, z: Factor): boolean {
+  const { gap, spread } = exactTerms(history, amount);
+  return gap > 0n && gap * gap * z.den * z.den > z.num * z.num * spread;
+}
+
+/** In integers at the larger of the two scales (`unit` = n·10^scale): gap = n*amount - S and spread = n*Q - S^2. */
+function exactTerms(history: Moments, amount: Decimal): { gap: bigint; spread: bigint; unit: bigint } {
   const scale = Math.max(amount.scale, history.sum.scale);
   const n = BigInt(history.n);
   const s = unitsAt(history.sum, scale);
-  const gap = n * unitsAt(amount, scale) - s;
-  if (gap <= 0n) return false;
-  const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
-  return gap * gap * z.den * z.den > z.num * z.num * spread;
+  return {
+    gap: n * unitsAt(amount, scale) - s,
+    spread: n * unitsAt(history.sumSquares, 2 * scale) - s * s,
+    unit: n * 10n ** BigInt(scale),
+  };
 }
 
 interface DeviationFigures {
@@ -75,48 +82,15 @@ interface DeviationFigures {
 /**
  * The earlier amounts' count n, mean S/n and population standard deviation
  * sqrt(n*Q - S^2)/n, and the amount's z = (n*amount - S)/sqrt(n*Q - S^2) for
- * an amount above the mean (one ANOMALY fired for), from
- * the exact moments (see explanation.ts for the figures' form); z is null when
- * every earlier amount was the same (sd 0). In doubles when they are sure to
- * give the same digits (cold bigint code costs a few µs a detection, and
- * ANOMALY fires thousands of times), else in bigints.
+ * an amount above the mean (one ANOMALY fired for), from the exact moments
+ * (see explanation.ts for the figures' form); z is null when every earlier
+ * amount was the same (sd 0).
  */
 export function deviationFigures(history: Moments, amount: Decimal): DeviationFigures {
-  return inDoubles(history, amount) ?? exactFigures(history, amount);
-}
-
-function inDoubles(history: Moments, amount: Decimal): DeviationFigures | undefined {
-  const { sum, sumSquares } = history;
-  const scale = sum.scale;
-  if (typeof sum.units !== "number" || typeof sumSquares.units !== "number" || typeof amount.units !== "number") return undefined;
-  if (amount.scale > scale || scale >= POW10.length) return undefined;
-  const n = history.n;
-  const s = sum.units;
-  const nq = n * sumSquares.units;
-  const ss = s * s;
-  const na = n * amount.units * POW10[scale - amount.scale];
-  const unit = n * POW10[scale];
-  if (!Number.isSafeInteger(nq) || !Number.isSafeInteger(ss) || !Number.isSafeInteger(na) || !Number.isSafeInteger(unit)) return undefined;
-  // Exact: differences of safe integers.
-  const spread = nq - ss;
-  const gap = na - s;
-  const mean = ratioMillionths(s, unit);
-  const sd = cutOffEstimate((Math.sqrt(spread) / unit) * 1e6);
-  const z = spread === 0 ? null : cutOffEstimate((gap / Math.sqrt(spread)) * 1e6);
-  if (mean === undefined || sd === undefined || z === undefined) return undefined;
-  return { n, mean: millionthsText(mean), sd: millionthsText(sd), z: z === null ? null : millionthsText(z) };
-}
-
-function exactFigures(history: Moments, amount: Decimal): DeviationFigures {
-  const scale = Math.max(amount.scale, history.sum.scale);
-  const n = BigInt(history.n);
-  const s = unitsAt(history.sum, scale);
-  const spread = n * unitsAt(history.sumSquares, 2 * scale) - s * s;
-  const gap = n * unitsAt(amount, scale) - s;
-  const unit = n * 10n ** BigInt(scale);
+  const { gap, spread, unit } = exactTerms(history, amount);
   return {
     n: history.n,
-    mean: ratioFigure(s, unit),
+    mean: formatDecimal(divideDown(history.sum, history.n, FIGURE_DECIMALS)),
     sd: sqrtRatioFigure(spread, unit * unit),
     z: spread === 0n ? null : sqrtRatioFigure(gap * gap, spread),
   };
