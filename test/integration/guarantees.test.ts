@@ -27,7 +27,7 @@ import { freshBucket, freshDatabase, tempDir, type TestS3 } from "../support/inf
 import { waitFor } from "../support/pipeline";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { SPEC_THRESHOLDS } from "../support/expectations";
+import { SPEC_THRESHOLDS } from "../support/spec-thresholds";
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
 const T: PatternThresholds = { ...SPEC_THRESHOLDS, childMinTxns: 3 };

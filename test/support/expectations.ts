@@ -1,21 +1,10 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { generate, type GeneratedFiles } from "../../src/demo/generator";
-import type { PatternThresholds } from "../../src/patterns";
-import { parseProbability } from "../../src/quantile";
 import { DETECTION_PREFIX } from "../../src/storage/object-store";
 import { tempDir, type TestS3 } from "./infra";
 import { chunkIndexOf, query } from "./pipeline";
-import { BLACKLIST_REASON, detectionKey, referenceDetections, SPEC_DEFAULTS, type ReferenceResult, type ReferenceThresholds } from "./reference";
-
-/** SPEC.md's default thresholds (the reference's SPEC_DEFAULTS), as the production rules take them. */
-export const SPEC_THRESHOLDS: PatternThresholds = {
-  ...SPEC_DEFAULTS,
-  upgradeCountQuantile: parseProbability(SPEC_DEFAULTS.upgradeCountQuantile, "q"),
-  upgradeWeightQuantile: parseProbability(SPEC_DEFAULTS.upgradeWeightQuantile, "q"),
-  blacklist: [],
-  disabledPatterns: [],
-};
+import { BLACKLIST_REASON, detectionKey, referenceDetections, type ReferenceResult, type ReferenceThresholds } from "./reference";
 
 /**
  * Scaled so that all patterns fire on a few tens of thousands of generated rows. The blacklist is

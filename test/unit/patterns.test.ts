@@ -4,7 +4,7 @@ import { PATTERN_RULES, TRANSACTION_RULES, type PatternThresholds } from "../../
 import { summarizeMerchant } from "../../src/state/merchant-summary";
 import { unpackPairs, type PartitionPairAggregate } from "../../src/storage/pair-checkpoints";
 import { PartitionAggregates, type PartitionWeights } from "../../src/state/partition-aggregates";
-import { SPEC_THRESHOLDS as SPEC } from "../support/expectations";
+import { SPEC_THRESHOLDS as SPEC } from "../support/spec-thresholds";
 
 function txns(customer: string, merchant: string, count: number, amount: string, gender = "F"): Transaction[] {
   return Array.from({ length: count }, (_, i) => ({ customer, merchant, gender, amount, line: i + 2, category: "es_food" }));
