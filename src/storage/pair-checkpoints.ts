@@ -90,7 +90,8 @@ export class PackedHistories {
  * `seq`, so it stays, and this node's full set drops nothing it may rest on.
  */
 export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly PartitionCheckpoint[], seq: number): Promise<void> {
-  const written = checkpoints.filter((c) => c.pairs.count > 0 || c.histories.count > 0);
+  const hasEntries = (c: PartitionCheckpoint): boolean => c.pairs.count > 0 || c.histories.count > 0;
+  const written = checkpoints.filter(hasEntries);
   const inserted = new Set<number>();
   if (written.length > 0) {
     const rows = await selectRows<{ partition: number }>(
@@ -111,7 +112,7 @@ export async function appendPairCheckpoints(db: SqlRunner, checkpoints: readonly
     );
     for (const r of rows) inserted.add(r.partition);
   }
-  const full = checkpoints.filter((c) => c.fullSet && (inserted.has(c.partition) || !written.includes(c))).map((c) => c.partition);
+  const full = checkpoints.filter((c) => c.fullSet && (!hasEntries(c) || inserted.has(c.partition))).map((c) => c.partition);
   if (full.length > 0) await db.query(`DELETE FROM pair_checkpoints WHERE partition = ANY($1) AND seq < $2`, [full, seq]);
 }
 
