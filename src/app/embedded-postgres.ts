@@ -80,7 +80,7 @@ async function startOwnServer(place: Place, port: number, passwordFile: string, 
 }
 
 /** Where the embedded server's password is kept: beside its data (`dir`), readable by this user only. */
-export function embeddedPasswordFile(dir: string): string {
+function embeddedPasswordFile(dir: string): string {
   return path.join(path.dirname(dir), "postgres-password");
 }
 
@@ -116,7 +116,7 @@ async function adoptPassword(port: number, file: string, dataDir: string, log: L
   const client = new Client({ connectionString: urlWith(port, LEGACY_PASSWORD) });
   await client.connect();
   try {
-    await client.query(`ALTER ROLE ${PG_USER} PASSWORD '${password}'`); // hex digits: nothing to quote
+    await client.query(`ALTER ROLE ${PG_USER} PASSWORD ${client.escapeLiteral(password)}`); // the file may have been edited
   } finally {
     await client.end();
   }
