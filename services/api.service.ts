@@ -6,7 +6,7 @@ import { Errors, type Context, type Service, type ServiceSchema } from "molecule
 import ApiGateway, { type ApiSettingsSchema } from "moleculer-web";
 import { ApiKeyring } from "../src/api/api-keys";
 import { acceptsCsvFirst, detectionCsv } from "../src/api/detection-export";
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../src/api/detection-filters";
+import { encodeCursor, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../src/api/detection-filters";
 import { DetectionStreams } from "../src/api/detection-stream";
 import { errorResponse, MAX_BODY_BYTES } from "../src/api/error-response";
 import { openApiDocument } from "../src/api/openapi";
@@ -153,23 +153,9 @@ function changer(ctx: Context<unknown, ApiMeta>): string {
   return `api key ${ctx.meta.user!.name}`;
 }
 
-/** A query the API cannot use, as the 400 it answers. */
-function invalidQuery(err: unknown): unknown {
-  return err instanceof InvalidQueryError ? new Errors.MoleculerClientError(err.message, 400, "INVALID_QUERY") : err;
-}
-
-/** The query parameters as filters, or a 400 that says what is wrong with them. */
-function filtersOf<F>(parse: (query: Record<string, unknown>) => F, query: Record<string, unknown>): F {
-  try {
-    return parse(query);
-  } catch (err) {
-    throw invalidQuery(err);
-  }
-}
-
 /** Every detection the query selects, as a CSV download streamed from the database. */
 function csvDownload(rt: Runtime, ctx: Context<Record<string, unknown>, DownloadMeta>): Promise<Readable> {
-  const filter = filtersOf(parseExportFilters, ctx.params);
+  const filter = parseExportFilters(ctx.params);
   ctx.meta.$responseType = "text/csv; charset=utf-8";
   ctx.meta.$responseHeaders = { "Content-Disposition": 'attachment; filename="detections.csv"' };
   return rt.db().then((ds) => detectionCsv(ds, filter));
@@ -196,7 +182,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
       await streams.serve(res, afterId ?? (await newestDetectionId(db)), (after, limit) => detectionsAfter(db, selection, after, limit));
       done(STREAM_ENDED);
     } catch (err) {
-      done(invalidQuery(err));
+      done(err);
     }
   }
   return {
@@ -310,7 +296,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
           // Checked here too for callers other than the gateway (the REPL's `detections`).
           checkRouteRequest(DETECTION_LIST, { query: ctx.params, path: {}, headers: {}, body: undefined });
           if (acceptsCsvFirst(ctx.meta.accept)) return csvDownload(rt, ctx);
-          const filters = filtersOf(parseDetectionFilters, ctx.params);
+          const filters = parseDetectionFilters(ctx.params);
           const ds = await rt.db();
           const { items, more } = await findDetections(ds, filters);
           const reviews = await reviewsOf(

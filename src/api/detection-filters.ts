@@ -1,11 +1,10 @@
 import { ruleByPatternOrAction } from "../patterns";
 import type { ReviewStatus } from "../review";
 import type { DetectionQuery, DetectionSelection } from "../storage/detection-query";
+import { RequestRefused } from "./request-checks";
 
-/** A query parameter that cannot be used; becomes a 400 with this message. */
-export class InvalidQueryError extends Error {
-  override name = "InvalidQueryError";
-}
+/** A query the route's definition allows but that cannot be used together (a 400). */
+const invalidQuery = (message: string): RequestRefused => new RequestRefused(400, "INVALID_QUERY", message);
 
 export type DetectionFilters = DetectionQuery;
 
@@ -36,7 +35,7 @@ export function parseDetectionFilters(query: Query): DetectionFilters {
 /** The export's filters: the list's, no paging (the list's own route takes `limit` and `cursor` and answers CSV when asked). */
 export function parseExportFilters(query: Query): DetectionSelection {
   const paging = ["limit", "cursor"].filter((name) => query[name] !== undefined);
-  if (paging.length > 0) throw new InvalidQueryError(`${paging.join(" and ")} page the JSON list; the CSV export has every detection the filters select`);
+  if (paging.length > 0) throw invalidQuery(`${paging.join(" and ")} page the JSON list; the CSV export has every detection the filters select`);
   return selection(query);
 }
 
@@ -53,7 +52,7 @@ function selection(query: Query): DetectionSelection {
   const pattern = text(query, "pattern");
   const since = time(text(query, "since"));
   const until = time(text(query, "until"));
-  if (since && until && since > until) throw new InvalidQueryError("since must not be after until");
+  if (since && until && since > until) throw invalidQuery("since must not be after until");
   return {
     patternId: pattern === undefined ? undefined : ruleByPatternOrAction(pattern)?.patternId,
     merchant: text(query, "merchant"),
@@ -78,6 +77,6 @@ const MAX_CURSOR_LENGTH = 24;
 function decodeCursor(cursor: string): number {
   const m = cursor.length <= MAX_CURSOR_LENGTH ? /^d:(\d{1,16})$/.exec(Buffer.from(cursor, "base64url").toString("utf8")) : null;
   const id = m ? Number(m[1]) : NaN;
-  if (!Number.isSafeInteger(id)) throw new InvalidQueryError("cursor is not one this API returned");
+  if (!Number.isSafeInteger(id)) throw invalidQuery("cursor is not one this API returned");
   return id;
 }

@@ -1,4 +1,4 @@
-import { encodeCursor, InvalidQueryError, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../../src/api/detection-filters";
+import { encodeCursor, parseDetectionFilters, parseExportFilters, parseStreamFilters } from "../../src/api/detection-filters";
 
 // Names, types and ranges are checked against the route's schema first (test/unit/route-parameters.test.ts).
 describe("GET /api/detections parameters", () => {
@@ -24,7 +24,7 @@ describe("GET /api/detections parameters", () => {
     [{ cursor: "A".repeat(10_000) }, "cursor is not one this API returned"],
     [{ cursor: Buffer.from(`d:${"9".repeat(20)}`).toString("base64url") }, "cursor is not one this API returned"],
   ])("rejects %j: %s", (query, message) => {
-    expect(() => parseDetectionFilters(query)).toThrow(new InvalidQueryError(message).message);
+    expect(() => parseDetectionFilters(query)).toThrow(message);
   });
 
   it("the export takes the same filters and no paging", () => {
