@@ -2,7 +2,7 @@ import type { DataSource } from "typeorm";
 import type { FileDetection } from "../sinks/s3-detection-writer";
 import { countDetections } from "./detection-query";
 import { DB_SINK_MOVE_LOCK, S3_RESERVE_LOCK } from "./lock-keys";
-import { selectOne, selectRows } from "./sql";
+import { selectOne, selectRows, type SqlRunner } from "./sql";
 
 /**
  * Moves up to `limit` detections from the outbox into pattern_detections in
@@ -64,14 +64,19 @@ export async function outboxCounts(ds: DataSource, inDatabase: Promise<Record<st
       ds,
       `SELECT patternid AS "patternId", count(*)::int AS n FROM detection_outbox WHERE NOT db_done GROUP BY patternid`,
     ),
-    selectOne<{ n: number }>(ds, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`),
+    s3WaitingCount(ds),
   ]);
   const byPattern: Record<string, number> = {};
   for (const { patternId, n } of [...Object.entries(stored).map(([patternId, n]) => ({ patternId, n })), ...dbWaiting]) {
     byPattern[patternId] = (byPattern[patternId] ?? 0) + n;
   }
   const dbPending = dbWaiting.reduce((sum, r) => sum + r.n, 0);
-  return { total: Object.values(byPattern).reduce((sum, n) => sum + n, 0), dbPending, s3Pending: s3Waiting.n, byPattern };
+  return { total: Object.values(byPattern).reduce((sum, n) => sum + n, 0), dbPending, s3Pending: s3Waiting, byPattern };
+}
+
+/** Detections not yet in any S3 batch (a partial index makes this cheap). */
+async function s3WaitingCount(db: SqlRunner): Promise<number> {
+  return (await selectOne<{ n: number }>(db, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`)).n;
 }
 
 /** Batches of detections for S3: reserved in the database first, so a rewrite after a crash is byte-identical. */
@@ -133,10 +138,9 @@ export class S3BatchStore {
     await this.ds.query(`UPDATE s3_batches SET written_at = now() WHERE batch_no = ANY($1)`, [[...batchNos]]);
   }
 
-  /** Detections not yet in any batch (a partial index makes this cheap). */
-  async waiting(): Promise<number> {
-    const row = await selectOne<{ n: number }>(this.ds, `SELECT count(*)::int AS n FROM detection_outbox WHERE s3_batch IS NULL`);
-    return row.n;
+  /** Detections not yet in any batch. */
+  waiting(): Promise<number> {
+    return s3WaitingCount(this.ds);
   }
 
   async writtenCount(): Promise<number> {
