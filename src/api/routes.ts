@@ -57,7 +57,9 @@ const SELECTION = {
 } satisfies Record<string, Schema>;
 
 const REVIEW_STATUS: Schema = { type: "string", enum: REVIEW_STATUSES, description: "where the review stands" };
-const DETECTION_ID: Schema = { type: "string", pattern: "^[1-9][0-9]{0,15}$", description: "a detection id" };
+/** A bigserial id in a path: digits, no leading zero (withId gives each its description). */
+const SERIAL_ID: Schema = { type: "string", pattern: "^[1-9][0-9]{0,15}$" };
+const DETECTION_ID: Schema = { ...SERIAL_ID, description: "a detection id" };
 const orNull = (schema: Schema): Schema => ({ anyOf: [schema, { type: "null" }], description: schema.description });
 
 const NONE: ObjectSchema = { type: "object", properties: {} };
@@ -294,7 +296,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: "/api/alerts/{id}/redeliver",
     summary: "Puts a dead-lettered delivery back in the queue with its attempts reset",
     access: "admin",
-    pathParameters: withId("an alert delivery id", { type: "string", pattern: "^[1-9][0-9]{0,15}$" }),
+    pathParameters: withId("an alert delivery id", SERIAL_ID),
     body: NONE,
     responses: { 200: "the delivery, pending again", 400: "the delivery is not failed", 404: "no such delivery" },
     example: { path: { id: "1" }, body: {} },
@@ -321,7 +323,7 @@ export const ROUTES: readonly RouteDefinition[] = [
     path: "/api/backtests/{id}",
     summary: "One backtest, with its result once done",
     access: "read",
-    pathParameters: withId("a backtest id", { type: "string", pattern: "^[1-9][0-9]{0,15}$" }),
+    pathParameters: withId("a backtest id", SERIAL_ID),
     query: NONE,
     responses: { 200: "the backtest", 404: "no such backtest" },
     example: { path: { id: "1" } },
