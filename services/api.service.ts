@@ -171,6 +171,8 @@ const STREAM_ENDED = new Errors.MoleculerClientError("the stream ended", 400, "S
 /** REST (explicit aliases only), health and the dashboard; with API_KEYS, every route but health needs a key. */
 export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
   const keyring = new ApiKeyring(rt.config.apiKeys);
+  // The routes are fixed when the service is created, and so is their description.
+  const openApi = openApiDocument(ROUTES, VERSION);
   const streams = new DetectionStreams();
 
   /** GET /api/detections/stream: Server-Sent Events from the Last-Event-ID (or `after`), else from now on. */
@@ -394,7 +396,7 @@ export function apiService(rt: Runtime): ServiceSchema<ApiSettingsSchema> {
         handler: pageFrom("api-docs.html"),
       },
       openapi: {
-        handler: () => openApiDocument(ROUTES, VERSION),
+        handler: () => openApi,
       },
     },
   };
