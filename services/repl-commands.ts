@@ -16,12 +16,6 @@ function print(helpers: TableHelpers, header: string[], rows: unknown[][]): void
   console.log(rows.length === 0 ? "(none)" : helpers.table([header, ...rows], options));
 }
 
-/** A detection's explanation as `key=value` pairs ("n=85 avg=22.412345"); "-" when it has none. */
-/** An explanation as the API gives it (null: none recorded). */
-function why(explanation: unknown): string {
-  return explanation !== null && typeof explanation === "object" ? explanationText(explanation as Explanation) : "-";
-}
-
 /** The configuration as detector.config answers it. */
 interface ConfigView {
   version: number;
@@ -63,7 +57,7 @@ export const replCommands = [
           d.amount ?? "-",
           d.chunk,
           d.line ?? "-",
-          why(d.explanation),
+          explanationText(d.explanation as Explanation | null),
         ]),
       );
     },
@@ -80,7 +74,7 @@ export const replCommands = [
         femaleCustomers: number;
         maleCustomers: number;
         topCustomers: Array<Record<string, unknown>>;
-        detections: Array<Record<string, unknown>>;
+        detections: Array<Record<string, unknown> & { explanation: Explanation | null }>;
       } = await broker.call("merchant-state.merchant", { id: String((raw as CommandArgs).id) });
       console.log(
         `merchant ${r.merchant}: partition ${r.partition ?? "-"}, ${r.transactions} transactions, ${r.customers} customers (F ${r.femaleCustomers}, M ${r.maleCustomers})`,
@@ -93,7 +87,7 @@ export const replCommands = [
       print(
         helpers,
         ["pattern", "action", "customer", "chunk", "detected", "why"],
-        r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime, why(d.explanation)]),
+        r.detections.map((d) => [d.patternId, d.actionType, d.customer || "(merchant)", d.chunk, d.detectionTime, explanationText(d.explanation)]),
       );
     },
   },
@@ -109,7 +103,7 @@ export const replCommands = [
         meanAmount: string | null;
         amountStdDev: string | null;
         merchants: Array<{ merchant: string; transactions: number; totalAmount: string }>;
-        detections: Array<Record<string, unknown>>;
+        detections: Array<Record<string, unknown> & { explanation: Explanation | null }>;
       } = await broker.call("customer-state.customer", { id: String((raw as CommandArgs).id) });
       console.log(
         `customer ${c.customer}: partition ${c.partition}, ${c.transactions} transactions, total ${c.totalAmount}, mean ${c.meanAmount ?? "-"}, sd ${c.amountStdDev ?? "-"}, ${c.merchants.length} merchants`,
@@ -122,7 +116,16 @@ export const replCommands = [
       print(
         helpers,
         ["pattern", "action", "merchant", "amount", "chunk", "line", "detected", "why"],
-        c.detections.map((d) => [d.patternId, d.actionType, d.merchant, d.amount ?? "-", d.chunk, d.line ?? "-", d.detectionTime, why(d.explanation)]),
+        c.detections.map((d) => [
+          d.patternId,
+          d.actionType,
+          d.merchant,
+          d.amount ?? "-",
+          d.chunk,
+          d.line ?? "-",
+          d.detectionTime,
+          explanationText(d.explanation),
+        ]),
       );
     },
   },
